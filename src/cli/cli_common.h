@@ -1,0 +1,35 @@
+// Helpers shared by the verbs: error reporting and the exit code a verb leaves behind.
+#ifndef MMAP_OPT_CLI_CLI_COMMON_H_
+#define MMAP_OPT_CLI_CLI_COMMON_H_
+
+#include <cstdint>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+
+namespace mmap_opt::cli {
+
+// Exit codes: 0 success, 1 bad input or failed work, 2 bad command line (CLI11's errors).
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+// The exit code the verb that ran has set.
+int& ExitCode();
+
+// Prints "mmap-opt: <message>" on one line to stderr and records a failing exit code.
+void Fail(const absl::Status& status);
+
+// Human-readable sizes and rates: "1.50 MiB", "614.0 GB/s", "1.23 GFLOP".
+std::string FormatBytes(double bytes);
+std::string FormatSeconds(double seconds);
+std::string FormatCount(double value, const std::string& unit);
+
+// Registration of each verb on the top-level app (one file per verb).
+void AddInspectVerb(CLI::App& app);
+void AddImportVerb(CLI::App& app);
+void AddExportVerb(CLI::App& app);
+
+}  // namespace mmap_opt::cli
+
+#endif  // MMAP_OPT_CLI_CLI_COMMON_H_

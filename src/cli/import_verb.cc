@@ -1,0 +1,69 @@
+// `mmap-opt import csv IN.csv -o P.pb`: turn other tools' dumps into programs.
+#include <iostream>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "cli/cli_common.h"
+#include "mmap_opt/io/csv.h"
+#include "mmap_opt/io/proto_io.h"
+#include "mmap_opt/model/program.h"
+#include "mmap_opt/status_macros.h"
+
+namespace mmap_opt::cli {
+namespace {
+
+struct ImportCsvOptions {
+  std::string input;
+  std::string output = "-";
+  int64_t capacity = 0;  // 0: from the file name.
+  std::string name;
+};
+
+std::string StemOf(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  size_t dot = base.find_last_of('.');
+  return dot == std::string::npos || dot == 0 ? base : base.substr(0, dot);
+}
+
+absl::Status RunImportCsv(const ImportCsvOptions& opts) {
+  ASSIGN_OR_RETURN(std::string contents, ReadFile(opts.input));
+  ASSIGN_OR_RETURN(std::vector<CsvBuffer> rows, ParseCsv(opts.input, contents));
+  int64_t capacity = opts.capacity;
+  if (capacity == 0) {
+    std::optional<int64_t> from_name = CapacityFromFileName(opts.input);
+    if (!from_name) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          opts.input, ": no capacity in the file name (like A.1048576.csv); pass --capacity N"));
+    }
+    capacity = *from_name;
+  }
+  const std::string name = opts.name.empty() ? StemOf(opts.input) : opts.name;
+  ASSIGN_OR_RETURN(proto::Program program, CsvToProgram(rows, name, capacity));
+  absl::Status valid = ValidateProgram(program);
+  if (!valid.ok()) return absl::InvalidArgumentError(absl::StrCat(opts.input, ": ", valid.message()));
+  return WriteMessage(opts.output, program);
+}
+
+}  // namespace
+
+void AddImportVerb(CLI::App& app) {
+  CLI::App* verb = app.add_subcommand("import", "Convert another tool's dump into a program");
+  verb->require_subcommand(1);
+  auto csv = std::make_shared<ImportCsvOptions>();
+  CLI::App* csv_verb = verb->add_subcommand(
+      "csv", "MiniMalloc CSV (id,lower,upper,size): one buffer a row over [lower, upper)");
+  csv_verb->add_option("input", csv->input, "CSV file (or -)")->required();
+  csv_verb->add_option("-o,--output", csv->output, "Program file (.pb, .txtpb, .json or -)")
+      ->capture_default_str();
+  csv_verb->add_option("--capacity", csv->capacity,
+                       "Fast-memory bytes (default: the number in the file name)")
+      ->check(CLI::PositiveNumber);
+  csv_verb->add_option("--name", csv->name, "Program name (default: the file's stem)");
+  csv_verb->callback([csv] {
+    absl::Status status = RunImportCsv(*csv);
+    if (!status.ok()) Fail(status);
+  });
+}
+
+}  // namespace mmap_opt::cli

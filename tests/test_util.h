@@ -1,0 +1,39 @@
+// Shared helpers for the tests: where data lives, temp folders, text-proto literals.
+#ifndef MMAP_OPT_TESTS_TEST_UTIL_H_
+#define MMAP_OPT_TESTS_TEST_UTIL_H_
+
+#include <optional>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "mmap_opt/proto/mmap_opt.pb.h"
+
+namespace mmap_opt::testing {
+
+// A path inside the repository.
+std::string SourcePath(const std::string& relative);
+
+// A path inside ../shared/data, or nullopt when this checkout has no shared/ beside it (a
+// user's clone): tests that need it skip with MMAP_OPT_SKIP_WITHOUT_SHARED_DATA.
+std::optional<std::string> SharedDataPath(const std::string& relative);
+
+#define MMAP_OPT_SKIP_WITHOUT_SHARED_DATA(var, relative)                                  \
+  std::optional<std::string> var##_opt = ::mmap_opt::testing::SharedDataPath(relative);  \
+  if (!var##_opt) GTEST_SKIP() << "../shared/data/" << relative                           \
+                               << " is absent (only CI and developers have ../shared)"; \
+  const std::string var = *var##_opt
+
+// A fresh empty folder under the test's temp dir, unique per call.
+std::string MakeTempDir();
+
+// Writes `contents` to `path` (test setup only; aborts the test on failure).
+void WriteTestFile(const std::string& path, const std::string& contents);
+std::string ReadTestFile(const std::string& path);
+
+// Parses a text-format literal, failing the test on a syntax error.
+proto::Program ProgramFromText(const std::string& text);
+proto::Assignment AssignmentFromText(const std::string& text);
+
+}  // namespace mmap_opt::testing
+
+#endif  // MMAP_OPT_TESTS_TEST_UTIL_H_

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs the whole test suite with ctest; then rebuilds the torch-free layers
+# with AddressSanitizer + UndefinedBehaviorSanitizer and runs their tests again
+# (SANITIZE=0 skips that second pass).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+tools/setup.sh
+JOBS=${JOBS:-$(nproc)}
+(cd build && ctest --output-on-failure -j "$JOBS")
+
+if [[ "${SANITIZE:-1}" != 0 ]]; then
+  echo "test: AddressSanitizer + UndefinedBehaviorSanitizer build of the core tests"
+  if [[ ! -f build-asan/CMakeCache.txt ]]; then
+    cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMMAP_OPT_SANITIZE=ON >/dev/null
+  fi
+  cmake --build build-asan -j "$JOBS" >/dev/null
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --output-on-failure -j "$JOBS" -L core)
+fi
