@@ -62,4 +62,56 @@ proto::Assignment AssignmentFromText(const std::string& text) {
   return assignment;
 }
 
+proto::Hardware DecimalHardware() {
+  proto::Hardware hw;
+  hw.set_name("decimal");
+  hw.set_peak_flops(1000);
+  hw.set_transcendentals_per_second(1000);
+  hw.set_slow_bandwidth(100);
+  hw.set_fast_capacity(1000);
+  hw.set_fast_read_bandwidth(1000);
+  hw.set_fast_write_bandwidth(1000);
+  hw.set_fast_alignment(1);
+  hw.set_async_copy_fraction(1);
+  hw.set_max_outstanding_prefetches(-1);
+  hw.set_max_outstanding_evictions(-1);
+  return hw;
+}
+
+proto::Program RandomProgram(std::mt19937& rng, int instructions) {
+  proto::Program program;
+  program.set_name("random");
+  std::vector<int64_t> available;  // Buffers that exist so far.
+  int64_t next_id = 0;
+  for (int i = 0; i < 4; ++i) {
+    proto::Buffer* b = program.add_buffers();
+    b->set_id(next_id);
+    b->set_name("in" + std::to_string(i));
+    b->set_size(1 + rng() % 400);
+    available.push_back(next_id++);
+  }
+  for (int t = 0; t < instructions; ++t) {
+    proto::Instruction* inst = program.add_instructions();
+    inst->set_id(t);
+    inst->set_name("op" + std::to_string(t));
+    inst->set_flops(rng() % 3 == 0 ? (rng() % 3000) : 0);
+    const int reads = 1 + rng() % 3;
+    for (int r = 0; r < reads; ++r) {
+      const size_t recent = std::min<size_t>(3, available.size());
+      const size_t pick = rng() % 4 == 0 ? rng() % available.size()
+                                         : available.size() - 1 - rng() % recent;
+      inst->add_operands(available[pick]);
+    }
+    proto::Buffer* b = program.add_buffers();
+    b->set_id(next_id);
+    b->set_name("v" + std::to_string(t));
+    b->set_size(1 + rng() % 400);
+    b->set_is_output(rng() % 10 == 0);
+    b->set_slow_only(rng() % 20 == 0);
+    inst->add_outputs(next_id);
+    available.push_back(next_id++);
+  }
+  return program;
+}
+
 }  // namespace mmap_opt::testing

@@ -3,6 +3,7 @@
 #define MMAP_OPT_TESTS_TEST_UTIL_H_
 
 #include <optional>
+#include <random>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -33,6 +34,15 @@ std::string ReadTestFile(const std::string& path);
 // Parses a text-format literal, failing the test on a syntax error.
 proto::Program ProgramFromText(const std::string& text);
 proto::Assignment AssignmentFromText(const std::string& text);
+
+// Round numbers for agent tests: 1000 FLOP/s; HBM 100 B/s; fast memory 10x faster, 1000 B,
+// byte-aligned; async copies at the full HBM rate (100 B/s); no outstanding-copy limits.
+proto::Hardware DecimalHardware();
+
+// A random valid program: 4 inputs, then `instructions` instructions each reading 1-3 earlier
+// buffers (mostly recent ones, sometimes old ones: long live ranges) and defining one new
+// buffer of 1-400 B; about 10% outputs, 5% slow-only, a third with FLOPs.
+proto::Program RandomProgram(std::mt19937& rng, int instructions);
 
 }  // namespace mmap_opt::testing
 

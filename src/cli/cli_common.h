@@ -29,6 +29,13 @@ std::string FormatCount(double value, const std::string& unit);
 void AddInspectVerb(CLI::App& app);
 void AddImportVerb(CLI::App& app);
 void AddExportVerb(CLI::App& app);
+void AddScoreVerb(CLI::App& app);
+void AddSolveVerb(CLI::App& app);
+void AddRenderVerb(CLI::App& app);
+void AddDiffVerb(CLI::App& app);
+void AddPackVerb(CLI::App& app);
+void AddGenVerb(CLI::App& app);
+void AddPlayVerb(CLI::App& app);
 
 }  // namespace mmap_opt::cli
 

@@ -1,10 +1,12 @@
-// `mmap-opt import csv IN.csv -o P.pb`: turn other tools' dumps into programs.
+// `mmap-opt import csv IN.csv -o P.pb`, `mmap-opt import hlo IN.hlo -o P.pb`: turn other
+// tools' dumps into programs.
 #include <iostream>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "cli/cli_common.h"
 #include "mmap_opt/io/csv.h"
+#include "mmap_opt/io/hlo.h"
 #include "mmap_opt/io/proto_io.h"
 #include "mmap_opt/model/program.h"
 #include "mmap_opt/status_macros.h"
@@ -45,6 +47,20 @@ absl::Status RunImportCsv(const ImportCsvOptions& opts) {
   return WriteMessage(opts.output, program);
 }
 
+struct ImportHloOptions {
+  std::string input;
+  std::string output = "-";
+  HloImportOptions import;
+};
+
+absl::Status RunImportHlo(const ImportHloOptions& opts) {
+  ASSIGN_OR_RETURN(std::string contents, ReadFile(opts.input));
+  ASSIGN_OR_RETURN(proto::Program program, ImportHlo(opts.input, contents, opts.import));
+  absl::Status valid = ValidateProgram(program);
+  if (!valid.ok()) return absl::InvalidArgumentError(absl::StrCat(opts.input, ": ", valid.message()));
+  return WriteMessage(opts.output, program);
+}
+
 }  // namespace
 
 void AddImportVerb(CLI::App& app) {
@@ -62,6 +78,21 @@ void AddImportVerb(CLI::App& app) {
   csv_verb->add_option("--name", csv->name, "Program name (default: the file's stem)");
   csv_verb->callback([csv] {
     absl::Status status = RunImportCsv(*csv);
+    if (!status.ok()) Fail(status);
+  });
+  auto hlo = std::make_shared<ImportHloOptions>();
+  CLI::App* hlo_verb = verb->add_subcommand(
+      "hlo", "XLA HLO text (--xla_dump_hlo_as_text): bodies flattened, fusions whole");
+  hlo_verb->add_option("input", hlo->input, "HLO text file (or -)")->required();
+  hlo_verb->add_option("-o,--output", hlo->output, "Program file (.pb, .txtpb, .json or -)")
+      ->capture_default_str();
+  hlo_verb->add_option("--name", hlo->import.name, "Program name (default: the HLO module's)");
+  hlo_verb->add_option("--unknown-trip-count", hlo->import.unknown_trip_count,
+                       "Iterations costed for while loops that print no known_trip_count")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  hlo_verb->callback([hlo] {
+    absl::Status status = RunImportHlo(*hlo);
     if (!status.ok()) Fail(status);
   });
 }

@@ -17,6 +17,13 @@ int main(int argc, char** argv) {
   mmap_opt::cli::AddInspectVerb(app);
   mmap_opt::cli::AddImportVerb(app);
   mmap_opt::cli::AddExportVerb(app);
+  mmap_opt::cli::AddSolveVerb(app);
+  mmap_opt::cli::AddScoreVerb(app);
+  mmap_opt::cli::AddRenderVerb(app);
+  mmap_opt::cli::AddDiffVerb(app);
+  mmap_opt::cli::AddPackVerb(app);
+  mmap_opt::cli::AddGenVerb(app);
+  mmap_opt::cli::AddPlayVerb(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,55 @@
+// The baseline: a re-implementation of XLA's memory-space assignment (xla-msa.md §1-§3) and a
+// simpler greedy reference below it. Both return a valid Assignment for a program.
+#ifndef MMAP_OPT_AGENTS_HEURISTIC_H_
+#define MMAP_OPT_AGENTS_HEURISTIC_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "mmap_opt/model/program.h"
+#include "mmap_opt/proto/mmap_opt.pb.h"
+#include "mmap_opt/sim/cost_model.h"
+#include "mmap_opt/game/buffer_order.h"
+#include "mmap_opt/sim/prefetch_interval_picker.h"
+
+namespace mmap_opt {
+
+// Every knob of the heuristic; the defaults are XLA's.
+struct HeuristicOptions {
+  // When a copy may start and how long a buffer may stay without one (xla-msa.md §1.5).
+  PrefetchIntervalOptions prefetch;
+
+  // Attempts per buffer. A later attempt relaxes the eviction timing (it asks for a longer
+  // eviction window, (1 + 2 * retry) x the preferred overlap). XLA's default is 1: no retry.
+  int max_retries = 1;
+
+  // XLA's inefficiency filter: when ratio x bytes copied > bytes actually read or written in
+  // fast memory by a buffer's placements, its copies are dropped and only the uncopied part is
+  // kept. 0 turns the filter off (XLA's default).
+  double inefficient_use_to_copy_ratio = 0;
+
+  // Whether a buffer kept in fast memory may reserve its chunk up to later uses at once (XLA
+  // does: it saves copying again later).
+  bool reserve_to_later_uses = true;
+
+  // Whether to prefetch at all; off gives "no-copy only" placements.
+  bool enable_prefetch = true;
+};
+
+// XLA-style memory-space assignment: buffers in memory-boundedness order (then size, then live
+// length); for each use segment, keep in fast memory without a copy when the picker allows,
+// else evict when needed, else prefetch at a start the cost-based picker chooses, else read
+// slow memory. Best-fit offsets in the fast-memory heap; async copies checked against the copy
+// engine's bandwidth and the outstanding-copy limits. The result always validates.
+absl::StatusOr<proto::Assignment> RunMsaHeuristic(const CostModel& cost,
+                                                  const HeuristicOptions& options = {});
+
+// A reference point below the heuristic: buffers by size (largest first), each produced into
+// fast memory for its whole live range at the best-fit offset if it fits, evicted when it is an
+// output; no prefetching (so program inputs never enter fast memory).
+absl::StatusOr<proto::Assignment> RunGreedy(const CostModel& cost);
+
+}  // namespace mmap_opt
+
+#endif  // MMAP_OPT_AGENTS_HEURISTIC_H_

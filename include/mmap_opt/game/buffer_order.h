@@ -1,0 +1,19 @@
+// The order in which buffers are decided, shared by the heuristic and the MallocGame so that
+// both play the same game (xla-msa.md §1.3).
+#ifndef MMAP_OPT_GAME_BUFFER_ORDER_H_
+#define MMAP_OPT_GAME_BUFFER_ORDER_H_
+
+#include <vector>
+
+#include "mmap_opt/sim/cost_model.h"
+
+namespace mmap_opt {
+
+// Memory boundedness desc, then size desc, then live-range length desc, then latest use, then
+// start, then id. Buffers that can never be placed (slow_only, larger than fast memory) are
+// left out.
+std::vector<BufferIndex> MsaBufferOrder(const CostModel& cost);
+
+}  // namespace mmap_opt
+
+#endif  // MMAP_OPT_GAME_BUFFER_ORDER_H_

@@ -1,0 +1,153 @@
+// The MallocGame (DESIGN.md §5): memory mapping as a single-player game. One step decides one
+// use segment of one buffer (buffers in the heuristic's priority order, each buffer's uses in
+// time order): read it from slow memory (Drop), keep/produce it in fast memory at one of K
+// candidate offsets (NoCopy k), or prefetch it into one of K candidate offsets (Copy k). Every
+// finished game is a valid assignment: an action that turns out infeasible when executed is
+// executed as Drop instead, and the step says so (drop-backup).
+#ifndef MMAP_OPT_GAME_MALLOC_GAME_H_
+#define MMAP_OPT_GAME_MALLOC_GAME_H_
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "mmap_opt/game/memory_state.h"
+#include "mmap_opt/sim/cost_model.h"
+#include "mmap_opt/sim/prefetch_interval_picker.h"
+
+namespace mmap_opt {
+
+struct GameOptions {
+  // K: candidate offsets per placing action; the action space has 1 + 2K actions.
+  int num_candidates = 4;
+  // The copy-start rule and the "too long" window used for features (xla-msa.md §1.5).
+  PrefetchIntervalOptions prefetch;
+  // Time bins of the occupancy window in the observation, centred on the segment.
+  int occupancy_bins = 16;
+  // How many of the following segments the observation describes.
+  int lookahead = 4;
+};
+
+enum class ActionKind { kDrop, kNoCopy, kCopy };
+
+// Action index a: 0 = Drop; 1..K = NoCopy(a - 1); K+1..2K = Copy(a - K - 1).
+struct Action {
+  ActionKind kind = ActionKind::kDrop;
+  int candidate = 0;
+};
+
+// One decision: the use of `buffer` at time `use`, reached from `start` (its definition or the
+// previous use; -1 for a program input's first use).
+struct Segment {
+  BufferIndex buffer = 0;
+  int use_index = 0;
+  Time start = -1;
+  Time use = 0;
+};
+
+struct StepResult {
+  double reward = 0;        // Cost-model time the decision saves, over the program's headroom.
+  bool drop_backup = false; // The chosen action was infeasible and was executed as Drop.
+  Action executed;          // What actually happened.
+};
+
+class MallocGame {
+ public:
+  // Features per observation: see Observe() for the layout.
+  static int ObservationSize(const GameOptions& options);
+
+  static absl::StatusOr<MallocGame> Create(const CostModel& cost, GameOptions options = {});
+
+  int num_actions() const { return 1 + 2 * options_.num_candidates; }
+  Action DecodeAction(int index) const;
+  int EncodeAction(const Action& action) const;
+
+  bool done() const { return segment_index_ >= static_cast<int>(segments_.size()); }
+  int num_segments() const { return static_cast<int>(segments_.size()); }
+  int segment_index() const { return segment_index_; }
+  const Segment& segment() const { return segments_[segment_index_]; }
+
+  // Legality of each action for the current segment (Drop is always legal).
+  const std::vector<bool>& legal() const { return legal_; }
+  // The candidate offset of a NoCopy/Copy action, and the copy start a Copy would use.
+  int64_t candidate_offset(const Action& action) const;
+  std::optional<Time> copy_start() const { return copy_start_; }
+
+  // Plays one action on the current segment. Precondition: !done().
+  StepResult Step(int action);
+
+  // The normalised features of the current state (ObservationSize floats).
+  void Observe(float* features) const;
+
+  // Cheap snapshot / restore for tree search over the real environment.
+  struct Snapshot {
+    MemoryState::Mark mark;
+    int segment_index = 0;
+    struct Buffer {
+      Time slow_from, previous_end;
+      int current, produced;
+      MemoryState::CopyHandle eviction;
+    } buffer;
+    double total_reward = 0;
+    int drop_backups = 0;
+  };
+  Snapshot Save() const;
+  void Restore(const Snapshot& snapshot);
+
+  // The placements so far, as an assignment (valid at every step).
+  proto::Assignment ToAssignment(const std::string& agent) const { return state_.ToAssignment(agent); }
+
+  double total_reward() const { return total_reward_; }
+  int drop_backups() const { return drop_backups_; }
+  double headroom() const { return headroom_; }
+  const CostModel& cost() const { return *cost_; }
+  const MemoryState& state() const { return state_; }
+  const PrefetchIntervalPicker& picker() const { return picker_; }
+  const GameOptions& options() const { return options_; }
+
+ private:
+  static constexpr Time kNever = std::numeric_limits<Time>::max();
+  struct BufferProgress {
+    Time slow_from = kNever;  // Boundary from which a slow-memory copy exists.
+    Time previous_end = -1;   // End of the latest placement that is not open any more.
+    int current = -1;         // The placement the data is in at the segment start, if any.
+    int produced = -1;        // The PRODUCED placement, while it may still grow.
+    MemoryState::CopyHandle eviction = -1;  // Its scheduled eviction, if any.
+  };
+
+  MallocGame(const CostModel& cost, GameOptions options, MemoryState state,
+             std::vector<double> elapsed);
+  void EnterSegment();       // Starts a buffer's progress at its first segment, then:
+  void ComputeCandidates();  // legality, candidate offsets and copy start of the segment.
+  bool ExecuteNoCopy(int candidate);
+  bool ExecuteCopy(int candidate);
+  // Schedules (or drops) the eviction the open PRODUCED placement needs when it ends at `end`.
+  bool RescheduleEviction(Time end);
+  double ServeUse(Time t, bool produced_here);
+
+  const CostModel* cost_;
+  GameOptions options_;
+  std::vector<double> elapsed_;  // All-slow instruction times (the picker's clock).
+  PrefetchIntervalPicker picker_;
+  MemoryState state_;
+  std::vector<Segment> segments_;
+  double headroom_ = 0;
+
+  int segment_index_ = 0;
+  BufferProgress progress_;
+  double total_reward_ = 0;
+  int drop_backups_ = 0;
+
+  // Derived for the current segment.
+  std::vector<bool> legal_;
+  std::vector<int64_t> no_copy_offsets_;
+  std::vector<int64_t> copy_offsets_;
+  std::optional<Time> copy_start_;
+};
+
+}  // namespace mmap_opt
+
+#endif  // MMAP_OPT_GAME_MALLOC_GAME_H_

@@ -1,0 +1,37 @@
+// XLA HLO text (what `--xla_dump_to` writes) as a program: the entry computation with while,
+// conditional and call bodies flattened into one schedule, fusions as single instructions.
+#ifndef MMAP_OPT_IO_HLO_H_
+#define MMAP_OPT_IO_HLO_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "mmap_opt/proto/mmap_opt.pb.h"
+
+namespace mmap_opt {
+
+struct HloImportOptions {
+  // The program's name; empty means the module's name (`HloModule NAME`).
+  std::string name;
+
+  // Iterations a while loop counts for when its backend_config prints no known_trip_count.
+  // The loop body is flattened once either way; its instructions' FLOPs and bytes are scaled
+  // by the trip count (times those of enclosing loops). 1 = cost one iteration, as XLA
+  // prints no better; the program's notes say which loops this applied to.
+  int64_t unknown_trip_count = 1;
+};
+
+// Parses HLO text and lowers it to a program, following XLA's dataflow (see
+// src/io/hlo/hlo_import.cc for the rules): each instruction that is not a view defines one
+// buffer per non-empty array in its shape (plus the 8-byte-per-element table of a tuple);
+// get-tuple-element, bitcast, tuple elements and the *-done halves of async pairs alias what
+// they forward; parameters and constants are program inputs; the entry ROOT's buffers are
+// outputs. `path` only labels errors, which are one line, "PATH:LINE: message".
+absl::StatusOr<proto::Program> ImportHlo(absl::string_view path, absl::string_view text,
+                                         const HloImportOptions& options = {});
+
+}  // namespace mmap_opt
+
+#endif  // MMAP_OPT_IO_HLO_H_

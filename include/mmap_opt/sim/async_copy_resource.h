@@ -1,0 +1,69 @@
+// Bandwidth bookkeeping for async copies (XLA's AsynchronousCopyResource, xla-msa.md §1.8b):
+// can one more copy finish inside its window without making an accepted copy late?
+#ifndef MMAP_OPT_SIM_ASYNC_COPY_RESOURCE_H_
+#define MMAP_OPT_SIM_ASYNC_COPY_RESOURCE_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/types/span.h"
+
+namespace mmap_opt {
+
+using Time = int64_t;  // Logical time: an instruction's index in the schedule.
+
+// One copy engine. Slot t offers `capacity[t]` seconds of background copying (the time of
+// instruction t). A copy over (start, end) needs `seconds` of it, taken only from slots strictly
+// between start and end. Copies run first-in first-out by start time: a copy begins where the
+// one before it finished, so a late copy delays every later one. A copy is accepted only if it
+// and every copy it delays still finish before their ends.
+class AsyncCopyResource {
+ public:
+  using CopyId = int32_t;  // Handle of an accepted copy, for Remove().
+
+  explicit AsyncCopyResource(absl::Span<const double> capacity);
+
+  // Would a copy of `seconds` over (start, end) be accepted now?
+  bool CanAdd(Time start, Time end, double seconds) const;
+  // Accepts the copy (call CanAdd first; Add does not check) and returns its handle.
+  CopyId Add(Time start, Time end, double seconds);
+  // Forgets an accepted copy (the heuristic's uncommit).
+  void Remove(CopyId id);
+
+  // Sets what slot t offers. Raising it never makes an accepted copy late; lowering it may, so
+  // lower only to undo an earlier raise after the copies added since are gone.
+  void SetCapacity(Time t, double seconds);
+  double capacity(Time t) const { return capacity_[t]; }
+
+  int num_copies() const { return static_cast<int>(order_.size()); }
+
+ private:
+  struct Copy {
+    Time start, end;
+    double seconds;
+    bool live = true;
+  };
+  // Where the engine stands after a copy: the slot it finished in and what is left of that slot.
+  struct Cursor {
+    Time slot = -1;
+    double left = 0;
+  };
+
+  // Runs `extra` inserted before order_[insert_at], then the copies after it; false as soon as
+  // one finishes at or after its end. Stops early once a copy ends where it ended before.
+  bool Replay(size_t insert_at, const Copy& extra) const;
+  // The engine's state after order_[0..count-1], from the cache (extended as needed).
+  Cursor CursorAfter(size_t count) const;
+  // Advances `cursor` by one copy; returns the slot it finished in.
+  Time Run(const Copy& copy, Cursor& cursor) const;
+
+  std::vector<double> capacity_;
+  std::vector<Copy> copies_;   // Indexed by CopyId.
+  std::vector<CopyId> order_;  // Live copies by (start, id): the FIFO order.
+  // after_[i]: the state after order_[0..i]; entries from after_.size() on are stale.
+  mutable std::vector<Cursor> after_;
+};
+
+}  // namespace mmap_opt
+
+#endif  // MMAP_OPT_SIM_ASYNC_COPY_RESOURCE_H_

@@ -1,0 +1,75 @@
+// When to start an async copy: XLA's cost-analysis prefetch-interval picker (xla-msa.md §1.5),
+// shared by the heuristic and the MallocGame so that both choose copy windows by one rule.
+#ifndef MMAP_OPT_SIM_PREFETCH_INTERVAL_PICKER_H_
+#define MMAP_OPT_SIM_PREFETCH_INTERVAL_PICKER_H_
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "absl/types/span.h"
+
+namespace mmap_opt {
+
+using Time = int64_t;  // Logical time: an instruction's index in the schedule.
+
+// The picker's knobs; defaults are the values XLA's own tests and tools use.
+struct PrefetchIntervalOptions {
+  // A prefetch must overlap at least this multiple of its copy time with other work...
+  double min_overlap_to_async_copy_ratio = 0.8;
+  // ...ideally this multiple (the first candidate tried)...
+  double preferred_overlap_to_async_copy_ratio = 1.5;
+  // ...and a buffer may sit in fast memory without a copy, or a prefetch may start, at most
+  // this multiple of the time it takes to copy the whole fast memory ("live range too long").
+  double max_overlap_to_mem_size_async_copy_ratio = 10.0;
+};
+
+// Answers the picker's questions in O(log T) from prefix sums of instruction times.
+// "Elapsed between a and b", E(a, b), is the time of the instructions strictly between them.
+class PrefetchIntervalPicker {
+ public:
+  // `elapsed[t]`: the time of instruction t (the heuristic passes the all-slow times);
+  // `copy_bandwidth`: bytes/s of an async copy; `fast_capacity`: bytes of fast memory.
+  PrefetchIntervalPicker(absl::Span<const double> elapsed, double copy_bandwidth,
+                         int64_t fast_capacity, PrefetchIntervalOptions options = {});
+
+  // E(a, b) for a < b: Σ elapsed[t] for a < t < b; 0 when b <= a + 1.
+  double ElapsedBetween(Time a, Time b) const;
+  // Seconds an async copy of `bytes` takes.
+  double CopyTime(int64_t bytes) const { return static_cast<double>(bytes) / copy_bandwidth_; }
+
+  // May a buffer stay in fast memory, uncopied, from `start` to `end`?
+  bool CanKeepWithoutCopy(Time start, Time end) const;
+
+  // The time an eviction of `bytes` that starts after `start` should be done by: the first
+  // t > start with E(start, t) >= (1 + 2 * retry) * preferred * copy time, capped at `latest`.
+  Time PreferredEvictionEnd(int64_t bytes, Time start, Time latest, int retry = 0) const;
+
+  // Candidate copy-start times for a prefetch of `bytes` that must be done before the use at
+  // `use_time`, starting no earlier than `earliest`. `use_speedup` is how much faster the using
+  // instruction runs with this operand in fast memory (it lets a shorter overlap suffice).
+  // Ordered as XLA tries them: the preferred start first, then alternately later and earlier
+  // starts. Empty when no start leaves enough overlap.
+  std::vector<Time> PrefetchStartCandidates(int64_t bytes, Time earliest, Time use_time,
+                                            double use_speedup = 0) const;
+
+  // The latest start that still overlaps `min_ratio` x copy time, or nullopt.
+  std::optional<Time> LatestPrefetchStart(int64_t bytes, Time earliest, Time use_time,
+                                          double use_speedup = 0) const;
+
+  double max_copy_window() const { return max_copy_window_; }
+  const PrefetchIntervalOptions& options() const { return options_; }
+
+ private:
+  // Largest t in [lo, hi] with E(t, end) >= need, or nullopt. E(t, end) falls as t grows.
+  std::optional<Time> LastStartWithOverlap(double need, Time lo, Time hi, Time end) const;
+
+  std::vector<double> prefix_;  // prefix_[t] = Σ elapsed[0..t-1].
+  double copy_bandwidth_;
+  double max_copy_window_;
+  PrefetchIntervalOptions options_;
+};
+
+}  // namespace mmap_opt
+
+#endif  // MMAP_OPT_SIM_PREFETCH_INTERVAL_PICKER_H_

@@ -1,0 +1,308 @@
+// XLA's memory-space assignment (xla-msa.md §1), on our flattened programs: one pass over the
+// buffers in memory-boundedness order, each buffer's use segments decided in time order.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "mmap_opt/game/memory_state.h"
+#include "mmap_opt/agents/heuristic.h"
+#include "mmap_opt/status_macros.h"
+
+namespace mmap_opt {
+namespace {
+
+// What one attempt at a buffer may do.
+struct AttemptMode {
+  bool produce_fast = true;  // The defining instruction may write into fast memory.
+  bool copies = true;        // Prefetches and evictions are allowed.
+  int retry = 0;             // Relaxes the eviction window (PreferredEvictionEnd).
+};
+
+enum class Outcome { kDone, kEvictionFailed };
+
+// Plans one buffer's placements into `plan` (the caller rolls back on failure).
+class BufferPlanner {
+ public:
+  BufferPlanner(MemoryState& plan, const PrefetchIntervalPicker& picker,
+                const HeuristicOptions& options, BufferIndex b, AttemptMode mode)
+      : plan_(plan),
+        picker_(picker),
+        options_(options),
+        program_(plan.program()),
+        b_(b),
+        size_(program_.buffer(b).size()),
+        uses_(program_.uses(b)),
+        mode_(mode) {}
+
+  Outcome Run() {
+    std::optional<Time> def = program_.definition(b_);
+    // Data in slow memory is available from this boundary (inputs: from the start).
+    slow_from_ = def ? kNever : 0;
+    size_t next = 0;  // Index in uses_ of the first use not yet decided.
+    if (def) {
+      if (!(mode_.produce_fast && TryProduce(*def))) slow_from_ = *def + 1;
+    }
+    for (; next < uses_.size(); ++next) {
+      const Time use = uses_[next];
+      if (current_ >= 0 && plan_.placement(current_).end() >= use) continue;  // Covered.
+      if (current_ >= 0 && TryExtend(next)) continue;
+      if (!CloseProduced(use)) return Outcome::kEvictionFailed;
+      current_ = -1;  // The data has left fast memory; this use reads slow unless prefetched.
+      if (mode_.copies && options_.enable_prefetch) TryPrefetch(next);
+    }
+    if (!CloseProduced(program_.num_instructions())) return Outcome::kEvictionFailed;
+    return Outcome::kDone;
+  }
+
+ private:
+  static constexpr Time kNever = std::numeric_limits<Time>::max();
+
+  // The furthest use index reachable from `from` while each gap between consecutive uses may
+  // be kept in fast memory without a copy: reserving up to it saves copying again later.
+  size_t ContiguousEnd(size_t from) const {
+    size_t last = from;
+    if (!options_.reserve_to_later_uses) return last;
+    while (last + 1 < uses_.size() && picker_.CanKeepWithoutCopy(uses_[last], uses_[last + 1])) {
+      ++last;
+    }
+    return last;
+  }
+
+  // End times to try for a chunk that must reach uses_[from]: the contiguous end first, back to
+  // uses_[from] itself; at most 8 tries (always including the last).
+  std::vector<Time> EndCandidates(size_t from) const {
+    const size_t last = ContiguousEnd(from);
+    std::vector<Time> ends;
+    const size_t span = last - from + 1;
+    const size_t step = std::max<size_t>(1, span / 7);
+    for (size_t k = last + 1; k-- > from;) {
+      if ((last - k) % step == 0 || k == from) ends.push_back(uses_[k]);
+      if (k == 0) break;
+    }
+    return ends;
+  }
+
+  // The defining instruction writes the buffer into fast memory (a PRODUCED placement).
+  bool TryProduce(Time def) {
+    std::vector<Time> ends;
+    if (uses_.empty()) {
+      ends.push_back(def);
+    } else if (picker_.CanKeepWithoutCopy(def, uses_[0])) {
+      ends = EndCandidates(0);
+    } else {
+      return false;
+    }
+    for (Time end : ends) {
+      std::optional<int64_t> offset = plan_.BestFit(size_, def, end);
+      if (!offset || !plan_.Reserve(*offset, size_, def, end)) continue;
+      proto::Placement p;
+      p.set_buffer_id(program_.buffer(b_).id());
+      p.set_offset(*offset);
+      p.set_start(def);
+      p.set_end(end);
+      p.set_source(proto::Placement::PRODUCED);
+      current_ = produced_ = plan_.AddPlacement(p);
+      return true;
+    }
+    return false;
+  }
+
+  // Keeps the current placement's chunk, at its offset, through uses_[next] (no copy).
+  bool TryExtend(size_t next) {
+    const proto::Placement& p = plan_.placement(current_);
+    const Time from = p.end() + 1;
+    if (!picker_.CanKeepWithoutCopy(uses_[next - 1], uses_[next])) return false;
+    for (Time end : EndCandidates(next)) {
+      if (plan_.Reserve(p.offset(), size_, from, end)) {
+        plan_.SetPlacementEnd(current_, end);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Before the data leaves fast memory for good: a PRODUCED placement that is needed later
+  // in slow memory (a later use, or an output) gets its eviction, extended at the same offset
+  // towards the preferred eviction end to give the copy time. `needed_at`: the boundary by
+  // which the slow copy must exist (the next uncovered use, or the end of the program).
+  bool CloseProduced(Time needed_at) {
+    if (produced_ < 0) return true;
+    const int produced = produced_;
+    produced_ = -1;
+    current_ = -1;
+    const proto::Placement& p = plan_.placement(produced);
+    const bool later_use = !uses_.empty() && uses_.back() > p.end();
+    if (!later_use && !program_.buffer(b_).is_output()) return true;  // Nothing to write back.
+    if (!mode_.copies) return false;
+    const Time latest = std::min<Time>(needed_at, program_.num_instructions()) - 1;
+    Time end = std::max<Time>(
+        p.end(), picker_.PreferredEvictionEnd(size_, p.start(), latest, mode_.retry));
+    // Largest end <= preferred whose extra rows are free at this offset.
+    while (end > p.end() && !plan_.IsFree(p.offset(), size_, p.end() + 1, end)) --end;
+    const CopyWindow window = EvictionWindow(p.start(), end);
+    if (window.deadline > program_.num_instructions() || window.deadline <= window.issue ||
+        !plan_.CanCopy(window, size_, /*prefetch=*/false)) {
+      return false;
+    }
+    if (end > p.end()) {
+      plan_.Reserve(p.offset(), size_, p.end() + 1, end);
+      plan_.SetPlacementEnd(produced, end);
+    }
+    plan_.AddCopy(window, size_, /*prefetch=*/false);
+    slow_from_ = end + 1;
+    return true;
+  }
+
+  // How much faster the use at `t` runs with this buffer's read from fast memory.
+  double UseSpeedup(Time t) const {
+    const CostModel& cost = plan_.cost();
+    const int64_t fast_read = plan_.fast_read_bytes(t), fast_write = plan_.fast_write_bytes(t);
+    return cost.Cost(t, fast_read, fast_write).elapsed_s -
+           cost.Cost(t, fast_read + cost.BytesOf(t, b_).read, fast_write).elapsed_s;
+  }
+
+  // A prefetch from slow memory for uses_[next], issued at the picker's candidates in order.
+  void TryPrefetch(size_t next) {
+    const Time use = uses_[next];
+    Time earliest = slow_from_;
+    if (previous_end_ >= 0) earliest = std::max(earliest, previous_end_ + 1);
+    if (earliest == kNever || earliest >= use) return;
+    const std::vector<Time> starts =
+        picker_.PrefetchStartCandidates(size_, earliest - 1, use, UseSpeedup(use));
+    const std::vector<Time> ends = EndCandidates(next);
+    for (Time after : starts) {
+      const CopyWindow window = PrefetchWindow(after + 1, use);
+      if (!plan_.CanCopy(window, size_, /*prefetch=*/true)) continue;
+      for (Time end : ends) {
+        std::optional<int64_t> offset = plan_.BestFit(size_, window.issue, end);
+        if (!offset || !plan_.Reserve(*offset, size_, window.issue, end)) continue;
+        proto::Placement p;
+        p.set_buffer_id(program_.buffer(b_).id());
+        p.set_offset(*offset);
+        p.set_start(use);
+        p.set_end(end);
+        p.set_source(proto::Placement::PREFETCHED);
+        p.set_copy_start(window.issue);
+        plan_.AddCopy(window, size_, /*prefetch=*/true);
+        current_ = plan_.AddPlacement(p);
+        previous_end_ = end;
+        return;
+      }
+    }
+  }
+
+  MemoryState& plan_;
+  const PrefetchIntervalPicker& picker_;
+  const HeuristicOptions& options_;
+  const Program& program_;
+  const BufferIndex b_;
+  const int64_t size_;
+  const absl::Span<const Time> uses_;
+  const AttemptMode mode_;
+  Time slow_from_ = kNever;
+  int current_ = -1;   // The placement the data is in now, if any.
+  int produced_ = -1;  // The PRODUCED placement while it is still open.
+  Time previous_end_ = -1;  // End of the latest prefetched placement.
+};
+
+// Bytes served from fast memory vs bytes copied, for the inefficiency filter.
+bool IsInefficient(const MemoryState& plan, BufferIndex b, int first, double ratio) {
+  if (ratio <= 0) return false;
+  const CostModel& cost = plan.cost();
+  const Program& program = plan.program();
+  int64_t used = 0, copied = 0;
+  for (int i = first; i < plan.num_placements(); ++i) {
+    const proto::Placement& p = plan.placement(i);
+    if (p.source() == proto::Placement::PRODUCED) {
+      used += cost.BytesOf(p.start(), b).written;
+      const bool evicted = program.buffer(b).is_output() ||
+                           (!program.uses(b).empty() && program.uses(b).back() > p.end());
+      if (evicted) copied += program.buffer(b).size();
+    } else {
+      copied += program.buffer(b).size();
+    }
+    for (Time t : program.uses(b)) {
+      if (t >= p.start() && t <= p.end()) used += cost.BytesOf(t, b).read;
+    }
+  }
+  return ratio * static_cast<double>(copied) > static_cast<double>(used);
+}
+
+std::vector<double> AllSlowElapsed(const CostModel& cost) {
+  std::vector<double> elapsed(cost.program().num_instructions());
+  for (Time t = 0; t < static_cast<Time>(elapsed.size()); ++t) elapsed[t] = cost.AllSlowElapsed(t);
+  return elapsed;
+}
+
+}  // namespace
+
+absl::StatusOr<proto::Assignment> RunMsaHeuristic(const CostModel& cost,
+                                                  const HeuristicOptions& options) {
+  ASSIGN_OR_RETURN(MemoryState plan, MemoryState::Create(cost));
+  const std::vector<double> elapsed = AllSlowElapsed(cost);
+  const PrefetchIntervalPicker picker(elapsed, cost.CopyBandwidth(),
+                                      cost.hardware().fast_capacity(), options.prefetch);
+  for (BufferIndex b : MsaBufferOrder(cost)) {
+    const int first = plan.num_placements();
+    // Attempts: each retry relaxes eviction timing; when evictions keep failing, the buffer is
+    // produced in slow memory instead (XLA's uncommit + retry ends the same way).
+    std::vector<AttemptMode> attempts;
+    for (int retry = 0; retry < std::max(options.max_retries, 1); ++retry) {
+      attempts.push_back({true, true, retry});
+    }
+    attempts.push_back({false, true, 0});
+    for (const AttemptMode& mode : attempts) {
+      const MemoryState::Mark mark = plan.mark();
+      Outcome outcome = BufferPlanner(plan, picker, options, b, mode).Run();
+      if (outcome == Outcome::kDone &&
+          IsInefficient(plan, b, first, options.inefficient_use_to_copy_ratio)) {
+        plan.RollBack(mark);
+        outcome = BufferPlanner(plan, picker, options, b, {true, false, 0}).Run();
+      }
+      if (outcome == Outcome::kDone) break;
+      plan.RollBack(mark);
+    }
+    plan.ServePlacements(b, first);
+  }
+  return plan.ToAssignment("heuristic");
+}
+
+absl::StatusOr<proto::Assignment> RunGreedy(const CostModel& cost) {
+  const Program& program = cost.program();
+  ASSIGN_OR_RETURN(MemoryState plan, MemoryState::Create(cost));
+  std::vector<BufferIndex> order;
+  for (BufferIndex b = 0; b < program.num_buffers(); ++b) {
+    if (program.definition(b) && !program.buffer(b).slow_only() &&
+        program.buffer(b).size() <= cost.hardware().fast_capacity()) {
+      order.push_back(b);
+    }
+  }
+  std::stable_sort(order.begin(), order.end(), [&](BufferIndex a, BufferIndex b) {
+    return program.buffer(a).size() > program.buffer(b).size();
+  });
+  for (BufferIndex b : order) {
+    const int64_t size = program.buffer(b).size();
+    const LiveRange live = program.live_range(b);
+    std::optional<int64_t> offset = plan.BestFit(size, live.start, live.end);
+    if (!offset) continue;
+    const bool output = program.buffer(b).is_output();
+    const CopyWindow eviction = EvictionWindow(live.start, live.end);
+    if (output && (eviction.deadline <= eviction.issue ||
+                   !plan.CanCopy(eviction, size, /*prefetch=*/false))) {
+      continue;
+    }
+    plan.Reserve(*offset, size, live.start, live.end);
+    if (output) plan.AddCopy(eviction, size, /*prefetch=*/false);
+    proto::Placement p;
+    p.set_buffer_id(program.buffer(b).id());
+    p.set_offset(*offset);
+    p.set_start(live.start);
+    p.set_end(live.end);
+    p.set_source(proto::Placement::PRODUCED);
+    const int first = plan.AddPlacement(p);
+    plan.ServePlacements(b, first);
+  }
+  return plan.ToAssignment("greedy");
+}
+
+}  // namespace mmap_opt

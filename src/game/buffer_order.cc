@@ -1,0 +1,28 @@
+#include "mmap_opt/game/buffer_order.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace mmap_opt {
+
+std::vector<BufferIndex> MsaBufferOrder(const CostModel& cost) {
+  const Program& program = cost.program();
+  const std::vector<double> boundedness = cost.MemoryBoundedness();
+  std::vector<BufferIndex> order;
+  for (BufferIndex b = 0; b < program.num_buffers(); ++b) {
+    const proto::Buffer& buffer = program.buffer(b);
+    if (buffer.slow_only() || buffer.size() > cost.hardware().fast_capacity()) continue;
+    order.push_back(b);
+  }
+  auto key = [&](BufferIndex b) {
+    const LiveRange live = program.live_range(b);
+    const Time latest_use = program.uses(b).empty() ? live.start : program.uses(b).back();
+    return std::make_tuple(-boundedness[b], -program.buffer(b).size(), -(live.end - live.start),
+                           latest_use, live.start, program.buffer(b).id());
+  };
+  std::sort(order.begin(), order.end(),
+            [&](BufferIndex a, BufferIndex b) { return key(a) < key(b); });
+  return order;
+}
+
+}  // namespace mmap_opt

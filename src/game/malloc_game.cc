@@ -1,0 +1,372 @@
+// The MallocGame environment. A step costs a few heap queries (candidate offsets for the next
+// segment) and at most one copy-engine check; snapshot/restore is a mark and a rollback.
+#include "mmap_opt/game/malloc_game.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "mmap_opt/game/buffer_order.h"
+#include "mmap_opt/status_macros.h"
+
+namespace mmap_opt {
+namespace {
+
+float Clip01(double value) { return static_cast<float>(std::clamp(value, 0.0, 1.0)); }
+
+}  // namespace
+
+int MallocGame::ObservationSize(const GameOptions& options) {
+  return 8 + options.occupancy_bins + 6 * options.num_candidates + 2 + 3 * options.lookahead;
+}
+
+absl::StatusOr<MallocGame> MallocGame::Create(const CostModel& cost, GameOptions options) {
+  if (options.num_candidates < 1 || options.num_candidates > 64) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("num_candidates must be in [1, 64], not ", options.num_candidates));
+  }
+  ASSIGN_OR_RETURN(MemoryState state, MemoryState::Create(cost));
+  std::vector<double> elapsed(cost.program().num_instructions());
+  for (Time t = 0; t < static_cast<Time>(elapsed.size()); ++t) elapsed[t] = cost.AllSlowElapsed(t);
+  return MallocGame(cost, options, std::move(state), std::move(elapsed));
+}
+
+MallocGame::MallocGame(const CostModel& cost, GameOptions options, MemoryState state,
+                       std::vector<double> elapsed)
+    : cost_(&cost),
+      options_(options),
+      elapsed_(std::move(elapsed)),
+      picker_(elapsed_, cost.CopyBandwidth(), cost.hardware().fast_capacity(), options.prefetch),
+      state_(std::move(state)) {
+  const Program& program = cost.program();
+  // The heuristic's order, so that both play the same game.
+  for (BufferIndex b : MsaBufferOrder(cost)) {
+    absl::Span<const Time> uses = program.uses(b);
+    Time previous = program.definition(b).value_or(-1);
+    for (int i = 0; i < static_cast<int>(uses.size()); ++i) {
+      segments_.push_back({b, i, previous, uses[i]});
+      previous = uses[i];
+    }
+  }
+  headroom_ = std::max(cost.AllSlowLatency() - cost.LowerBoundLatency(), 1e-30);
+  legal_.assign(num_actions(), false);
+  EnterSegment();
+}
+
+Action MallocGame::DecodeAction(int index) const {
+  const int k = options_.num_candidates;
+  if (index <= 0 || index > 2 * k) return {ActionKind::kDrop, 0};
+  if (index <= k) return {ActionKind::kNoCopy, index - 1};
+  return {ActionKind::kCopy, index - k - 1};
+}
+
+int MallocGame::EncodeAction(const Action& action) const {
+  switch (action.kind) {
+    case ActionKind::kDrop: return 0;
+    case ActionKind::kNoCopy: return 1 + action.candidate;
+    case ActionKind::kCopy: return 1 + options_.num_candidates + action.candidate;
+  }
+  return 0;
+}
+
+int64_t MallocGame::candidate_offset(const Action& action) const {
+  const std::vector<int64_t>& offsets =
+      action.kind == ActionKind::kCopy ? copy_offsets_ : no_copy_offsets_;
+  return action.candidate < static_cast<int>(offsets.size()) ? offsets[action.candidate] : -1;
+}
+
+void MallocGame::EnterSegment() {
+  if (!done() && segment().use_index == 0) {
+    const std::optional<Time> def = cost_->program().definition(segment().buffer);
+    progress_ = BufferProgress{};
+    progress_.slow_from = def ? *def + 1 : 0;  // Unless it is produced into fast memory.
+  }
+  ComputeCandidates();
+}
+
+void MallocGame::ComputeCandidates() {
+  std::fill(legal_.begin(), legal_.end(), false);
+  no_copy_offsets_.clear();
+  copy_offsets_.clear();
+  copy_start_.reset();
+  if (done()) return;
+  legal_[0] = true;
+  const Segment& seg = segment();
+  const Program& program = cost_->program();
+  const int64_t size = program.buffer(seg.buffer).size();
+  const std::optional<Time> def = program.definition(seg.buffer);
+  const int k = options_.num_candidates;
+  // NoCopy: produce at the definition, or keep the current placement at its offset.
+  if (seg.use_index == 0 && def) {
+    state_.BestFits(size, *def, seg.use, k, &no_copy_offsets_);
+  } else if (progress_.current >= 0) {
+    const proto::Placement& p = state_.placement(progress_.current);
+    if (state_.IsFree(p.offset(), size, p.end() + 1, seg.use)) no_copy_offsets_.push_back(p.offset());
+  }
+  // Copy: a prefetch from slow memory, started by the picker's rule.
+  // A slow copy exists from slow_from, or, while the data sits in its PRODUCED placement, once
+  // that placement's eviction is done (at its end + 1). The new rectangle follows the old one.
+  Time earliest = std::max(progress_.slow_from, progress_.previous_end + 1);
+  if (progress_.current >= 0) {
+    const Time end = state_.placement(progress_.current).end();
+    earliest = progress_.current == progress_.produced ? std::max(progress_.previous_end, end) + 1
+                                                       : std::max(earliest, end + 1);
+  }
+  if (earliest < seg.use) {
+    const int64_t fr = state_.fast_read_bytes(seg.use), fw = state_.fast_write_bytes(seg.use);
+    const double speedup =
+        cost_->Cost(seg.use, fr, fw).elapsed_s -
+        cost_->Cost(seg.use, fr + cost_->BytesOf(seg.use, seg.buffer).read, fw).elapsed_s;
+    for (Time after : picker_.PrefetchStartCandidates(size, earliest - 1, seg.use, speedup)) {
+      const CopyWindow window = PrefetchWindow(after + 1, seg.use);
+      if (!state_.CanCopy(window, size, /*prefetch=*/true)) continue;
+      state_.BestFits(size, window.issue, seg.use, k, &copy_offsets_);
+      if (copy_offsets_.empty()) continue;
+      copy_start_ = window.issue;
+      break;
+    }
+  }
+  for (int i = 0; i < static_cast<int>(no_copy_offsets_.size()); ++i) legal_[1 + i] = true;
+  for (int i = 0; i < static_cast<int>(copy_offsets_.size()); ++i) legal_[1 + k + i] = true;
+}
+
+double MallocGame::ServeUse(Time t, bool produced_here) {
+  const BufferIndex b = segment().buffer;
+  const int64_t fr = state_.fast_read_bytes(t), fw = state_.fast_write_bytes(t);
+  const double before = cost_->Cost(t, fr, fw).elapsed_s;
+  const CostModel::BufferBytes bytes = cost_->BytesOf(t, b);
+  const int64_t read = produced_here ? 0 : bytes.read;
+  const int64_t written = produced_here ? bytes.written : 0;
+  state_.Serve(t, read, written);
+  return before - cost_->Cost(t, fr + read, fw + written).elapsed_s;
+}
+
+bool MallocGame::RescheduleEviction(Time end) {
+  const Segment& seg = segment();
+  const Program& program = cost_->program();
+  if (progress_.eviction >= 0) {
+    state_.RemoveCopy(progress_.eviction);
+    progress_.eviction = -1;
+  }
+  const absl::Span<const Time> uses = program.uses(seg.buffer);
+  const bool later_use = seg.use_index + 1 < static_cast<int>(uses.size());
+  if (!later_use && !program.buffer(seg.buffer).is_output()) return true;
+  // Like XLA, give the eviction time by keeping the chunk towards the preferred eviction end
+  // (at most until just before the next use, which reads the slow copy).
+  const Time def = *program.definition(seg.buffer);
+  const int64_t size = program.buffer(seg.buffer).size();
+  const proto::Placement& p = state_.placement(progress_.produced);
+  const Time latest =
+      (later_use ? uses[seg.use_index + 1] : static_cast<Time>(program.num_instructions())) - 1;
+  Time target = std::max(end, picker_.PreferredEvictionEnd(size, def, latest));
+  while (target > end && !state_.IsFree(p.offset(), size, end + 1, target)) --target;
+  for (Time candidate : {target, end}) {
+    const CopyWindow window = EvictionWindow(def, candidate);
+    if (window.deadline > program.num_instructions() || window.deadline <= window.issue ||
+        !state_.CanCopy(window, size, /*prefetch=*/false)) {
+      continue;
+    }
+    if (candidate > end) {
+      state_.Reserve(p.offset(), size, end + 1, candidate);
+      state_.SetPlacementEnd(progress_.produced, candidate);
+    }
+    progress_.eviction = state_.AddCopy(window, size, /*prefetch=*/false);
+    return true;
+  }
+  return false;
+}
+
+bool MallocGame::ExecuteNoCopy(int candidate) {
+  const Segment& seg = segment();
+  const Program& program = cost_->program();
+  const int64_t size = program.buffer(seg.buffer).size();
+  if (candidate >= static_cast<int>(no_copy_offsets_.size())) return false;
+  const int64_t offset = no_copy_offsets_[candidate];
+  if (seg.use_index == 0 && program.definition(seg.buffer)) {
+    const Time def = *program.definition(seg.buffer);
+    if (!state_.Reserve(offset, size, def, seg.use)) return false;
+    proto::Placement p;
+    p.set_buffer_id(program.buffer(seg.buffer).id());
+    p.set_offset(offset);
+    p.set_start(def);
+    p.set_end(seg.use);
+    p.set_source(proto::Placement::PRODUCED);
+    progress_.current = progress_.produced = state_.AddPlacement(p);
+    progress_.slow_from = kNever;
+  } else {
+    const proto::Placement& p = state_.placement(progress_.current);
+    if (!state_.Reserve(offset, size, p.end() + 1, seg.use)) return false;
+    state_.SetPlacementEnd(progress_.current, seg.use);
+  }
+  return progress_.produced != progress_.current || RescheduleEviction(seg.use);
+}
+
+bool MallocGame::ExecuteCopy(int candidate) {
+  const Segment& seg = segment();
+  const Program& program = cost_->program();
+  const int64_t size = program.buffer(seg.buffer).size();
+  if (!copy_start_ || candidate >= static_cast<int>(copy_offsets_.size())) return false;
+  const CopyWindow window = PrefetchWindow(*copy_start_, seg.use);
+  if (!state_.CanCopy(window, size, /*prefetch=*/true) ||
+      !state_.Reserve(copy_offsets_[candidate], size, window.issue, seg.use)) {
+    return false;
+  }
+  proto::Placement p;
+  p.set_buffer_id(program.buffer(seg.buffer).id());
+  p.set_offset(copy_offsets_[candidate]);
+  p.set_start(seg.use);
+  p.set_end(seg.use);
+  p.set_source(proto::Placement::PREFETCHED);
+  p.set_copy_start(window.issue);
+  state_.AddCopy(window, size, /*prefetch=*/true);
+  progress_.current = state_.AddPlacement(p);
+  return true;
+}
+
+StepResult MallocGame::Step(int action_index) {
+  StepResult result;
+  const Action action = DecodeAction(action_index);
+  const Segment seg = segment();
+  const BufferProgress before = progress_;
+  const MemoryState::Mark mark = state_.mark();
+  // The data leaves its current placement unless this use keeps it there.
+  auto leave_current = [&] {
+    if (progress_.current < 0) return;
+    const Time end = state_.placement(progress_.current).end();
+    progress_.previous_end = end;
+    if (progress_.current == progress_.produced) progress_.slow_from = end + 1;  // Evicted.
+    progress_.current = progress_.produced = -1;
+  };
+  bool executed = action.kind == ActionKind::kDrop;
+  if (action.kind == ActionKind::kNoCopy) executed = legal_[action_index] && ExecuteNoCopy(action.candidate);
+  if (action.kind == ActionKind::kCopy) {
+    leave_current();
+    executed = legal_[action_index] && ExecuteCopy(action.candidate);
+  }
+  if (!executed) {  // Drop-backup: undo whatever the action began, then Drop.
+    state_.RollBack(mark);
+    progress_ = before;
+    result.drop_backup = true;
+    ++drop_backups_;
+  }
+  result.executed = executed ? action : Action{ActionKind::kDrop, 0};
+  double saved = 0;
+  if (result.executed.kind == ActionKind::kDrop) {
+    leave_current();
+  } else {
+    if (result.executed.kind == ActionKind::kNoCopy && seg.use_index == 0 &&
+        cost_->program().definition(seg.buffer)) {
+      saved += ServeUse(*cost_->program().definition(seg.buffer), /*produced_here=*/true);
+    }
+    saved += ServeUse(seg.use, /*produced_here=*/false);
+  }
+  result.reward = saved / headroom_;
+  total_reward_ += result.reward;
+  ++segment_index_;
+  EnterSegment();
+  return result;
+}
+
+MallocGame::Snapshot MallocGame::Save() const {
+  return {state_.mark(),
+          segment_index_,
+          {progress_.slow_from, progress_.previous_end, progress_.current, progress_.produced,
+           progress_.eviction},
+          total_reward_,
+          drop_backups_};
+}
+
+void MallocGame::Restore(const Snapshot& snapshot) {
+  state_.RollBack(snapshot.mark);
+  segment_index_ = snapshot.segment_index;
+  progress_.slow_from = snapshot.buffer.slow_from;
+  progress_.previous_end = snapshot.buffer.previous_end;
+  progress_.current = snapshot.buffer.current;
+  progress_.produced = snapshot.buffer.produced;
+  progress_.eviction = snapshot.buffer.eviction;
+  total_reward_ = snapshot.total_reward;
+  drop_backups_ = snapshot.drop_backups;
+  ComputeCandidates();
+}
+
+// Observation layout (all features in [0, 1] unless noted):
+//   [0, 8)   the segment: size / capacity, (use - start) / T, use / T, use index / uses,
+//            the time saved by serving this use fast over its all-slow time, whether this is
+//            the defining segment, whether the data is in fast memory now, is_output.
+//   next B   occupancy: the peak used fraction of fast memory in B equal time bins over a
+//            window of 2 x (use - start + 1) instructions centred on the use.
+//   next 6K  per candidate, NoCopy then Copy: legal, offset / capacity, waste (free gap left
+//            around the chunk) / capacity.
+//   next 2   whether a prefetch start exists, and (use - copy start) / T.
+//   next 3L  the following L segments: size / capacity, (use - start) / T, use / T.
+void MallocGame::Observe(float* features) const {
+  std::fill(features, features + ObservationSize(options_), 0.0f);
+  if (done()) return;
+  const Program& program = cost_->program();
+  const double capacity = std::max<double>(cost_->hardware().fast_capacity(), 1);
+  const double horizon = std::max<double>(program.num_instructions(), 1);
+  const Segment& seg = segment();
+  const int64_t size = program.buffer(seg.buffer).size();
+  float* f = features;
+  *f++ = Clip01(size / capacity);
+  *f++ = Clip01((seg.use - seg.start) / horizon);
+  *f++ = Clip01(seg.use / horizon);
+  *f++ = Clip01(seg.use_index / std::max<double>(program.uses(seg.buffer).size(), 1));
+  {
+    const int64_t fr = state_.fast_read_bytes(seg.use), fw = state_.fast_write_bytes(seg.use);
+    const double slow = cost_->AllSlowElapsed(seg.use);
+    const double gain =
+        cost_->Cost(seg.use, fr, fw).elapsed_s -
+        cost_->Cost(seg.use, fr + cost_->BytesOf(seg.use, seg.buffer).read, fw).elapsed_s;
+    *f++ = slow > 0 ? Clip01(gain / slow) : 0;
+  }
+  *f++ = seg.use_index == 0 && program.definition(seg.buffer) ? 1 : 0;
+  *f++ = progress_.current >= 0 ? 1 : 0;
+  *f++ = program.buffer(seg.buffer).is_output() ? 1 : 0;
+  const int bins = options_.occupancy_bins;
+  const Time half = seg.use - std::max<Time>(seg.start, 0) + 1;
+  const Time lo = seg.use - half;
+  const double width = std::max(2.0 * half / bins, 1.0);
+  for (int i = 0; i < bins; ++i) {
+    const Time from = std::max<Time>(lo + static_cast<Time>(i * width), 0);
+    const Time to = std::min<Time>(lo + static_cast<Time>((i + 1) * width) - 1, program.num_instructions() - 1);
+    *f++ = from <= to ? Clip01(state_.heap().MaxUsed(from, to) / capacity) : 0;
+  }
+  const int k = options_.num_candidates;
+  for (int kind = 0; kind < 2; ++kind) {
+    const std::vector<int64_t>& offsets = kind == 0 ? no_copy_offsets_ : copy_offsets_;
+    const Time start = kind == 0 ? (seg.use_index == 0 && program.definition(seg.buffer)
+                                        ? *program.definition(seg.buffer)
+                                        : seg.use)
+                                 : copy_start_.value_or(seg.use);
+    std::vector<heap::Gap> gaps = offsets.empty() ? std::vector<heap::Gap>{}
+                                                  : state_.heap().FreeGaps(start, seg.use);
+    for (int c = 0; c < k; ++c) {
+      if (c >= static_cast<int>(offsets.size())) {
+        f += 3;
+        continue;
+      }
+      int64_t gap_size = size;
+      for (const heap::Gap& gap : gaps) {
+        if (gap.offset <= offsets[c] && offsets[c] < gap.offset + gap.size) gap_size = gap.size;
+      }
+      *f++ = 1;
+      *f++ = Clip01(offsets[c] / capacity);
+      *f++ = Clip01((gap_size - size) / capacity);
+    }
+  }
+  *f++ = copy_start_ ? 1 : 0;
+  *f++ = copy_start_ ? Clip01((seg.use - *copy_start_) / horizon) : 0;
+  for (int i = 1; i <= options_.lookahead; ++i) {
+    if (segment_index_ + i >= num_segments()) {
+      f += 3;
+      continue;
+    }
+    const Segment& next = segments_[segment_index_ + i];
+    *f++ = Clip01(program.buffer(next.buffer).size() / capacity);
+    *f++ = Clip01((next.use - next.start) / horizon);
+    *f++ = Clip01(next.use / horizon);
+  }
+}
+
+}  // namespace mmap_opt

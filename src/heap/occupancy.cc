@@ -1,0 +1,252 @@
+// Occupancy: a segment tree over start times (with the latest end per subtree) finds the chunks
+// overlapping an interval; a sweep over them by offset yields the gaps.
+#include "mmap_opt/heap/occupancy.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
+namespace mmap_opt::heap {
+
+absl::StatusOr<Occupancy> Occupancy::Create(int64_t capacity, int64_t alignment, Time horizon) {
+  if (capacity < 0) return absl::InvalidArgumentError(absl::StrCat("capacity ", capacity, " < 0"));
+  if (alignment < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("alignment ", alignment, " < 1"));
+  }
+  if (horizon < 1 || horizon > (int64_t{1} << 30)) {
+    return absl::InvalidArgumentError(absl::StrCat("horizon ", horizon, " outside [1, 2^30]"));
+  }
+  return Occupancy(capacity, alignment, horizon);
+}
+
+Occupancy::Occupancy(int64_t capacity, int64_t alignment, Time horizon)
+    : capacity_(capacity), alignment_(alignment), horizon_(horizon) {
+  while (leaves_ < horizon_) leaves_ *= 2;
+  by_start_.resize(horizon_);
+  max_end_.assign(2 * leaves_, -1);
+  usage_max_.assign(2 * leaves_, 0);
+  usage_add_.assign(2 * leaves_, 0);
+}
+
+Offset Occupancy::AlignUp(Offset offset) const {
+  return (offset + alignment_ - 1) / alignment_ * alignment_;
+}
+
+void Occupancy::CollectFrom(int node, Time node_lo, Time node_hi, Time start, Time end) const {
+  // Chunks here start in [node_lo, node_hi]; they overlap iff start <= end and end >= start.
+  if (node_lo > end || max_end_[node] < start) return;
+  if (node >= leaves_) {
+    for (ChunkHandle h : by_start_[node_lo]) {
+      if (chunks_[h].end >= start) overlap_.push_back(h);
+    }
+    return;
+  }
+  const Time mid = (node_lo + node_hi) / 2;
+  CollectFrom(2 * node, node_lo, mid, start, end);
+  CollectFrom(2 * node + 1, mid + 1, node_hi, start, end);
+}
+
+void Occupancy::CollectOverlapping(Time start, Time end) const {
+  overlap_.clear();
+  CollectFrom(1, 0, leaves_ - 1, start, end);
+}
+
+void Occupancy::SortOverlapping() const {
+  ranges_.clear();
+  for (ChunkHandle h : overlap_) ranges_.emplace_back(chunks_[h].offset, chunks_[h].top());
+  std::sort(ranges_.begin(), ranges_.end());
+}
+
+void Occupancy::FreeGaps(Time start, Time end, std::vector<Gap>* gaps) const {
+  gaps->clear();
+  if (start > end || start < 0 || end >= horizon_) return;
+  CollectOverlapping(start, end);
+  SortOverlapping();
+  Offset cursor = 0;  // Aligned lowest byte not yet known to be taken.
+  for (const auto& [lo, hi] : ranges_) {
+    if (lo > cursor) gaps->push_back(Gap{cursor, lo - cursor});
+    cursor = std::max(cursor, AlignUp(hi));
+  }
+  if (cursor < capacity_) gaps->push_back(Gap{cursor, capacity_ - cursor});
+}
+
+std::vector<Gap> Occupancy::FreeGaps(Time start, Time end) const {
+  std::vector<Gap> gaps;
+  FreeGaps(start, end, &gaps);
+  return gaps;
+}
+
+void Occupancy::BestFits(int64_t size, Time start, Time end, int k,
+                         std::vector<Offset>* offsets) const {
+  if (k <= 0 || size <= 0 || start > end || start < 0 || end >= horizon_) return;
+  CollectOverlapping(start, end);
+  SortOverlapping();
+  // Interior gaps lie below the highest overlapping chunk; XLA grows into the top gap only
+  // when none of them fits, so the top gap ranks last.
+  thread_local std::vector<Gap> fitting;
+  fitting.clear();
+  Offset cursor = 0;
+  for (const auto& [lo, hi] : ranges_) {
+    if (lo - cursor >= size) fitting.push_back(Gap{cursor, lo - cursor});
+    cursor = std::max(cursor, AlignUp(hi));
+  }
+  auto better = [](const Gap& a, const Gap& b) {
+    return a.size != b.size ? a.size < b.size : a.offset < b.offset;
+  };
+  const size_t take = std::min<size_t>(fitting.size(), static_cast<size_t>(k));
+  std::partial_sort(fitting.begin(), fitting.begin() + take, fitting.end(), better);
+  for (size_t i = 0; i < take; ++i) offsets->push_back(fitting[i].offset);
+  if (static_cast<int>(take) < k && cursor + size <= capacity_) offsets->push_back(cursor);
+}
+
+std::vector<Offset> Occupancy::BestFits(int64_t size, Time start, Time end, int k) const {
+  std::vector<Offset> offsets;
+  BestFits(size, start, end, k, &offsets);
+  return offsets;
+}
+
+std::optional<Offset> Occupancy::BestFit(int64_t size, Time start, Time end) const {
+  thread_local std::vector<Offset> one;
+  one.clear();
+  BestFits(size, start, end, 1, &one);
+  if (one.empty()) return std::nullopt;
+  return one[0];
+}
+
+bool Occupancy::IsFree(const Chunk& chunk) const {
+  if (chunk.size <= 0 || chunk.offset < 0 || chunk.offset % alignment_ != 0 ||
+      chunk.size > capacity_ - chunk.offset || chunk.start < 0 || chunk.start > chunk.end ||
+      chunk.end >= horizon_) {
+    return false;
+  }
+  CollectOverlapping(chunk.start, chunk.end);
+  for (ChunkHandle h : overlap_) {
+    if (chunks_[h].offset < chunk.top() && chunk.offset < chunks_[h].top()) return false;
+  }
+  return true;
+}
+
+absl::StatusOr<ChunkHandle> Occupancy::Commit(const Chunk& chunk) {
+  if (!IsFree(chunk)) {
+    std::string why = "overlaps a committed chunk";
+    if (chunk.size <= 0) why = "size must be > 0";
+    else if (chunk.offset < 0 || chunk.offset % alignment_ != 0) {
+      why = absl::StrCat("offset is not a non-negative multiple of ", alignment_);
+    } else if (chunk.size > capacity_ - chunk.offset) {
+      why = absl::StrCat("top exceeds capacity ", capacity_);
+    } else if (chunk.start < 0 || chunk.start > chunk.end || chunk.end >= horizon_) {
+      why = absl::StrCat("time interval is not inside [0, ", horizon_, ")");
+    }
+    return absl::FailedPreconditionError(
+        absl::StrCat("chunk [", chunk.offset, ", ", chunk.top(), ") x [", chunk.start, ", ",
+                     chunk.end, "]: ", why));
+  }
+  const ChunkHandle handle = static_cast<ChunkHandle>(chunks_.size());
+  chunks_.push_back(chunk);
+  position_.push_back(-1);
+  Insert(handle);
+  history_.push_back(HistoryEntry{handle, true});
+  return handle;
+}
+
+bool Occupancy::is_committed(ChunkHandle handle) const {
+  return handle >= 0 && handle < static_cast<ChunkHandle>(chunks_.size()) &&
+         position_[handle] >= 0;
+}
+
+absl::Status Occupancy::Remove(ChunkHandle handle) {
+  if (!is_committed(handle)) {
+    return absl::NotFoundError(absl::StrCat("chunk handle ", handle, " is not committed"));
+  }
+  Erase(handle);
+  history_.push_back(HistoryEntry{handle, false});
+  return absl::OkStatus();
+}
+
+bool Occupancy::Undo() {
+  if (history_.empty()) return false;
+  const HistoryEntry entry = history_.back();
+  history_.pop_back();
+  if (entry.was_commit) {
+    Erase(entry.handle);
+    // Later commits were undone first, so this is the newest handle: free it for reuse.
+    if (entry.handle == static_cast<ChunkHandle>(chunks_.size()) - 1) {
+      chunks_.pop_back();
+      position_.pop_back();
+    }
+  } else {
+    Insert(entry.handle);
+  }
+  return true;
+}
+
+void Occupancy::RollBack(Marker marker) {
+  while (static_cast<int64_t>(history_.size()) > std::max<int64_t>(marker.position, 0)) Undo();
+}
+
+void Occupancy::Insert(ChunkHandle handle) {
+  const Chunk& c = chunks_[handle];
+  std::vector<ChunkHandle>& bucket = by_start_[c.start];
+  position_[handle] = static_cast<int32_t>(bucket.size());
+  bucket.push_back(handle);
+  UpdateMaxEnd(c.start);
+  AddUsage(1, 0, leaves_ - 1, c.start, c.end, c.size);
+  ++live_chunks_;
+}
+
+void Occupancy::Erase(ChunkHandle handle) {
+  const Chunk& c = chunks_[handle];
+  std::vector<ChunkHandle>& bucket = by_start_[c.start];
+  const int32_t at = position_[handle];
+  bucket[at] = bucket.back();
+  position_[bucket[at]] = at;
+  bucket.pop_back();
+  position_[handle] = -1;
+  UpdateMaxEnd(c.start);
+  AddUsage(1, 0, leaves_ - 1, c.start, c.end, -c.size);
+  --live_chunks_;
+}
+
+void Occupancy::UpdateMaxEnd(Time leaf) {
+  Time latest = -1;
+  for (ChunkHandle h : by_start_[leaf]) latest = std::max(latest, chunks_[h].end);
+  int node = leaves_ + static_cast<int>(leaf);
+  max_end_[node] = latest;
+  for (node /= 2; node >= 1; node /= 2) {
+    max_end_[node] = std::max(max_end_[2 * node], max_end_[2 * node + 1]);
+  }
+}
+
+void Occupancy::AddUsage(int node, Time node_lo, Time node_hi, Time start, Time end,
+                         int64_t delta) {
+  if (node_hi < start || node_lo > end) return;
+  if (start <= node_lo && node_hi <= end) {
+    usage_add_[node] += delta;
+    usage_max_[node] += delta;
+    return;
+  }
+  const Time mid = (node_lo + node_hi) / 2;
+  AddUsage(2 * node, node_lo, mid, start, end, delta);
+  AddUsage(2 * node + 1, mid + 1, node_hi, start, end, delta);
+  usage_max_[node] = usage_add_[node] + std::max(usage_max_[2 * node], usage_max_[2 * node + 1]);
+}
+
+int64_t Occupancy::QueryUsage(int node, Time node_lo, Time node_hi, Time start, Time end) const {
+  if (start <= node_lo && node_hi <= end) return usage_max_[node];
+  const Time mid = (node_lo + node_hi) / 2;
+  int64_t best = 0;
+  if (start <= mid) best = std::max(best, QueryUsage(2 * node, node_lo, mid, start, end));
+  if (end > mid) best = std::max(best, QueryUsage(2 * node + 1, mid + 1, node_hi, start, end));
+  return usage_add_[node] + best;
+}
+
+int64_t Occupancy::UsedAt(Time t) const { return MaxUsed(t, t); }
+
+int64_t Occupancy::MaxUsed(Time start, Time end) const {
+  start = std::max<Time>(start, 0);
+  end = std::min<Time>(end, horizon_ - 1);
+  if (start > end) return 0;
+  return QueryUsage(1, 0, leaves_ - 1, start, end);
+}
+
+}  // namespace mmap_opt::heap

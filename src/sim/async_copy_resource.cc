@@ -1,0 +1,96 @@
+// FIFO copy-engine bookkeeping. The engine's state after each accepted copy is cached, so a check
+// replays only from the new copy's place in the queue until the timing is back to what it was.
+#include "mmap_opt/sim/async_copy_resource.h"
+
+#include <algorithm>
+
+namespace mmap_opt {
+
+AsyncCopyResource::AsyncCopyResource(absl::Span<const double> capacity)
+    : capacity_(capacity.begin(), capacity.end()) {}
+
+Time AsyncCopyResource::Run(const Copy& copy, Cursor& cursor) const {
+  double need = copy.seconds;
+  // The copy may use what is left of the slot the previous copy ended in, if that slot lies
+  // strictly inside this copy's window; otherwise it starts with the first slot after `start`.
+  Time slot = cursor.slot;
+  double left = cursor.left;
+  if (slot <= copy.start) {
+    slot = copy.start + 1;
+    left = slot < static_cast<Time>(capacity_.size()) ? capacity_[slot] : 0;
+  }
+  const Time last = static_cast<Time>(capacity_.size()) - 1;
+  while (true) {
+    if (need <= left) {
+      cursor = {slot, left - need};
+      return slot;
+    }
+    need -= left;
+    if (++slot > last) {  // Never finishes inside the program.
+      cursor = {slot, 0};
+      return slot;
+    }
+    left = capacity_[slot];
+  }
+}
+
+AsyncCopyResource::Cursor AsyncCopyResource::CursorAfter(size_t count) const {
+  while (after_.size() < count) {
+    Cursor cursor = after_.empty() ? Cursor{} : after_.back();
+    Run(copies_[order_[after_.size()]], cursor);
+    after_.push_back(cursor);
+  }
+  return count == 0 ? Cursor{} : after_[count - 1];
+}
+
+bool AsyncCopyResource::Replay(size_t insert_at, const Copy& extra) const {
+  Cursor cursor = CursorAfter(insert_at);
+  if (Run(extra, cursor) >= extra.end) return false;
+  CursorAfter(order_.size());  // Fill the cache so later copies can be compared with it.
+  for (size_t i = insert_at; i < order_.size(); ++i) {
+    const Copy& copy = copies_[order_[i]];
+    if (Run(copy, cursor) >= copy.end) return false;
+    // Same state as without the new copy: nothing later changes, and all of it was on time.
+    if (cursor.slot == after_[i].slot && cursor.left == after_[i].left) return true;
+  }
+  return true;
+}
+
+bool AsyncCopyResource::CanAdd(Time start, Time end, double seconds) const {
+  if (end <= start + 1) return seconds <= 0;
+  Copy extra{start, end, seconds};
+  // FIFO position: after every copy that starts at or before `start`.
+  size_t at = std::upper_bound(order_.begin(), order_.end(), start,
+                               [&](Time s, CopyId id) { return s < copies_[id].start; }) -
+              order_.begin();
+  return Replay(at, extra);
+}
+
+AsyncCopyResource::CopyId AsyncCopyResource::Add(Time start, Time end, double seconds) {
+  CopyId id = static_cast<CopyId>(copies_.size());
+  copies_.push_back({start, end, seconds});
+  auto at = std::upper_bound(order_.begin(), order_.end(), start,
+                             [&](Time s, CopyId other) { return s < copies_[other].start; });
+  after_.resize(std::min<size_t>(after_.size(), at - order_.begin()));
+  order_.insert(at, id);
+  return id;
+}
+
+void AsyncCopyResource::SetCapacity(Time t, double seconds) {
+  if (t < 0 || t >= static_cast<Time>(capacity_.size()) || seconds == capacity_[t]) return;
+  capacity_[t] = seconds;
+  // Cursors only move forward along the queue; those that stopped before slot t are still
+  // right, later ones are recomputed when next needed.
+  auto stale = std::lower_bound(after_.begin(), after_.end(), t,
+                                [](const Cursor& c, Time slot) { return c.slot < slot; });
+  after_.erase(stale, after_.end());
+}
+
+void AsyncCopyResource::Remove(CopyId id) {
+  copies_[id].live = false;
+  auto at = std::find(order_.begin(), order_.end(), id);
+  after_.resize(std::min<size_t>(after_.size(), at - order_.begin()));
+  order_.erase(at);
+}
+
+}  // namespace mmap_opt

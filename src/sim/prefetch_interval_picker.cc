@@ -1,0 +1,117 @@
+// XLA's CostAnalysisPrefetchIntervalPicker over a flattened schedule (no while-nest levels:
+// importers flatten loop bodies, so every instruction is at the same level).
+#include "mmap_opt/sim/prefetch_interval_picker.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace mmap_opt {
+
+PrefetchIntervalPicker::PrefetchIntervalPicker(absl::Span<const double> elapsed,
+                                               double copy_bandwidth, int64_t fast_capacity,
+                                               PrefetchIntervalOptions options)
+    : copy_bandwidth_(copy_bandwidth), options_(options) {
+  prefix_.resize(elapsed.size() + 1, 0.0);
+  for (size_t t = 0; t < elapsed.size(); ++t) prefix_[t + 1] = prefix_[t] + elapsed[t];
+  max_copy_window_ = CopyTime(fast_capacity) * options_.max_overlap_to_mem_size_async_copy_ratio;
+}
+
+double PrefetchIntervalPicker::ElapsedBetween(Time a, Time b) const {
+  if (b <= a + 1) return 0;
+  a = std::max<Time>(a, -1);
+  b = std::min<Time>(b, static_cast<Time>(prefix_.size()) - 1);
+  return prefix_[b] - prefix_[a + 1];
+}
+
+bool PrefetchIntervalPicker::CanKeepWithoutCopy(Time start, Time end) const {
+  return ElapsedBetween(start, end) < max_copy_window_;
+}
+
+Time PrefetchIntervalPicker::PreferredEvictionEnd(int64_t bytes, Time start, Time latest,
+                                                  int retry) const {
+  const double need =
+      (1 + 2 * retry) * options_.preferred_overlap_to_async_copy_ratio * CopyTime(bytes);
+  // E(start, t) grows with t: binary search the first t reaching `need`.
+  Time lo = start + 1, hi = latest;
+  if (lo > hi) return latest;
+  if (ElapsedBetween(start, hi) < need) return latest;
+  while (lo < hi) {
+    Time mid = lo + (hi - lo) / 2;
+    if (ElapsedBetween(start, mid) >= need)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return lo;
+}
+
+std::optional<Time> PrefetchIntervalPicker::LastStartWithOverlap(double need, Time lo, Time hi,
+                                                                 Time end) const {
+  if (lo > hi || ElapsedBetween(lo, end) < need) return std::nullopt;
+  while (lo < hi) {
+    Time mid = lo + (hi - lo + 1) / 2;
+    if (ElapsedBetween(mid, end) >= need)
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  return lo;
+}
+
+std::optional<Time> PrefetchIntervalPicker::LatestPrefetchStart(int64_t bytes, Time earliest,
+                                                                Time use_time,
+                                                                double use_speedup) const {
+  const double need =
+      options_.min_overlap_to_async_copy_ratio * CopyTime(bytes) - std::max(use_speedup, 0.0);
+  // A copy starts after instruction `start` and must be done before `use_time`.
+  return LastStartWithOverlap(need, earliest, use_time - 1, use_time);
+}
+
+std::vector<Time> PrefetchIntervalPicker::PrefetchStartCandidates(int64_t bytes, Time earliest,
+                                                                  Time use_time,
+                                                                  double use_speedup) const {
+  std::optional<Time> latest = LatestPrefetchStart(bytes, earliest, use_time, use_speedup);
+  if (!latest) return {};
+  // Earliest useful start: the first t whose overlap fits the max copy window.
+  Time first = earliest;
+  {
+    Time lo = earliest, hi = *latest;
+    while (lo < hi) {
+      Time mid = lo + (hi - lo) / 2;
+      if (ElapsedBetween(mid, use_time) <= max_copy_window_)
+        hi = mid;
+      else
+        lo = mid + 1;
+    }
+    first = lo;
+  }
+  // Preferred: the start whose overlap is closest to preferred x copy time.
+  const double target = options_.preferred_overlap_to_async_copy_ratio * CopyTime(bytes);
+  Time preferred = LastStartWithOverlap(target, first, *latest, use_time).value_or(first);
+  if (preferred < *latest && std::fabs(ElapsedBetween(preferred + 1, use_time) - target) <
+                                 std::fabs(ElapsedBetween(preferred, use_time) - target)) {
+    ++preferred;
+  }
+  // Alternate later and earlier starts; once the later side runs out, step the earlier side
+  // in ~1% slices of the window so that long windows cost at most ~100 candidates (as XLA).
+  std::vector<Time> candidates{preferred};
+  Time up = preferred + 1, down = preferred - 1;
+  const double step = ElapsedBetween(first, use_time) / 100;
+  double last_down_elapsed = ElapsedBetween(preferred, use_time);
+  while (up <= *latest || down >= first) {
+    if (up <= *latest) candidates.push_back(up++);
+    while (down >= first) {
+      const double e = ElapsedBetween(down, use_time);
+      if (up <= *latest || e - last_down_elapsed >= step || down == first) {
+        candidates.push_back(down);
+        last_down_elapsed = e;
+        --down;
+        break;
+      }
+      --down;
+    }
+  }
+  return candidates;
+}
+
+}  // namespace mmap_opt

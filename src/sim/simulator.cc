@@ -1,0 +1,173 @@
+// The latency simulator: one pass over the schedule with a FIFO of async copies.
+#include "mmap_opt/sim/simulator.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "mmap_opt/sim/placement_semantics.h"
+#include "mmap_opt/sim/validator.h"
+#include "mmap_opt/status_macros.h"
+
+namespace mmap_opt {
+namespace {
+
+using proto::Placement;
+
+struct Copy {
+  CopyWindow window;
+  bool eviction = false;
+  int placement = 0;
+  double bytes = 0;
+};
+
+// Per buffer, the disjoint sorted time intervals during which its uses read fast memory.
+class Coverage {
+ public:
+  Coverage(const Program& program, const proto::Assignment& assignment)
+      : intervals_(program.num_buffers()) {
+    for (const Placement& p : assignment.placements()) {
+      intervals_[*program.IndexOf(p.buffer_id())].push_back({p.start(), p.end()});
+    }
+    for (std::vector<LiveRange>& list : intervals_) {
+      std::sort(list.begin(), list.end(),
+                [](const LiveRange& a, const LiveRange& b) { return a.start < b.start; });
+      std::vector<LiveRange> merged;
+      for (const LiveRange& r : list) {
+        if (!merged.empty() && r.start <= merged.back().end + 1) {
+          merged.back().end = std::max(merged.back().end, r.end);
+        } else {
+          merged.push_back(r);
+        }
+      }
+      list = std::move(merged);
+    }
+  }
+
+  bool Covers(BufferIndex b, Time t) const {
+    const std::vector<LiveRange>& list = intervals_[b];
+    auto it = std::upper_bound(list.begin(), list.end(), t,
+                               [](Time t, const LiveRange& r) { return t < r.start; });
+    return it != list.begin() && std::prev(it)->Contains(t);
+  }
+
+ private:
+  std::vector<std::vector<LiveRange>> intervals_;
+};
+
+// The async copies of a valid assignment in FIFO order.
+std::vector<Copy> CopiesInQueueOrder(const Program& program, const proto::Assignment& assignment) {
+  std::vector<Copy> copies;
+  for (int i = 0; i < assignment.placements_size(); ++i) {
+    const Placement& p = assignment.placements(i);
+    const BufferIndex b = *program.IndexOf(p.buffer_id());
+    const double bytes = program.buffer(b).size();
+    if (p.source() == Placement::PREFETCHED) {
+      copies.push_back({PrefetchWindow(p.copy_start(), *FirstUseIn(program, b, p.start(), p.end())),
+                        false, i, bytes});
+    } else if (NeedsEviction(program, b, p.end())) {
+      copies.push_back({EvictionWindow(p.start(), p.end()), true, i, bytes});
+    }
+  }
+  // Evictions before prefetches at one boundary (`!eviction` sorts them first), then by index.
+  std::sort(copies.begin(), copies.end(), [](const Copy& a, const Copy& b) {
+    return std::make_tuple(a.window.issue, !a.eviction, a.placement) <
+           std::make_tuple(b.window.issue, !b.eviction, b.placement);
+  });
+  return copies;
+}
+
+// The FIFO: copies [head, issued) are in flight; the head one has `head_left` bytes to go.
+class CopyQueue {
+ public:
+  explicit CopyQueue(std::vector<Copy> copies) : copies_(std::move(copies)) {
+    if (!copies_.empty()) head_left_ = copies_[0].bytes;
+  }
+
+  const std::vector<Copy>& copies() const { return copies_; }
+
+  void IssueUpTo(Time boundary) {
+    while (issued_ < copies_.size() && copies_[issued_].window.issue <= boundary) ++issued_;
+  }
+
+  // Moves up to `bytes` through the queue in order.
+  void Drain(double bytes) {
+    while (bytes > 0 && head_ < issued_) {
+      const double moved = std::min(bytes, head_left_);
+      bytes -= moved;
+      head_left_ -= moved;
+      if (head_left_ <= 0) Pop();
+    }
+  }
+
+  // Completes every copy up to queue position `last`; returns the bytes that took.
+  double CompleteThrough(size_t last) {
+    double bytes = 0;
+    while (head_ <= last && head_ < issued_) {
+      bytes += head_left_;
+      Pop();
+    }
+    return bytes;
+  }
+
+ private:
+  void Pop() {
+    ++head_;
+    head_left_ = head_ < copies_.size() ? copies_[head_].bytes : 0;
+  }
+
+  std::vector<Copy> copies_;
+  size_t head_ = 0;
+  size_t issued_ = 0;
+  double head_left_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<SimulationResult> Simulate(const CostModel& model,
+                                          const proto::Assignment& assignment) {
+  const Program& program = model.program();
+  RETURN_IF_ERROR(ValidateAssignment(program, model.hardware(), assignment));
+  const Time n = program.num_instructions();
+  const Coverage coverage(program, assignment);
+  std::vector<bool> produced_fast(program.num_buffers(), false);
+  for (const Placement& p : assignment.placements()) {
+    if (p.source() == Placement::PRODUCED) produced_fast[*program.IndexOf(p.buffer_id())] = true;
+  }
+
+  SimulationResult result;
+  CopyQueue queue(CopiesInQueueOrder(program, assignment));
+  // due[t]: the last queue position that must be complete at boundary t, or -1.
+  std::vector<int64_t> due(n + 1, -1);
+  for (size_t k = 0; k < queue.copies().size(); ++k) {
+    const Copy& c = queue.copies()[k];
+    due[c.window.deadline] = std::max<int64_t>(due[c.window.deadline], k);
+    (c.eviction ? result.eviction_bytes : result.prefetch_bytes) += c.bytes;
+    (c.eviction ? result.evictions : result.prefetches) += 1;
+  }
+  result.copy_bytes = result.prefetch_bytes + result.eviction_bytes;
+
+  const double copy_bandwidth = model.CopyBandwidth();
+  result.instructions.resize(n);
+  for (Time t = 0; t <= n; ++t) {
+    queue.IssueUpTo(t);
+    const double stall =
+        due[t] >= 0 ? queue.CompleteThrough(static_cast<size_t>(due[t])) / copy_bandwidth : 0;
+    result.stall_s += stall;
+    result.latency_s += stall;
+    if (t == n) {
+      result.final_stall_s = stall;
+      break;
+    }
+    InstructionTiming& timing = result.instructions[t];
+    timing.stall_s = stall;
+    timing.cost = model.Cost(t, [&](AccessKind kind, int i) {
+      return kind == AccessKind::kRead ? coverage.Covers(program.reads(t)[i].buffer, t)
+                                       : produced_fast[program.writes(t)[i].buffer];
+    });
+    result.latency_s += timing.cost.elapsed_s;
+    queue.Drain(timing.cost.slow_idle_s * copy_bandwidth);
+  }
+  return result;
+}
+
+}  // namespace mmap_opt

@@ -1,0 +1,161 @@
+// The XLA-style heuristic on programs small enough to know the right decision, and on random
+// programs where every answer must validate and land between the bounds.
+#include "mmap_opt/agents/heuristic.h"
+
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "mmap_opt/sim/simulator.h"
+#include "mmap_opt/sim/validator.h"
+#include "test_util.h"
+
+namespace mmap_opt {
+namespace {
+
+using ::mmap_opt::testing::ProgramFromText;
+using ::mmap_opt::testing::DecimalHardware;
+using ::mmap_opt::testing::RandomProgram;
+
+// A compute-bound filler: 1000 FLOP = 1 s, touches no memory, so HBM is idle for all of it.
+std::string Fillers(int first_id, int count) {
+  std::string text;
+  for (int i = 0; i < count; ++i) {
+    absl::StrAppend(&text, "instructions { id: ", first_id + i, " name: \"fill", i,
+                    "\" flops: 1000 }\n");
+  }
+  return text;
+}
+
+struct Solved {
+  Program program;
+  proto::Assignment assignment;
+  SimulationResult result;
+  double all_slow = 0, lower_bound = 0;
+};
+
+Solved Solve(const std::string& text, const HeuristicOptions& options = {}) {
+  absl::StatusOr<Program> program = Program::Create(ProgramFromText(text));
+  EXPECT_TRUE(program.ok()) << program.status();
+  absl::StatusOr<CostModel> cost = CostModel::Create(*program, DecimalHardware());
+  EXPECT_TRUE(cost.ok()) << cost.status();
+  absl::StatusOr<proto::Assignment> assignment = RunMsaHeuristic(*cost, options);
+  EXPECT_TRUE(assignment.ok()) << assignment.status();
+  EXPECT_TRUE(ValidateAssignment(*program, DecimalHardware(), *assignment).ok())
+      << ValidateAssignment(*program, DecimalHardware(), *assignment);
+  absl::StatusOr<SimulationResult> result = Simulate(*cost, *assignment);
+  EXPECT_TRUE(result.ok()) << result.status();
+  return {*program, *assignment, *result, cost->AllSlowLatency(), cost->LowerBoundLatency()};
+}
+
+std::vector<proto::Placement> PlacementsOf(const proto::Assignment& a, int64_t buffer_id) {
+  std::vector<proto::Placement> out;
+  for (const proto::Placement& p : a.placements()) {
+    if (p.buffer_id() == buffer_id) out.push_back(p);
+  }
+  return out;
+}
+
+// A 100 B weight read at t5 after five 1 s fillers. Its copy takes 100 B / 100 B/s = 1 s. The
+// picker prefers an overlap of 1.5 x 1 s: E(2, 5) = 2 s and E(3, 5) = 1 s are equally close, the
+// earlier wins, so the copy is issued at boundary 3 and runs during fillers 3 and 4 (2 s of idle
+// HBM): fully hidden. t5 then reads W fast (100 B / 1000 B/s = 0.1 s) and writes the 10 B
+// output slow (0.1 s; an output made by the last instruction cannot be evicted in time):
+// 5 x 1 + 0.2 = 5.2 s, against 5 + 110 / 100 = 6.1 s all-slow.
+TEST(HeuristicTest, PrefetchesAWeightEarlyEnoughToHideTheCopy) {
+  Solved solved = Solve(Fillers(0, 5) + R"pb(
+    buffers { id: 100 name: "w" size: 100 }
+    buffers { id: 101 name: "out" size: 10 is_output: true }
+    instructions { id: 5 name: "use" operands: 100 outputs: 101 }
+  )pb");
+  std::vector<proto::Placement> w = PlacementsOf(solved.assignment, 100);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].source(), proto::Placement::PREFETCHED);
+  EXPECT_EQ(w[0].copy_start(), 3);
+  EXPECT_EQ(w[0].start(), 5);
+  EXPECT_TRUE(PlacementsOf(solved.assignment, 101).empty());
+  EXPECT_DOUBLE_EQ(solved.result.stall_s, 0);
+  EXPECT_NEAR(solved.result.latency_s, 5.2, 1e-9);
+  EXPECT_NEAR(solved.all_slow, 6.1, 1e-9);
+}
+
+// An activation made at t0 and read at t1 stays in fast memory with no copy: PRODUCED [0, 1].
+// t0 reads the 100 B input x slow (1 s) and writes a 200 B into fast memory (0.2 s); t1 reads
+// a fast (0.2 s) and writes the 10 B output slow (0.1 s). x cannot be prefetched: nothing runs
+// before t0. Latency 1.2 + 0.3 = 1.5 s; all-slow 3 + 2.1 = 5.1 s.
+TEST(HeuristicTest, KeepsAnActivationInFastMemory) {
+  Solved solved = Solve(R"pb(
+    buffers { id: 1 name: "x" size: 100 }
+    buffers { id: 2 name: "a" size: 200 }
+    buffers { id: 3 name: "y" size: 10 is_output: true }
+    instructions { id: 0 name: "f" operands: 1 outputs: 2 }
+    instructions { id: 1 name: "g" operands: 2 outputs: 3 }
+  )pb");
+  std::vector<proto::Placement> a = PlacementsOf(solved.assignment, 2);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].source(), proto::Placement::PRODUCED);
+  EXPECT_EQ(a[0].start(), 0);
+  EXPECT_EQ(a[0].end(), 1);
+  EXPECT_NEAR(solved.result.latency_s, 1.5, 1e-9);
+  EXPECT_NEAR(solved.all_slow, 5.1, 1e-9);
+}
+
+// h (100 B) is made at t0, read at t1 and again at t12 after ten 1 s fillers. With the "too
+// long" window cut to 0.5 x copy(1000 B) = 5 s, h may not sit in fast memory over the 10 s gap:
+// it is evicted and prefetched back. The eviction wants 1.5 x copy(100 B) = 1.5 s of overlap
+// after t0, measured in all-slow times: E(0, 2) = use1 (100 B / 100 B/s = 1 s) < 1.5 and
+// E(0, 3) = 1 s + filler 2 (1 s) = 2 s >= 1.5 -> PRODUCED [0, 3], eviction issued at 1, due at 4.
+TEST(HeuristicTest, EvictsAcrossALongGapAndPrefetchesBack) {
+  HeuristicOptions options;
+  options.prefetch.max_overlap_to_mem_size_async_copy_ratio = 0.5;
+  Solved solved = Solve(R"pb(
+    buffers { id: 1 name: "h" size: 100 }
+    instructions { id: 0 name: "make" outputs: 1 }
+    instructions { id: 1 name: "use1" operands: 1 }
+  )pb" + Fillers(2, 10) + R"pb(
+    instructions { id: 12 name: "use2" operands: 1 }
+  )pb", options);
+  std::vector<proto::Placement> h = PlacementsOf(solved.assignment, 1);
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0].source(), proto::Placement::PRODUCED);
+  EXPECT_EQ(h[0].start(), 0);
+  EXPECT_EQ(h[0].end(), 3);
+  EXPECT_EQ(h[1].source(), proto::Placement::PREFETCHED);
+  EXPECT_EQ(h[1].start(), 12);
+  EXPECT_GE(h[1].copy_start(), 4);  // The slow copy exists only after the eviction.
+  EXPECT_DOUBLE_EQ(solved.result.stall_s, 0);
+  // Every access fast: make 0.1 s, use1 0.1 s, fillers 10 s, use2 0.1 s.
+  EXPECT_NEAR(solved.result.latency_s, 10.3, 1e-9);
+}
+
+TEST(HeuristicTest, RandomProgramsValidateAndStayWithinTheBounds) {
+  std::mt19937 rng(2024);
+  for (int trial = 0; trial < 60; ++trial) {
+    absl::StatusOr<Program> program = Program::Create(RandomProgram(rng, 10 + rng() % 60));
+    ASSERT_TRUE(program.ok()) << program.status();
+    proto::Hardware hw = DecimalHardware();
+    hw.set_fast_capacity(200 + rng() % 1500);
+    hw.set_fast_alignment(1 << (rng() % 4));
+    hw.set_max_outstanding_prefetches(trial % 3 == 0 ? 1 : -1);
+    hw.set_max_outstanding_evictions(trial % 3 == 0 ? 1 : -1);
+    absl::StatusOr<CostModel> cost = CostModel::Create(*program, hw);
+    ASSERT_TRUE(cost.ok());
+    for (bool greedy : {false, true}) {
+      absl::StatusOr<proto::Assignment> assignment =
+          greedy ? RunGreedy(*cost) : RunMsaHeuristic(*cost);
+      ASSERT_TRUE(assignment.ok()) << assignment.status();
+      absl::Status valid = ValidateAssignment(*program, hw, *assignment);
+      ASSERT_TRUE(valid.ok()) << "trial " << trial << (greedy ? " greedy: " : " heuristic: ")
+                              << valid;
+      absl::StatusOr<SimulationResult> result = Simulate(*cost, *assignment);
+      ASSERT_TRUE(result.ok());
+      EXPECT_GE(result->latency_s, cost->LowerBoundLatency() * (1 - 1e-12)) << trial;
+      // Neither agent may make a program slower than leaving everything in slow memory.
+      EXPECT_LE(result->latency_s, cost->AllSlowLatency() * (1 + 1e-12)) << trial;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mmap_opt

@@ -1,0 +1,69 @@
+// The heuristic as a game policy plays the heuristic's decisions on programs where they are
+// known (the cases of heuristic_test.cc).
+#include "mmap_opt/agents/policy.h"
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "mmap_opt/agents/heuristic.h"
+#include "mmap_opt/sim/simulator.h"
+#include "test_util.h"
+
+namespace mmap_opt {
+namespace {
+
+using ::mmap_opt::testing::DecimalHardware;
+using ::mmap_opt::testing::ProgramFromText;
+
+std::string Fillers(int first_id, int count) {
+  std::string text;
+  for (int i = 0; i < count; ++i) {
+    absl::StrAppend(&text, "instructions { id: ", first_id + i, " flops: 1000 }\n");
+  }
+  return text;
+}
+
+void ExpectSameLatency(const std::string& text, const HeuristicOptions& options = {}) {
+  Program program = *Program::Create(ProgramFromText(text));
+  CostModel cost = *CostModel::Create(program, DecimalHardware());
+  proto::Assignment heuristic = *RunMsaHeuristic(cost, options);
+  HeuristicPolicy policy;
+  GameOptions game_options;
+  game_options.prefetch = options.prefetch;
+  GameRecord played = *PlayGame(cost, policy, "heuristic-game", game_options);
+  EXPECT_EQ(played.drop_backups, 0);
+  EXPECT_NEAR(Simulate(cost, played.assignment)->latency_s, Simulate(cost, heuristic)->latency_s,
+              1e-12);
+}
+
+TEST(HeuristicPolicyTest, MatchesTheHeuristicOnAPrefetchedWeight) {
+  ExpectSameLatency(Fillers(0, 5) + R"pb(
+    buffers { id: 100 name: "w" size: 100 }
+    buffers { id: 101 name: "out" size: 10 is_output: true }
+    instructions { id: 5 name: "use" operands: 100 outputs: 101 }
+  )pb");
+}
+
+TEST(HeuristicPolicyTest, MatchesTheHeuristicOnAKeptActivation) {
+  ExpectSameLatency(R"pb(
+    buffers { id: 1 name: "x" size: 100 }
+    buffers { id: 2 name: "a" size: 200 }
+    buffers { id: 3 name: "y" size: 10 is_output: true }
+    instructions { id: 0 name: "f" operands: 1 outputs: 2 }
+    instructions { id: 1 name: "g" operands: 2 outputs: 3 }
+  )pb");
+}
+
+TEST(HeuristicPolicyTest, MatchesTheHeuristicOnAnEvictionAndPrefetchBack) {
+  HeuristicOptions options;
+  options.prefetch.max_overlap_to_mem_size_async_copy_ratio = 0.5;
+  ExpectSameLatency(R"pb(
+    buffers { id: 1 name: "h" size: 100 }
+    instructions { id: 0 name: "make" outputs: 1 }
+    instructions { id: 1 name: "use1" operands: 1 }
+  )pb" + Fillers(2, 10) + R"pb(
+    instructions { id: 12 name: "use2" operands: 1 }
+  )pb", options);
+}
+
+}  // namespace
+}  // namespace mmap_opt

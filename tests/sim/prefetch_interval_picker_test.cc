@@ -1,0 +1,69 @@
+// The prefetch-interval rule on schedules of unit-time instructions, so every elapsed sum is a
+// count of instructions.
+#include "mmap_opt/sim/prefetch_interval_picker.h"
+
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace mmap_opt {
+namespace {
+
+using ::testing::ElementsAre;
+
+// Ten instructions of 1 s each; copies move 1 B/s; fast memory 100 B, so the "too long" window
+// is 100 B / (1 B/s) x 10 = 1000 s: never reached here.
+PrefetchIntervalPicker TenUnitSteps() {
+  static const std::vector<double> kElapsed(10, 1.0);
+  return PrefetchIntervalPicker(kElapsed, /*copy_bandwidth=*/1.0, /*fast_capacity=*/100);
+}
+
+TEST(PrefetchIntervalPickerTest, ElapsedCountsOnlyInstructionsStrictlyBetween) {
+  PrefetchIntervalPicker picker = TenUnitSteps();
+  EXPECT_DOUBLE_EQ(picker.ElapsedBetween(2, 5), 2);  // t = 3, 4.
+  EXPECT_DOUBLE_EQ(picker.ElapsedBetween(2, 3), 0);
+  EXPECT_DOUBLE_EQ(picker.ElapsedBetween(5, 2), 0);
+  EXPECT_DOUBLE_EQ(picker.CopyTime(3), 3);
+  EXPECT_DOUBLE_EQ(picker.max_copy_window(), 1000);
+}
+
+TEST(PrefetchIntervalPickerTest, LatestStartLeavesTheMinimumOverlap) {
+  PrefetchIntervalPicker picker = TenUnitSteps();
+  // 2 B take 2 s; the copy must overlap 0.8 x 2 = 1.6 s: E(t, 9) = 8 - t >= 1.6 -> t <= 6.
+  EXPECT_EQ(picker.LatestPrefetchStart(2, 0, 9), 6);
+  // If the use gets 1.6 s faster from the operand being fast, no overlap is needed: the last
+  // start with E(t, 9) >= 0 is t = 8.
+  EXPECT_EQ(picker.LatestPrefetchStart(2, 0, 9, /*use_speedup=*/1.6), 8);
+  // 20 B need 16 s of overlap; only 8 s exist before t = 9.
+  EXPECT_FALSE(picker.LatestPrefetchStart(20, 0, 9).has_value());
+  EXPECT_TRUE(picker.PrefetchStartCandidates(20, 0, 9).empty());
+}
+
+TEST(PrefetchIntervalPickerTest, CandidatesStartAtThePreferredOverlapAndAlternate) {
+  PrefetchIntervalPicker picker = TenUnitSteps();
+  // Preferred overlap 1.5 x 2 s = 3 s: E(5, 9) = 3 -> start 5. Then later (6, the latest) and
+  // earlier alternately; once later runs out, earlier ones down to `earliest`.
+  EXPECT_THAT(picker.PrefetchStartCandidates(2, 0, 9), ElementsAre(5, 6, 4, 3, 2, 1, 0));
+  EXPECT_THAT(picker.PrefetchStartCandidates(2, 3, 9), ElementsAre(5, 6, 4, 3));
+  EXPECT_THAT(picker.PrefetchStartCandidates(2, 0, 9, 1.6), ElementsAre(5, 6, 4, 7, 3, 8, 2, 1, 0));
+}
+
+TEST(PrefetchIntervalPickerTest, PreferredEvictionEnd) {
+  PrefetchIntervalPicker picker = TenUnitSteps();
+  // Needs 1.5 x 2 s = 3 s after start 0: E(0, t) = t - 1 >= 3 -> t = 4.
+  EXPECT_EQ(picker.PreferredEvictionEnd(2, 0, 9), 4);
+  // On retry 1 it wants (1 + 2) x 3 = 9 s, more than there is before 9: capped at 9.
+  EXPECT_EQ(picker.PreferredEvictionEnd(2, 0, 9, /*retry=*/1), 9);
+}
+
+TEST(PrefetchIntervalPickerTest, LiveRangeTooLongForNoCopy) {
+  // Fast memory of 1 B: the window is 1 s x 10 = 10 s.
+  std::vector<double> elapsed(20, 1.0);
+  PrefetchIntervalPicker picker(elapsed, 1.0, 1);
+  EXPECT_TRUE(picker.CanKeepWithoutCopy(0, 10));   // E = 9 s < 10 s.
+  EXPECT_FALSE(picker.CanKeepWithoutCopy(0, 11));  // E = 10 s.
+}
+
+}  // namespace
+}  // namespace mmap_opt
