@@ -11,8 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "cli/cli_common.h"
 #include "cli/score_report.h"
-#include "mmap_opt/agents/heuristic.h"
-#include "mmap_opt/agents/policy.h"
+#include "mmap_opt/agents/registry.h"
 #include "mmap_opt/io/proto_io.h"
 #include "mmap_opt/sim/score.h"
 #include "mmap_opt/status_macros.h"
@@ -20,95 +19,38 @@
 namespace mmap_opt::cli {
 namespace {
 
-// What every agent is given besides the program and hardware (in the cost model).
-struct SolveOptions {
-  uint64_t seed = 0;  // For agents that make random choices.
-};
-
-using SolveFn =
-    std::function<absl::StatusOr<proto::Assignment>(const CostModel&, const SolveOptions&)>;
-
-struct AgentEntry {
-  std::string name;
-  std::string help;  // One line for --help.
-  SolveFn solve;
-};
-
-// The agents `solve` knows. Adding one is one line: {name, help, function}. The function
-// returns an assignment; solve names the agent, validates and scores it.
-const std::vector<AgentEntry>& Agents() {
-  static const std::vector<AgentEntry> kAgents = {
-      {"none", "nothing in fast memory: the all-slow baseline",
-       [](const CostModel& model, const SolveOptions&) -> absl::StatusOr<proto::Assignment> {
-         return EmptyAssignment(model.program());
-       }},
-      {"greedy", "size-ordered best fit, produced buffers only, no prefetching",
-       [](const CostModel& model, const SolveOptions&) { return RunGreedy(model); }},
-      {"heuristic", "XLA's memory-space assignment (the baseline)",
-       [](const CostModel& model, const SolveOptions&) { return RunMsaHeuristic(model); }},
-      {"heuristic-game", "the heuristic's decisions played through the MallocGame",
-       [](const CostModel& model, const SolveOptions&) -> absl::StatusOr<proto::Assignment> {
-         HeuristicPolicy policy;
-         ASSIGN_OR_RETURN(GameRecord record, PlayGame(model, policy, "heuristic-game"));
-         return record.assignment;
-       }},
-      {"random", "uniform over the MallocGame's legal actions (--seed)",
-       [](const CostModel& model, const SolveOptions& options)
-           -> absl::StatusOr<proto::Assignment> {
-         RandomPolicy policy(options.seed);
-         ASSIGN_OR_RETURN(GameRecord record, PlayGame(model, policy, "random"));
-         return record.assignment;
-       }},
-  };
-  return kAgents;
-}
-
-std::vector<std::string> AgentNames() {
-  std::vector<std::string> names;
-  for (const AgentEntry& agent : Agents()) names.push_back(agent.name);
-  return names;
-}
-
 struct SolveVerbOptions {
   std::string program_path;
   std::string agent = "none";
   std::string output;
   std::string hardware;
-  SolveOptions solve;
+  AgentOptions solve;
   bool json = false;
 };
 
 absl::Status RunSolve(const SolveVerbOptions& opts) {
-  const AgentEntry* agent = nullptr;
-  for (const AgentEntry& entry : Agents()) {
-    if (entry.name == opts.agent) agent = &entry;
-  }
-  if (agent == nullptr) {  // CLI11's IsMember check makes this unreachable from the CLI.
-    return absl::InvalidArgumentError(absl::StrCat("unknown agent '", opts.agent, "'"));
-  }
   ASSIGN_OR_RETURN(LoadedProgram loaded, LoadProgram(opts.program_path, opts.hardware));
   const auto started = std::chrono::steady_clock::now();
-  ASSIGN_OR_RETURN(proto::Assignment assignment, agent->solve(*loaded.model, opts.solve));
+  ASSIGN_OR_RETURN(AgentRun run, RunAgent(opts.agent, *loaded.model, opts.solve));
   const double solve_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  assignment.set_program_name(loaded.program->name());
-  assignment.set_agent(agent->name);
+  proto::Assignment& assignment = run.assignment;
   ASSIGN_OR_RETURN(Score score, ScoreOrExplain(*loaded.model, assignment,
-                                               absl::StrCat("agent '", agent->name, "' on ",
+                                               absl::StrCat("agent '", opts.agent, "' on ",
                                                             opts.program_path)));
   if (!opts.output.empty()) RETURN_IF_ERROR(WriteMessage(opts.output, assignment));
   if (opts.json) {
     std::cout << absl::StrFormat(
         R"({"program":%s,"agent":%s,"hardware":%s,"placements":%d,"solve_s":%.6f,%s})"
         "\n",
-        JsonString(loaded.program->name()), JsonString(agent->name),
+        JsonString(loaded.program->name()), JsonString(opts.agent),
         JsonString(loaded.model->hardware().name()), assignment.placements_size(), solve_s,
         ScoreJsonMembers(score));
     return absl::OkStatus();
   }
   std::cout << absl::StrFormat("program          %s (%s)\n", loaded.program->name(),
                                opts.program_path)
-            << absl::StrFormat("agent            %s: %d placements\n", agent->name,
+            << absl::StrFormat("agent            %s: %d placements\n", opts.agent,
                                assignment.placements_size())
             << absl::StrFormat("hardware         %s\n", loaded.model->hardware().name())
             << ScoreRows(score);
@@ -125,7 +67,7 @@ void AddSolveVerb(CLI::App& app) {
   verb->add_option("program", opts->program_path, "Program file (.pb, .txtpb, .json or -)")
       ->required();
   std::string agents_help = "Which agent: ";
-  for (const AgentEntry& agent : Agents()) {
+  for (const AgentInfo& agent : Agents()) {
     absl::StrAppend(&agents_help, "\n  ", agent.name, ": ", agent.help);
   }
   verb->add_option("--agent", opts->agent, agents_help)

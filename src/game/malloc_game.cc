@@ -69,6 +69,28 @@ int MallocGame::EncodeAction(const Action& action) const {
   return 0;
 }
 
+Time MallocGame::reserve_end(const Action& action) const {
+  return action.kind == ActionKind::kCopy ? copy_end_ : no_copy_end_;
+}
+
+std::vector<Time> MallocGame::ReserveEnds() const {
+  const Segment& seg = segment();
+  const absl::Span<const Time> uses = cost_->program().uses(seg.buffer);
+  size_t last = seg.use_index;
+  while (options_.reserve_to_later_uses && last + 1 < uses.size() &&
+         picker_.CanKeepWithoutCopy(uses[last], uses[last + 1])) {
+    ++last;
+  }
+  // The same candidates as the heuristic tries (msa_heuristic.cc EndCandidates).
+  std::vector<Time> ends;
+  const size_t from = seg.use_index;
+  const size_t step = std::max<size_t>(1, (last - from + 1) / 7);
+  for (size_t k = last + 1; k-- > from;) {
+    if ((last - k) % step == 0 || k == from) ends.push_back(uses[k]);
+  }
+  return ends;
+}
+
 int64_t MallocGame::candidate_offset(const Action& action) const {
   const std::vector<int64_t>& offsets =
       action.kind == ActionKind::kCopy ? copy_offsets_ : no_copy_offsets_;
@@ -97,11 +119,21 @@ void MallocGame::ComputeCandidates() {
   const std::optional<Time> def = program.definition(seg.buffer);
   const int k = options_.num_candidates;
   // NoCopy: produce at the definition, or keep the current placement at its offset.
+  const std::vector<Time> ends = ReserveEnds();
   if (seg.use_index == 0 && def) {
-    state_.BestFits(size, *def, seg.use, k, &no_copy_offsets_);
+    for (Time end : ends) {
+      state_.BestFits(size, *def, end, k, &no_copy_offsets_);
+      no_copy_end_ = end;
+      if (!no_copy_offsets_.empty()) break;
+    }
   } else if (progress_.current >= 0) {
     const proto::Placement& p = state_.placement(progress_.current);
-    if (state_.IsFree(p.offset(), size, p.end() + 1, seg.use)) no_copy_offsets_.push_back(p.offset());
+    for (Time end : ends) {
+      if (!state_.IsFree(p.offset(), size, p.end() + 1, end)) continue;
+      no_copy_offsets_.push_back(p.offset());
+      no_copy_end_ = end;
+      break;
+    }
   }
   // Copy: a prefetch from slow memory, started by the picker's rule.
   // A slow copy exists from slow_from, or, while the data sits in its PRODUCED placement, once
@@ -120,7 +152,11 @@ void MallocGame::ComputeCandidates() {
     for (Time after : picker_.PrefetchStartCandidates(size, earliest - 1, seg.use, speedup)) {
       const CopyWindow window = PrefetchWindow(after + 1, seg.use);
       if (!state_.CanCopy(window, size, /*prefetch=*/true)) continue;
-      state_.BestFits(size, window.issue, seg.use, k, &copy_offsets_);
+      for (Time end : ends) {
+        state_.BestFits(size, window.issue, end, k, &copy_offsets_);
+        copy_end_ = end;
+        if (!copy_offsets_.empty()) break;
+      }
       if (copy_offsets_.empty()) continue;
       copy_start_ = window.issue;
       break;
@@ -149,15 +185,15 @@ bool MallocGame::RescheduleEviction(Time end) {
     progress_.eviction = -1;
   }
   const absl::Span<const Time> uses = program.uses(seg.buffer);
-  const bool later_use = seg.use_index + 1 < static_cast<int>(uses.size());
+  const auto next_use = std::upper_bound(uses.begin(), uses.end(), end);
+  const bool later_use = next_use != uses.end();
   if (!later_use && !program.buffer(seg.buffer).is_output()) return true;
   // Like XLA, give the eviction time by keeping the chunk towards the preferred eviction end
   // (at most until just before the next use, which reads the slow copy).
   const Time def = *program.definition(seg.buffer);
   const int64_t size = program.buffer(seg.buffer).size();
   const proto::Placement& p = state_.placement(progress_.produced);
-  const Time latest =
-      (later_use ? uses[seg.use_index + 1] : static_cast<Time>(program.num_instructions())) - 1;
+  const Time latest = (later_use ? *next_use : static_cast<Time>(program.num_instructions())) - 1;
   Time target = std::max(end, picker_.PreferredEvictionEnd(size, def, latest));
   while (target > end && !state_.IsFree(p.offset(), size, end + 1, target)) --target;
   for (Time candidate : {target, end}) {
@@ -184,21 +220,21 @@ bool MallocGame::ExecuteNoCopy(int candidate) {
   const int64_t offset = no_copy_offsets_[candidate];
   if (seg.use_index == 0 && program.definition(seg.buffer)) {
     const Time def = *program.definition(seg.buffer);
-    if (!state_.Reserve(offset, size, def, seg.use)) return false;
+    if (!state_.Reserve(offset, size, def, no_copy_end_)) return false;
     proto::Placement p;
     p.set_buffer_id(program.buffer(seg.buffer).id());
     p.set_offset(offset);
     p.set_start(def);
-    p.set_end(seg.use);
+    p.set_end(no_copy_end_);
     p.set_source(proto::Placement::PRODUCED);
     progress_.current = progress_.produced = state_.AddPlacement(p);
     progress_.slow_from = kNever;
   } else {
     const proto::Placement& p = state_.placement(progress_.current);
-    if (!state_.Reserve(offset, size, p.end() + 1, seg.use)) return false;
-    state_.SetPlacementEnd(progress_.current, seg.use);
+    if (!state_.Reserve(offset, size, p.end() + 1, no_copy_end_)) return false;
+    state_.SetPlacementEnd(progress_.current, no_copy_end_);
   }
-  return progress_.produced != progress_.current || RescheduleEviction(seg.use);
+  return progress_.produced != progress_.current || RescheduleEviction(no_copy_end_);
 }
 
 bool MallocGame::ExecuteCopy(int candidate) {
@@ -208,14 +244,14 @@ bool MallocGame::ExecuteCopy(int candidate) {
   if (!copy_start_ || candidate >= static_cast<int>(copy_offsets_.size())) return false;
   const CopyWindow window = PrefetchWindow(*copy_start_, seg.use);
   if (!state_.CanCopy(window, size, /*prefetch=*/true) ||
-      !state_.Reserve(copy_offsets_[candidate], size, window.issue, seg.use)) {
+      !state_.Reserve(copy_offsets_[candidate], size, window.issue, copy_end_)) {
     return false;
   }
   proto::Placement p;
   p.set_buffer_id(program.buffer(seg.buffer).id());
   p.set_offset(copy_offsets_[candidate]);
   p.set_start(seg.use);
-  p.set_end(seg.use);
+  p.set_end(copy_end_);
   p.set_source(proto::Placement::PREFETCHED);
   p.set_copy_start(window.issue);
   state_.AddCopy(window, size, /*prefetch=*/true);
@@ -260,9 +296,15 @@ StepResult MallocGame::Step(int action_index) {
     }
     saved += ServeUse(seg.use, /*produced_here=*/false);
   }
+  ++segment_index_;
+  // Later uses of this buffer that the placement reserved through are decided too.
+  while (progress_.current >= 0 && !done() && segment().buffer == seg.buffer &&
+         segment().use <= state_.placement(progress_.current).end()) {
+    saved += ServeUse(segment().use, /*produced_here=*/false);
+    ++segment_index_;
+  }
   result.reward = saved / headroom_;
   total_reward_ += result.reward;
-  ++segment_index_;
   EnterSegment();
   return result;
 }

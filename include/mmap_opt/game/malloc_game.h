@@ -29,6 +29,11 @@ struct GameOptions {
   int occupancy_bins = 16;
   // How many of the following segments the observation describes.
   int lookahead = 4;
+  // Like XLA, a placing action reserves its chunk through the later uses it can reach without
+  // a copy (each gap short enough for the picker's no-copy rule) when the room is there; those
+  // uses are then served from fast memory and their segments skipped. Off: one segment at a
+  // time.
+  bool reserve_to_later_uses = true;
 };
 
 enum class ActionKind { kDrop, kNoCopy, kCopy };
@@ -74,6 +79,8 @@ class MallocGame {
   const std::vector<bool>& legal() const { return legal_; }
   // The candidate offset of a NoCopy/Copy action, and the copy start a Copy would use.
   int64_t candidate_offset(const Action& action) const;
+  // The last time a NoCopy / Copy of this segment would reserve (>= the use).
+  Time reserve_end(const Action& action) const;
   std::optional<Time> copy_start() const { return copy_start_; }
 
   // Plays one action on the current segment. Precondition: !done().
@@ -124,6 +131,9 @@ class MallocGame {
   void ComputeCandidates();  // legality, candidate offsets and copy start of the segment.
   bool ExecuteNoCopy(int candidate);
   bool ExecuteCopy(int candidate);
+  // End times to try for a rectangle reaching the current use: the furthest contiguous later
+  // use first (when reserve_to_later_uses), back to the use itself; at most 8.
+  std::vector<Time> ReserveEnds() const;
   // Schedules (or drops) the eviction the open PRODUCED placement needs when it ends at `end`.
   bool RescheduleEviction(Time end);
   double ServeUse(Time t, bool produced_here);
@@ -146,6 +156,8 @@ class MallocGame {
   std::vector<int64_t> no_copy_offsets_;
   std::vector<int64_t> copy_offsets_;
   std::optional<Time> copy_start_;
+  Time no_copy_end_ = 0;
+  Time copy_end_ = 0;
 };
 
 }  // namespace mmap_opt

@@ -1,0 +1,59 @@
+// Every agent by name, for `solve`, `bench` and `play`: run one on a program and get its
+// assignment plus what the game reports. Agents built elsewhere (the LibTorch ones) add
+// themselves with RegisterAgent, so this library never links torch.
+#ifndef MMAP_OPT_AGENTS_REGISTRY_H_
+#define MMAP_OPT_AGENTS_REGISTRY_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "mmap_opt/agents/heuristic.h"
+#include "mmap_opt/game/malloc_game.h"
+#include "mmap_opt/proto/mmap_opt.pb.h"
+#include "mmap_opt/sim/cost_model.h"
+
+namespace mmap_opt {
+
+// What an agent may be told besides the program and hardware (in the cost model).
+struct AgentOptions {
+  uint64_t seed = 0;             // For agents that make random choices.
+  GameOptions game;              // For agents that play the MallocGame.
+  HeuristicOptions heuristic;    // For the heuristic (and agents that fall back on it).
+  std::string model_path;        // For learned agents; empty: the bundled model.
+};
+
+struct AgentRun {
+  proto::Assignment assignment;
+  std::optional<double> game_reward;  // Summed step rewards, for agents that play the game.
+  int drop_backups = 0;
+};
+
+using AgentFn = std::function<absl::StatusOr<AgentRun>(const CostModel&, const AgentOptions&)>;
+
+struct AgentInfo {
+  std::string name;
+  std::string help;  // One line.
+  AgentFn run;
+};
+
+// Built-in agents first (none, greedy, heuristic, heuristic-game, random), then registered ones.
+const std::vector<AgentInfo>& Agents();
+std::vector<std::string> AgentNames();
+
+// Adds an agent (a later one with the same name replaces it). Not thread-safe: call it before
+// running agents, e.g. from a static initialiser.
+void RegisterAgent(AgentInfo agent);
+
+// Runs the named agent; NotFound listing the known names for an unknown one. The assignment's
+// program_name and agent are filled in.
+absl::StatusOr<AgentRun> RunAgent(absl::string_view name, const CostModel& cost,
+                                  const AgentOptions& options);
+
+}  // namespace mmap_opt
+
+#endif  // MMAP_OPT_AGENTS_REGISTRY_H_
