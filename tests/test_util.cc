@@ -1,13 +1,17 @@
 #include "test_util.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 
+#include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 
 namespace mmap_opt::testing {
@@ -60,6 +64,45 @@ proto::Assignment AssignmentFromText(const std::string& text) {
     ADD_FAILURE() << "bad assignment literal:\n" << text;
   }
   return assignment;
+}
+
+CommandResult RunProgram(const std::string& program, const std::vector<std::string>& args,
+                         const std::string& stdin_path) {
+  const std::string dir = MakeTempDir();
+  const std::string out_path = dir + "/out", err_path = dir + "/err";
+  pid_t pid = fork();
+  if (pid == 0) {
+    int in = open(stdin_path.empty() ? "/dev/null" : stdin_path.c_str(), O_RDONLY);
+    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    std::vector<char*> argv{const_cast<char*>(program.c_str())};
+    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    execv(program.c_str(), argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CommandResult result;
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+  result.out = ReadTestFile(out_path);
+  result.err = ReadTestFile(err_path);
+  return result;
+}
+
+CommandResult RunCli(const std::vector<std::string>& args, const std::string& stdin_path) {
+  return RunProgram(MMAP_OPT_BINARY, args, stdin_path);
+}
+
+void ExpectCleanFailure(const CommandResult& result, const std::string& path) {
+  EXPECT_EQ(result.signal, 0) << "killed by signal " << result.signal << ": " << result.err;
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_THAT(result.err, ::testing::HasSubstr(path));
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
 }
 
 proto::Hardware DecimalHardware() {

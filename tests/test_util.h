@@ -5,6 +5,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "mmap_opt/proto/mmap_opt.pb.h"
@@ -38,6 +39,23 @@ proto::Assignment AssignmentFromText(const std::string& text);
 // Round numbers for agent tests: 1000 FLOP/s; HBM 100 B/s; fast memory 10x faster, 1000 B,
 // byte-aligned; async copies at the full HBM rate (100 B/s); no outstanding-copy limits.
 proto::Hardware DecimalHardware();
+
+// What a whole-command run left behind.
+struct CommandResult {
+  int exit_code = -1;
+  int signal = 0;  // Non-zero when the process was killed by a signal.
+  std::string out;
+  std::string err;
+};
+
+// Runs `program` with `args` (no shell), stdin from `stdin_path` or /dev/null.
+CommandResult RunProgram(const std::string& program, const std::vector<std::string>& args,
+                         const std::string& stdin_path = "");
+// Runs the mmap-opt binary under test.
+CommandResult RunCli(const std::vector<std::string>& args, const std::string& stdin_path = "");
+
+// Bad input: exit 1, no signal, exactly one line on stderr that names `path`.
+void ExpectCleanFailure(const CommandResult& result, const std::string& path);
 
 // A random valid program: 4 inputs, then `instructions` instructions each reading 1-3 earlier
 // buffers (mostly recent ones, sometimes old ones: long live ranges) and defining one new

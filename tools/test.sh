@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 tools/setup.sh
 JOBS=${JOBS:-$(nproc)}
 (cd build && ctest --output-on-failure -j "$JOBS")
+tools/ci_gate.sh  # bench on the smoke corpus against data/baselines/ (issue 7)
 
 if [[ "${SANITIZE:-1}" != 0 ]]; then
   echo "test: AddressSanitizer + UndefinedBehaviorSanitizer build of the core tests"

@@ -36,6 +36,8 @@ void AddDiffVerb(CLI::App& app);
 void AddPackVerb(CLI::App& app);
 void AddGenVerb(CLI::App& app);
 void AddPlayVerb(CLI::App& app);
+void AddTrainVerb(CLI::App& app);  // Only in builds with LibTorch.
+void AddBenchVerb(CLI::App& app);
 
 }  // namespace mmap_opt::cli
 

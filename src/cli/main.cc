@@ -5,6 +5,9 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/cli_common.h"
+#ifdef MMAP_OPT_WITH_TORCH
+#include "nn/muzero_agent.h"
+#endif
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -14,6 +17,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("mmap-opt ") + MMAP_OPT_VERSION);
   app.require_subcommand(1);
   app.fallthrough(false);
+#ifdef MMAP_OPT_WITH_TORCH
+  mmap_opt::RegisterTorchAgents();  // Before the verbs that list the agents.
+  mmap_opt::cli::AddTrainVerb(app);
+#endif
   mmap_opt::cli::AddInspectVerb(app);
   mmap_opt::cli::AddImportVerb(app);
   mmap_opt::cli::AddExportVerb(app);
@@ -24,6 +31,7 @@ int main(int argc, char** argv) {
   mmap_opt::cli::AddPackVerb(app);
   mmap_opt::cli::AddGenVerb(app);
   mmap_opt::cli::AddPlayVerb(app);
+  mmap_opt::cli::AddBenchVerb(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -57,21 +57,21 @@ absl::Status RunPack(const PackVerbOptions& opts) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // The summary goes to stderr when the CSV itself goes to stdout.
   std::ostream& report = opts.output == "-" ? std::cerr : std::cout;
-  const std::string where = absl::StrCat(opts.input, " (", buffers.size(), " buffers, ",
-                                         opts.capacity > 0 ? absl::StrCat("capacity ", opts.capacity)
-                                                           : std::string("no capacity"),
-                                         ")");
+  const std::string where = absl::StrCat(
+      opts.input, " (", buffers.size(), " buffers, ",
+      opts.capacity > 0 ? absl::StrCat("capacity ", opts.capacity) : std::string("no capacity"),
+      ")");
   if (result->status == heap::PackStatus::kInfeasible) {
     report << "infeasible " << where << ": proved by " << result->method << ", peak live load "
-              << result->lower_bound << ", " << result->search_nodes << " nodes, "
-              << FormatSeconds(seconds) << "\n";
+           << result->lower_bound << ", " << result->search_nodes << " nodes, "
+           << FormatSeconds(seconds) << "\n";
     ExitCode() = kExitInfeasible;
     return absl::OkStatus();
   }
   if (result->status == heap::PackStatus::kUnknown) {
     report << "unknown " << where << ": no packing or proof within " << opts.time_limit
-              << " s, peak live load " << result->lower_bound << ", " << result->search_nodes
-              << " nodes\n";
+           << " s, peak live load " << result->lower_bound << ", " << result->search_nodes
+           << " nodes\n";
     ExitCode() = kExitUnknown;
     return absl::OkStatus();
   }
@@ -80,13 +80,13 @@ absl::Status RunPack(const PackVerbOptions& opts) {
   for (size_t i = 0; i < rows.size(); ++i) rows[i].offset = result->offsets[i];
   RETURN_IF_ERROR(WriteFileAtomically(opts.output, FormatCsv(rows)));
   report << "packed " << where << ": peak " << result->peak << ", lower bound "
-            << result->lower_bound
-            << absl::StrFormat(" (%.5fx%s)",
-                               static_cast<double>(result->peak) /
-                                   static_cast<double>(std::max<int64_t>(1, result->lower_bound)),
-                               opts.capacity == 0 && result->optimal ? ", optimal" : "")
-            << ", by " << result->method << ", " << result->search_nodes << " nodes, "
-            << FormatSeconds(seconds) << "\n";
+         << result->lower_bound
+         << absl::StrFormat(" (%.5fx%s)",
+                            static_cast<double>(result->peak) /
+                                static_cast<double>(std::max<int64_t>(1, result->lower_bound)),
+                            opts.capacity == 0 && result->optimal ? ", optimal" : "")
+         << ", by " << result->method << ", " << result->search_nodes << " nodes, "
+         << FormatSeconds(seconds) << "\n";
   return absl::OkStatus();
 }
 

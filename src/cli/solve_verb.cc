@@ -54,6 +54,7 @@ absl::Status RunSolve(const SolveVerbOptions& opts) {
                                assignment.placements_size())
             << absl::StrFormat("hardware         %s\n", loaded.model->hardware().name())
             << ScoreRows(score);
+  if (!run.summary.empty()) std::cout << "note             " << run.summary << "\n";
   if (!opts.output.empty()) std::cout << "wrote            " << opts.output << "\n";
   return absl::OkStatus();
 }
@@ -80,6 +81,17 @@ void AddSolveVerb(CLI::App& app) {
                    "program's own, else tpuv4i");
   verb->add_option("--seed", opts->solve.seed, "Seed for agents that make random choices")
       ->capture_default_str();
+  verb->add_option("--model", opts->solve.model_path,
+                   "Model of the learned agents (muzero, hybrid); default: the bundled one; "
+                   "'uniform': search without a network");
+  verb->add_option("--simulations", opts->solve.simulations,
+                   "Search simulations per move of the learned agents (0: policy only)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
+  verb->add_option("--time-limit", opts->solve.time_limit_s,
+                   "Seconds the learned agents may search (anytime; 0: one game)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6));
   verb->add_flag("--json", opts->json, "Print one JSON object instead of the table");
   verb->callback([opts] {
     absl::Status status = RunSolve(*opts);

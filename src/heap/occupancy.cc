@@ -129,7 +129,8 @@ bool Occupancy::IsFree(const Chunk& chunk) const {
 absl::StatusOr<ChunkHandle> Occupancy::Commit(const Chunk& chunk) {
   if (!IsFree(chunk)) {
     std::string why = "overlaps a committed chunk";
-    if (chunk.size <= 0) why = "size must be > 0";
+    if (chunk.size <= 0)
+      why = "size must be > 0";
     else if (chunk.offset < 0 || chunk.offset % alignment_ != 0) {
       why = absl::StrCat("offset is not a non-negative multiple of ", alignment_);
     } else if (chunk.size > capacity_ - chunk.offset) {
@@ -137,9 +138,9 @@ absl::StatusOr<ChunkHandle> Occupancy::Commit(const Chunk& chunk) {
     } else if (chunk.start < 0 || chunk.start > chunk.end || chunk.end >= horizon_) {
       why = absl::StrCat("time interval is not inside [0, ", horizon_, ")");
     }
-    return absl::FailedPreconditionError(
-        absl::StrCat("chunk [", chunk.offset, ", ", chunk.top(), ") x [", chunk.start, ", ",
-                     chunk.end, "]: ", why));
+    return absl::FailedPreconditionError(absl::StrCat("chunk [", chunk.offset, ", ", chunk.top(),
+                                                      ") x [", chunk.start, ", ", chunk.end,
+                                                      "]: ", why));
   }
   const ChunkHandle handle = static_cast<ChunkHandle>(chunks_.size());
   chunks_.push_back(chunk);
@@ -150,8 +151,7 @@ absl::StatusOr<ChunkHandle> Occupancy::Commit(const Chunk& chunk) {
 }
 
 bool Occupancy::is_committed(ChunkHandle handle) const {
-  return handle >= 0 && handle < static_cast<ChunkHandle>(chunks_.size()) &&
-         position_[handle] >= 0;
+  return handle >= 0 && handle < static_cast<ChunkHandle>(chunks_.size()) && position_[handle] >= 0;
 }
 
 absl::Status Occupancy::Remove(ChunkHandle handle) {

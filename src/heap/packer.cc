@@ -15,18 +15,22 @@ namespace {
 
 using internal::Clock;
 
-constexpr BestFitOrder kOrders[] = {BestFitOrder::kSize, BestFitOrder::kArea,
-                                    BestFitOrder::kLength, BestFitOrder::kStart};
+constexpr BestFitOrder kOrders[] = {BestFitOrder::kSize, BestFitOrder::kArea, BestFitOrder::kLength,
+                                    BestFitOrder::kStart};
 
 // Past this many (buffer, section) pairs one search node costs too much to be worth it.
 constexpr int64_t kMaxSearchSpans = 4'000'000;
 
 const char* OrderName(BestFitOrder order) {
   switch (order) {
-    case BestFitOrder::kSize: return "size";
-    case BestFitOrder::kLength: return "length";
-    case BestFitOrder::kArea: return "area";
-    case BestFitOrder::kStart: return "start";
+    case BestFitOrder::kSize:
+      return "size";
+    case BestFitOrder::kLength:
+      return "length";
+    case BestFitOrder::kArea:
+      return "area";
+    case BestFitOrder::kStart:
+      return "start";
   }
   return "?";
 }
@@ -42,7 +46,8 @@ absl::Status CheckInput(const std::vector<PackBuffer>& buffers, const PackOption
   for (size_t i = 0; i < buffers.size(); ++i) {
     const PackBuffer& b = buffers[i];
     if (b.lower < 0 || b.lower >= b.upper || b.size <= 0) {
-      return absl::InvalidArgumentError(absl::StrCat("buffer ", i, ": needs 0 <= lower < upper and size > 0"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("buffer ", i, ": needs 0 <= lower < upper and size > 0"));
     }
     // Keeps every offset sum below 2^62, so no arithmetic overflows.
     if (b.size > (int64_t{1} << 50) || (total += b.size) > (int64_t{1} << 60)) {
@@ -143,8 +148,8 @@ absl::Status ValidatePacking(const std::vector<PackBuffer>& buffers,
                              const std::vector<Offset>& offsets, int64_t capacity,
                              int64_t alignment) {
   if (offsets.size() != buffers.size()) {
-    return absl::InternalError(absl::StrCat("packing has ", offsets.size(), " offsets for ",
-                                            buffers.size(), " buffers"));
+    return absl::InternalError(
+        absl::StrCat("packing has ", offsets.size(), " offsets for ", buffers.size(), " buffers"));
   }
   for (size_t i = 0; i < buffers.size(); ++i) {
     if (offsets[i] < 0 || offsets[i] % alignment != 0) {
@@ -168,9 +173,8 @@ absl::Status ValidatePacking(const std::vector<PackBuffer>& buffers,
                live.end());
     for (int j : live) {
       if (offsets[i] < offsets[j] + buffers[j].size && offsets[j] < offsets[i] + buffers[i].size) {
-        return absl::InternalError(
-            absl::StrCat("buffers ", std::min(i, j), " and ", std::max(i, j),
-                         " overlap in time and in bytes"));
+        return absl::InternalError(absl::StrCat("buffers ", std::min(i, j), " and ", std::max(i, j),
+                                                " overlap in time and in bytes"));
       }
     }
     live.push_back(i);
@@ -198,10 +202,14 @@ std::optional<std::vector<Offset>> BestFitPack(const std::vector<PackBuffer>& bu
     const PackBuffer& b = buffers[i];
     const int64_t length = b.upper - b.lower;
     switch (order) {
-      case BestFitOrder::kSize: return std::make_tuple(-b.size, -length, i);
-      case BestFitOrder::kLength: return std::make_tuple(-length, -b.size, i);
-      case BestFitOrder::kArea: return std::make_tuple(-b.size * length, -b.size, i);
-      case BestFitOrder::kStart: return std::make_tuple(b.lower, -b.size, i);
+      case BestFitOrder::kSize:
+        return std::make_tuple(-b.size, -length, i);
+      case BestFitOrder::kLength:
+        return std::make_tuple(-length, -b.size, i);
+      case BestFitOrder::kArea:
+        return std::make_tuple(-b.size * length, -b.size, i);
+      case BestFitOrder::kStart:
+        return std::make_tuple(b.lower, -b.size, i);
     }
     return std::make_tuple(int64_t{0}, int64_t{0}, i);
   };

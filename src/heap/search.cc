@@ -26,9 +26,9 @@ constexpr Offset kNever = std::numeric_limits<Offset>::max();
 
 // One part of the instance, buffers renumbered in the static order.
 struct Part {
-  std::vector<int> original;       // Local index -> index in the caller's buffers.
+  std::vector<int> original;  // Local index -> index in the caller's buffers.
   std::vector<int64_t> size;
-  std::vector<int64_t> area;  // Size x live width.
+  std::vector<int64_t> area;       // Size x live width.
   std::vector<int> first_section;  // Sections [first_section, end_section).
   std::vector<int> end_section;
   int num_sections = 0;
@@ -63,7 +63,8 @@ Part MakePart(const std::vector<PackBuffer>& buffers, const std::vector<int>& me
   for (int i : members) {
     const PackBuffer& b = buffers[i];
     int64_t total = 0;
-    for (int s = section_of(b.lower); s < section_of(b.upper); ++s) total = std::max(total, load[s]);
+    for (int s = section_of(b.lower); s < section_of(b.upper); ++s)
+      total = std::max(total, load[s]);
     const int64_t width = b.upper - b.lower;
     keys.push_back(Key{total, width, width * b.size, i});
   }
@@ -93,13 +94,22 @@ class PartSearch {
   // Stops with kUnknown after `budget` placements or when `limits` run out.
   PartSearch(const Part& part, int64_t capacity, int64_t alignment, const SearchLimits& limits,
              int64_t budget, int64_t* nodes)
-      : part_(part), capacity_(capacity), alignment_(alignment), limits_(limits), budget_(budget),
+      : part_(part),
+        capacity_(capacity),
+        alignment_(alignment),
+        limits_(limits),
+        budget_(budget),
         nodes_(nodes),
-        n_(static_cast<int>(part.size.size())), floor_(part.num_sections, 0),
-        remaining_(part.num_sections, 0), min_floor_(part.num_sections, 0), off_(n_, 0),
-        eff_(n_, 0), placed_at_(n_, -1) {
+        n_(static_cast<int>(part.size.size())),
+        floor_(part.num_sections, 0),
+        remaining_(part.num_sections, 0),
+        min_floor_(part.num_sections, 0),
+        off_(n_, 0),
+        eff_(n_, 0),
+        placed_at_(n_, -1) {
     for (int b = 0; b < n_; ++b) {
-      for (int s = part.first_section[b]; s < part.end_section[b]; ++s) remaining_[s] += part.size[b];
+      for (int s = part.first_section[b]; s < part.end_section[b]; ++s)
+        remaining_[s] += part.size[b];
     }
   }
 
@@ -159,15 +169,15 @@ class PartSearch {
   int64_t budget_;
   int64_t* nodes_;
   const int n_;
-  std::vector<Offset> floor_;      // Per section: highest top of the placed buffers.
+  std::vector<Offset> floor_;       // Per section: highest top of the placed buffers.
   std::vector<int64_t> remaining_;  // Per section: unplaced bytes.
-  std::vector<Offset> min_floor_;  // Scratch: lowest offset an unplaced buffer can take.
-  std::vector<Offset> off_;        // Per buffer: highest floor over its sections.
-  std::vector<Offset> eff_;        // Scratch: off_ raised to the level and aligned.
-  std::vector<Offset> placed_at_;  // Offset of placed buffers, -1 otherwise.
-  std::vector<TrailEntry> trail_;  // Every change to the above, for backtracking.
-  Offset level_ = 0;               // Offset of the latest placement: later ones go no lower.
-  int last_ = -1;                  // Index of the latest placement (ties go in index order).
+  std::vector<Offset> min_floor_;   // Scratch: lowest offset an unplaced buffer can take.
+  std::vector<Offset> off_;         // Per buffer: highest floor over its sections.
+  std::vector<Offset> eff_;         // Scratch: off_ raised to the level and aligned.
+  std::vector<Offset> placed_at_;   // Offset of placed buffers, -1 otherwise.
+  std::vector<TrailEntry> trail_;   // Every change to the above, for backtracking.
+  Offset level_ = 0;                // Offset of the latest placement: later ones go no lower.
+  int last_ = -1;                   // Index of the latest placement (ties go in index order).
 };
 
 bool PartSearch::OutOfLimits() {
@@ -236,8 +246,7 @@ PackStatus PartSearch::SolveConnected(const std::vector<int>& group) {
 }
 
 // Bounds the node and, when it survives, lists the children: false means no completion.
-bool PartSearch::Evaluate(const std::vector<int>& group,
-                          std::vector<Candidate>* candidates) {
+bool PartSearch::Evaluate(const std::vector<int>& group, std::vector<Candidate>* candidates) {
   Offset best_top = kNever, second_top = kNever;
   int best_owner = -1;
   for (int c : group) {

@@ -80,6 +80,25 @@ TEST(HeuristicTest, PrefetchesAWeightEarlyEnoughToHideTheCopy) {
   EXPECT_NEAR(solved.all_slow, 6.1, 1e-9);
 }
 
+// XLA's inefficiency filter: w's prefetch copies 100 B to serve 100 B of reads. With the
+// ratio at 2, 2 x 100 > 100 marks it inefficient and the buffer is re-planned without copies,
+// so w stays in slow memory (6.1 s, the all-slow latency); at 0.5 the prefetch is kept.
+TEST(HeuristicTest, InefficiencyFilterDropsCopiesThatMoveMoreThanTheyServe) {
+  const std::string program = Fillers(0, 5) + R"pb(
+    buffers { id: 100 name: "w" size: 100 }
+    buffers { id: 101 name: "out" size: 10 is_output: true }
+    instructions { id: 5 name: "use" operands: 100 outputs: 101 }
+  )pb";
+  HeuristicOptions strict;
+  strict.inefficient_use_to_copy_ratio = 2;
+  Solved filtered = Solve(program, strict);
+  EXPECT_TRUE(PlacementsOf(filtered.assignment, 100).empty());
+  EXPECT_NEAR(filtered.result.latency_s, 6.1, 1e-9);
+  HeuristicOptions lenient;
+  lenient.inefficient_use_to_copy_ratio = 0.5;
+  EXPECT_EQ(PlacementsOf(Solve(program, lenient).assignment, 100).size(), 1u);
+}
+
 // An activation made at t0 and read at t1 stays in fast memory with no copy: PRODUCED [0, 1].
 // t0 reads the 100 B input x slow (1 s) and writes a 200 B into fast memory (0.2 s); t1 reads
 // a fast (0.2 s) and writes the 10 B output slow (0.1 s). x cannot be prefetched: nothing runs

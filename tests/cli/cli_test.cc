@@ -23,48 +23,9 @@ using ::mmap_opt::testing::SourcePath;
 using ::mmap_opt::testing::WriteTestFile;
 using ::testing::HasSubstr;
 
-struct CommandResult {
-  int exit_code = -1;
-  int signal = 0;  // Non-zero when the process was killed by a signal.
-  std::string out;
-  std::string err;
-};
-
-// Runs mmap-opt with `args` (no shell), stdin from `stdin_path` or /dev/null.
-CommandResult RunCli(const std::vector<std::string>& args, const std::string& stdin_path = "") {
-  const std::string dir = MakeTempDir();
-  const std::string out_path = dir + "/out", err_path = dir + "/err";
-  pid_t pid = fork();
-  if (pid == 0) {
-    int in = open(stdin_path.empty() ? "/dev/null" : stdin_path.c_str(), O_RDONLY);
-    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(in, 0);
-    dup2(out, 1);
-    dup2(err, 2);
-    std::vector<char*> argv{const_cast<char*>(MMAP_OPT_BINARY)};
-    for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    execv(MMAP_OPT_BINARY, argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  CommandResult result;
-  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
-  result.out = ReadTestFile(out_path);
-  result.err = ReadTestFile(err_path);
-  return result;
-}
-
-// Bad input: exit 1, no signal, exactly one line on stderr that names the file.
-void ExpectCleanFailure(const CommandResult& result, const std::string& path) {
-  EXPECT_EQ(result.signal, 0) << "killed by signal " << result.signal << ": " << result.err;
-  EXPECT_EQ(result.exit_code, 1) << result.err;
-  EXPECT_THAT(result.err, HasSubstr(path));
-  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
-}
+using ::mmap_opt::testing::CommandResult;
+using ::mmap_opt::testing::ExpectCleanFailure;
+using ::mmap_opt::testing::RunCli;
 
 const std::string kExample = SourcePath("data/examples/mlp_inference.txtpb");
 

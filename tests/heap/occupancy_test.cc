@@ -86,8 +86,8 @@ TEST(OccupancyTest, AlignmentRoundsGapStartsUp) {
   // Over [1,1]: [16,32) and [40,64).
   EXPECT_THAT(heap.FreeGaps(1, 1), ElementsAre(Gap{16, 16}, Gap{40, 24}));
   EXPECT_EQ(heap.BestFit(16, 1, 1), 16);
-  EXPECT_EQ(heap.BestFit(17, 1, 1), 40);  // 40 + 17 = 57 <= 64.
-  EXPECT_EQ(heap.BestFit(25, 1, 1), std::nullopt);  // 40 + 25 = 65 > 64.
+  EXPECT_EQ(heap.BestFit(17, 1, 1), 40);                                      // 40 + 17 = 57 <= 64.
+  EXPECT_EQ(heap.BestFit(25, 1, 1), std::nullopt);                            // 40 + 25 = 65 > 64.
   EXPECT_FALSE(heap.IsFree({.offset = 8, .size = 8, .start = 0, .end = 0}));  // Hits [0,10).
   EXPECT_TRUE(heap.IsFree({.offset = 16, .size = 48, .start = 0, .end = 0}));
 }
@@ -95,8 +95,8 @@ TEST(OccupancyTest, AlignmentRoundsGapStartsUp) {
 TEST(OccupancyTest, CommitRejectsOverlapAndOverruns) {
   Occupancy heap = Make(32, 1, 4);
   ASSERT_TRUE(heap.Commit({.offset = 0, .size = 16, .start = 1, .end = 2}).ok());
-  EXPECT_FALSE(heap.Commit({.offset = 15, .size = 2, .start = 2, .end = 3}).ok());  // Overlap.
-  EXPECT_TRUE(heap.Commit({.offset = 15, .size = 2, .start = 3, .end = 3}).ok());   // Later.
+  EXPECT_FALSE(heap.Commit({.offset = 15, .size = 2, .start = 2, .end = 3}).ok());   // Overlap.
+  EXPECT_TRUE(heap.Commit({.offset = 15, .size = 2, .start = 3, .end = 3}).ok());    // Later.
   EXPECT_FALSE(heap.Commit({.offset = 20, .size = 13, .start = 0, .end = 0}).ok());  // 33 > 32.
   EXPECT_FALSE(heap.Commit({.offset = 0, .size = 0, .start = 0, .end = 0}).ok());
   EXPECT_FALSE(heap.Commit({.offset = 0, .size = 1, .start = 0, .end = 4}).ok());  // Horizon.
@@ -133,7 +133,9 @@ TEST(OccupancyTest, UndoRemoveAndRollBack) {
 class Bitmap {
  public:
   Bitmap(int64_t capacity, int64_t alignment, Time horizon)
-      : capacity_(capacity), alignment_(alignment), horizon_(horizon),
+      : capacity_(capacity),
+        alignment_(alignment),
+        horizon_(horizon),
         used_(capacity * horizon, false) {}
   bool Free(const Chunk& c) const {
     if (c.offset % alignment_ != 0 || c.offset < 0 || c.top() > capacity_) return false;

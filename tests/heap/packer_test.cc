@@ -37,10 +37,10 @@ TEST(PackerTest, PeakLiveLoad) {
 TEST(PackerTest, ValidatorFindsEachKindOfError) {
   const std::vector<PackBuffer> buffers = {{0, 2, 4}, {1, 3, 4}};
   EXPECT_TRUE(ValidatePacking(buffers, {0, 4}, 8, 4).ok());
-  EXPECT_FALSE(ValidatePacking(buffers, {0, 3}, 8, 1).ok());  // Bytes 3 overlap during [1,2).
-  EXPECT_FALSE(ValidatePacking(buffers, {0, 4}, 7, 1).ok());  // Top 8 > 7.
+  EXPECT_FALSE(ValidatePacking(buffers, {0, 3}, 8, 1).ok());   // Bytes 3 overlap during [1,2).
+  EXPECT_FALSE(ValidatePacking(buffers, {0, 4}, 7, 1).ok());   // Top 8 > 7.
   EXPECT_FALSE(ValidatePacking(buffers, {0, 6}, 16, 4).ok());  // 6 is not a multiple of 4.
-  EXPECT_FALSE(ValidatePacking(buffers, {0}, 8, 1).ok());     // One offset missing.
+  EXPECT_FALSE(ValidatePacking(buffers, {0}, 8, 1).ok());      // One offset missing.
   EXPECT_TRUE(ValidatePacking({{0, 2, 4}, {2, 3, 4}}, {0, 0}, 4, 1).ok());  // [0,2), [2,3).
 }
 

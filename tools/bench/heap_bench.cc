@@ -21,7 +21,8 @@ std::vector<Request> Requests(int n, uint32_t seed) {
   std::vector<Request> requests;
   for (int i = 0; i < n; ++i) {
     const Time start = std::uniform_int_distribution<Time>(0, horizon - 1)(rng);
-    const Time end = std::min<Time>(horizon - 1, start + std::uniform_int_distribution<Time>(0, 63)(rng));
+    const Time end =
+        std::min<Time>(horizon - 1, start + std::uniform_int_distribution<Time>(0, 63)(rng));
     requests.push_back({std::uniform_int_distribution<int64_t>(1, 64)(rng) * 1024, start, end});
   }
   return requests;
@@ -73,7 +74,8 @@ void BM_IsFree(benchmark::State& state) {
   size_t i = 0;
   for (auto _ : state) {
     const Request& q = queries[i & 1023];
-    benchmark::DoNotOptimize(heap.IsFree({static_cast<Offset>(i % 32) * 512 * 1024, q.size, q.start, q.end}));
+    benchmark::DoNotOptimize(
+        heap.IsFree({static_cast<Offset>(i % 32) * 512 * 1024, q.size, q.start, q.end}));
     ++i;
   }
 }

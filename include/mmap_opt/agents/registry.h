@@ -25,12 +25,21 @@ struct AgentOptions {
   GameOptions game;              // For agents that play the MallocGame.
   HeuristicOptions heuristic;    // For the heuristic (and agents that fall back on it).
   std::string model_path;        // For learned agents; empty: the bundled model.
+  // Search budget of the learned agents (muzero, hybrid): simulations per move (0: the
+  // network's policy alone), and a wall-clock limit in seconds. With a limit, further games
+  // (Gumbel-sampled) are played while time remains and the best by the simulator is kept; a
+  // game still running at the limit finishes without search. 0: one deterministic game.
+  int simulations = 16;
+  double time_limit_s = 0;
+  int parallel_games = 8;        // Games searched together per round (one network batch).
+  int threads = 1;               // Intra-op threads of the network.
 };
 
 struct AgentRun {
   proto::Assignment assignment;
   std::optional<double> game_reward;  // Summed step rewards, for agents that play the game.
   int drop_backups = 0;
+  std::string summary;  // One line the agent reports besides its assignment (hybrid: both).
 };
 
 using AgentFn = std::function<absl::StatusOr<AgentRun>(const CostModel&, const AgentOptions&)>;

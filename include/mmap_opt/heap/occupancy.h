@@ -29,9 +29,7 @@ struct Chunk {
 struct Gap {
   Offset offset = 0;
   int64_t size = 0;
-  bool operator==(const Gap& other) const {
-    return offset == other.offset && size == other.size;
-  }
+  bool operator==(const Gap& other) const { return offset == other.offset && size == other.size; }
 };
 
 using ChunkHandle = int32_t;  // Names a committed chunk until it is removed or rolled back.
@@ -134,11 +132,11 @@ class Occupancy {
   int leaves_ = 1;  // Power of two >= horizon_.
   int live_chunks_ = 0;
 
-  std::vector<Chunk> chunks_;              // Indexed by handle.
-  std::vector<int32_t> position_;          // Handle -> index in its start bucket, or -1.
+  std::vector<Chunk> chunks_;                       // Indexed by handle.
+  std::vector<int32_t> position_;                   // Handle -> index in its start bucket, or -1.
   std::vector<std::vector<ChunkHandle>> by_start_;  // Start time -> live chunks starting then.
-  std::vector<Time> max_end_;              // Segment tree over start times: latest end, or -1.
-  std::vector<int64_t> usage_max_;         // Range-add / range-max tree over times.
+  std::vector<Time> max_end_;       // Segment tree over start times: latest end, or -1.
+  std::vector<int64_t> usage_max_;  // Range-add / range-max tree over times.
   std::vector<int64_t> usage_add_;
   std::vector<HistoryEntry> history_;
 

@@ -25,10 +25,10 @@ struct PackBuffer {
 
 // The orders the best-fit passes try, each a strict priority over buffers (ties by index).
 enum class BestFitOrder {
-  kSize,        // Size desc, then live length desc: XLA's spatial order.
-  kLength,      // Live length desc, then size desc: XLA's temporal order.
-  kArea,        // Size x live length desc.
-  kStart,       // Lower asc, then size desc: a first-fit sweep in time.
+  kSize,    // Size desc, then live length desc: XLA's spatial order.
+  kLength,  // Live length desc, then size desc: XLA's temporal order.
+  kArea,    // Size x live length desc.
+  kStart,   // Lower asc, then size desc: a first-fit sweep in time.
 };
 
 struct PackOptions {

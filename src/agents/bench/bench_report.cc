@@ -1,0 +1,357 @@
+// results.md, results.csv and results.json of a bench, and writing them with the plots.
+#include "mmap_opt/agents/bench_report.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "mmap_opt/io/proto_io.h"
+#include "mmap_opt/status_macros.h"
+
+namespace mmap_opt {
+namespace {
+
+// Numbers for people: a fixed number of decimals, "n/a" where undefined.
+std::string Fixed(double value, int decimals, absl::string_view suffix = "") {
+  if (!std::isfinite(value)) return "n/a";
+  return absl::StrCat(absl::StrFormat("%.*f", decimals, value), suffix);
+}
+std::string Signed(double value, int decimals, absl::string_view suffix = "") {
+  if (!std::isfinite(value)) return "n/a";
+  return absl::StrCat(absl::StrFormat("%+.*f", decimals, value), suffix);
+}
+// Numbers for machines: exact, empty (CSV) or null (JSON) where undefined.
+std::string Exact(double value, absl::string_view undefined) {
+  if (!std::isfinite(value)) return std::string(undefined);
+  return absl::StrFormat("%.17g", value);
+}
+std::string Exact(const std::optional<double>& value, absl::string_view undefined) {
+  return value ? Exact(*value, undefined) : std::string(undefined);
+}
+
+std::string Json(absl::string_view text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      out += absl::StrFormat("\\u%04x", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string Csv(absl::string_view text) {
+  if (text.find_first_of(",\"\n") == absl::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// A markdown table cell cannot hold '|' or a line break.
+std::string Cell(absl::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') {
+      out += "\\|";
+    } else {
+      out += c == '\n' ? ' ' : c;
+    }
+  }
+  return out;
+}
+
+std::string Row(const std::vector<std::string>& cells) {
+  return absl::StrCat("| ", absl::StrJoin(cells, " | "), " |\n");
+}
+
+// A header row and its separator; `right` columns (numbers) align right.
+std::string Header(const std::vector<std::string>& names, size_t left_columns) {
+  std::vector<std::string> rule;
+  for (size_t i = 0; i < names.size(); ++i) rule.push_back(i < left_columns ? "---" : "--:");
+  return Row(names) + Row(rule);
+}
+
+std::vector<std::string> OtherAgents(const BenchResults& results) {
+  std::vector<std::string> agents;
+  for (const std::string& agent : results.agents) {
+    if (agent != kBenchReference) agents.push_back(agent);
+  }
+  return agents;
+}
+
+std::string SummaryTable(const BenchResults& results, const BenchReportOptions& options) {
+  std::vector<std::string> names = {"agent",
+                                    "programs",
+                                    "invalid",
+                                    "improved",
+                                    "equal",
+                                    "worse",
+                                    "mean speedup",
+                                    "median speedup",
+                                    "best",
+                                    "worst",
+                                    "mean headroom closed",
+                                    "drop-backups"};
+  if (options.timings) names.push_back("solve time (s)");
+  std::string text = Header(names, 1);
+  for (const AgentSummary& s : results.summaries) {
+    if (s.agent == kBenchReference) {
+      std::vector<std::string> cells = {Cell(s.agent), absl::StrCat(s.programs),
+                                        absl::StrCat(s.invalid)};
+      cells.resize(10, "reference");
+      cells.push_back(Fixed(100 * s.mean_headroom_closed, 1, "%"));
+      cells.push_back(absl::StrCat(s.drop_backups));
+      if (options.timings) cells.push_back(Fixed(s.total_solve_s, 3));
+      text += Row(cells);
+      continue;
+    }
+    std::vector<std::string> cells = {
+        Cell(s.agent),
+        absl::StrCat(s.programs),
+        absl::StrCat(s.invalid),
+        absl::StrCat(s.improved),
+        absl::StrCat(s.equal),
+        absl::StrCat(s.worse),
+        Signed(s.mean_speedup_percent, 2, "%"),
+        Signed(s.median_speedup_percent, 2, "%"),
+        s.compared
+            ? absl::StrCat(Signed(s.best_speedup_percent, 2, "%"), " (", Cell(s.best_program), ")")
+            : "n/a",
+        s.compared ? absl::StrCat(Signed(s.worst_speedup_percent, 2, "%"), " (",
+                                  Cell(s.worst_program), ")")
+                   : "n/a",
+        Fixed(100 * s.mean_headroom_closed, 1, "%"),
+        absl::StrCat(s.drop_backups)};
+    if (options.timings) cells.push_back(Fixed(s.total_solve_s, 3));
+    text += Row(cells);
+  }
+  return text;
+}
+
+// One table with a column per agent; `cell` renders one outcome (nullptr: did not run).
+template <typename CellFn>
+std::string PerProgramTable(
+    const BenchResults& results, const std::vector<std::string>& agents,
+    const std::vector<std::string>& lead_names, CellFn cell,
+    const std::function<std::vector<std::string>(const ProgramOutcome&)>& lead_cells) {
+  std::vector<std::string> names = lead_names;
+  names.insert(names.end(), agents.begin(), agents.end());
+  std::string text = Header(names, 2);
+  for (const ProgramOutcome& program : results.programs) {
+    std::vector<std::string> cells = lead_cells(program);
+    for (const std::string& agent : agents) {
+      const AgentOutcome* outcome = program.Find(agent);
+      cells.push_back(outcome == nullptr ? "" : outcome->valid() ? cell(*outcome) : "invalid");
+    }
+    text += Row(cells);
+  }
+  return text;
+}
+
+std::vector<std::string> ProgramCells(const ProgramOutcome& program) {
+  return {Cell(program.file), Cell(program.hardware)};
+}
+
+}  // namespace
+
+std::string BenchSummaryMarkdown(const BenchResults& results, const BenchReportOptions& options) {
+  return SummaryTable(results, options);
+}
+
+std::string BenchMarkdown(const BenchResults& results, const BenchReportOptions& options) {
+  const std::vector<std::string> others = OtherAgents(results);
+  std::string text = absl::StrCat(
+      "# mmap-opt bench", options.corpus.empty() ? "" : absl::StrCat(": ", options.corpus), "\n\n",
+      results.programs.size(), " programs; agents ", absl::StrJoin(results.agents, ", "), "; seed ",
+      results.seed, ".\n",
+      "Speedup over the heuristic = heuristic latency / agent latency - 1 (positive: faster). "
+      "Headroom closed = (all-slow - latency) / (all-slow - lower bound). Equal means within a "
+      "relative ",
+      kEqualLatencyTolerance, ".\n\n## Summary against the heuristic\n\n",
+      SummaryTable(results, options));
+
+  absl::StrAppend(&text, "\n## Latency per program (ms)\n\n",
+                  PerProgramTable(
+                      results, results.agents, {"program", "hardware", "all-slow", "lower bound"},
+                      [](const AgentOutcome& o) { return Fixed(1e3 * o.latency_s, 4); },
+                      [](const ProgramOutcome& p) {
+                        std::vector<std::string> cells = ProgramCells(p);
+                        cells.push_back(Fixed(1e3 * p.bounds.all_slow_s, 4));
+                        cells.push_back(Fixed(1e3 * p.bounds.lower_bound_s, 4));
+                        return cells;
+                      }));
+  if (!others.empty()) {
+    absl::StrAppend(&text, "\n## Speedup over the heuristic per program\n\n",
+                    PerProgramTable(
+                        results, others, {"program", "hardware"},
+                        [](const AgentOutcome& o) {
+                          return o.speedup_percent ? Signed(*o.speedup_percent, 2, "%") : "n/a";
+                        },
+                        ProgramCells));
+  }
+  absl::StrAppend(&text, "\n## Headroom closed per program\n\n",
+                  PerProgramTable(
+                      results, results.agents, {"program", "hardware"},
+                      [](const AgentOutcome& o) { return Fixed(100 * o.headroom_closed, 1, "%"); },
+                      ProgramCells));
+  if (!results.correlations.empty()) {
+    absl::StrAppend(&text,
+                    "\n## Summed game reward against the latency gain over all-slow\n\n"
+                    "Per program: the agent's summed step reward against (all-slow - latency) / "
+                    "headroom, the quantity the reward is normalised to.\n\n",
+                    Header({"agent", "games", "Pearson", "Spearman"}, 1));
+    for (const RewardCorrelation& c : results.correlations) {
+      text +=
+          Row({Cell(c.agent), absl::StrCat(c.games), Fixed(c.pearson, 4), Fixed(c.spearman, 4)});
+    }
+  }
+  if (options.timings) {
+    absl::StrAppend(&text, "\n## Solve time per program (s)\n\n",
+                    PerProgramTable(
+                        results, results.agents, {"program", "hardware"},
+                        [](const AgentOutcome& o) { return Fixed(o.solve_s, 3); }, ProgramCells));
+  }
+  const std::vector<std::string> invalid = InvalidOutcomes(results);
+  if (!invalid.empty()) {
+    absl::StrAppend(&text, "\n## Invalid assignments\n\n");
+    for (const std::string& line : invalid) absl::StrAppend(&text, "- ", Cell(line), "\n");
+  }
+  return text;
+}
+
+std::string BenchCsv(const BenchResults& results, const BenchReportOptions& options) {
+  // The columns scripts read first (tools/ci_gate.sh reads 1-3), free text last.
+  std::string text =
+      "program,agent,never_worse,valid,latency_s,speedup_percent,headroom_closed,game_reward,"
+      "drop_backups,placements,";
+  if (options.timings) text += "solve_s,";
+  text += "all_slow_s,lower_bound_s,hardware,instructions,name,error\n";
+  for (const ProgramOutcome& p : results.programs) {
+    for (const AgentOutcome& o : p.agents) {
+      std::vector<std::string> cells = {Csv(p.file),
+                                        Csv(o.agent),
+                                        results.never_worse.count(o.agent) ? "1" : "0",
+                                        o.valid() ? "1" : "0",
+                                        o.valid() ? Exact(o.latency_s, "") : "",
+                                        Exact(o.speedup_percent, ""),
+                                        o.valid() ? Exact(o.headroom_closed, "") : "",
+                                        Exact(o.game_reward, ""),
+                                        absl::StrCat(o.drop_backups),
+                                        absl::StrCat(o.placements)};
+      if (options.timings) cells.push_back(absl::StrFormat("%.6f", o.solve_s));
+      for (std::string cell :
+           {Exact(p.bounds.all_slow_s, ""), Exact(p.bounds.lower_bound_s, ""), Csv(p.hardware),
+            absl::StrCat(p.instructions), Csv(p.name), Csv(o.error)}) {
+        cells.push_back(std::move(cell));
+      }
+      absl::StrAppend(&text, absl::StrJoin(cells, ","), "\n");
+    }
+  }
+  return text;
+}
+
+std::string BenchJson(const BenchResults& results, const BenchReportOptions& options) {
+  auto names = [](const auto& list) {
+    std::vector<std::string> quoted;
+    for (const std::string& name : list) quoted.push_back(Json(name));
+    return absl::StrCat("[", absl::StrJoin(quoted, ","), "]");
+  };
+  std::vector<std::string> programs;
+  for (const ProgramOutcome& p : results.programs) {
+    std::vector<std::string> outcomes;
+    for (const AgentOutcome& o : p.agents) {
+      std::string item = absl::StrCat(
+          "{\"agent\":", Json(o.agent), ",\"valid\":", o.valid() ? "true" : "false",
+          ",\"latency_s\":", o.valid() ? Exact(o.latency_s, "null") : "null",
+          ",\"speedup_percent\":", Exact(o.speedup_percent, "null"),
+          ",\"headroom_closed\":", o.valid() ? Exact(o.headroom_closed, "null") : "null",
+          ",\"game_reward\":", Exact(o.game_reward, "null"), ",\"drop_backups\":", o.drop_backups,
+          ",\"placements\":", o.placements);
+      if (options.timings) absl::StrAppend(&item, ",\"solve_s\":", Exact(o.solve_s, "null"));
+      if (!o.valid()) absl::StrAppend(&item, ",\"error\":", Json(o.error));
+      outcomes.push_back(item + "}");
+    }
+    programs.push_back(absl::StrCat("{\"file\":", Json(p.file), ",\"name\":", Json(p.name),
+                                    ",\"hardware\":", Json(p.hardware),
+                                    ",\"instructions\":", p.instructions,
+                                    ",\"all_slow_s\":", Exact(p.bounds.all_slow_s, "null"),
+                                    ",\"lower_bound_s\":", Exact(p.bounds.lower_bound_s, "null"),
+                                    ",\"headroom_s\":", Exact(p.bounds.headroom_s, "null"),
+                                    ",\"agents\":[", absl::StrJoin(outcomes, ","), "]}"));
+  }
+  std::vector<std::string> summaries;
+  for (const AgentSummary& s : results.summaries) {
+    std::string item = absl::StrCat(
+        "{\"agent\":", Json(s.agent), ",\"programs\":", s.programs, ",\"invalid\":", s.invalid,
+        ",\"compared\":", s.compared, ",\"improved\":", s.improved, ",\"equal\":", s.equal,
+        ",\"worse\":", s.worse, ",\"mean_speedup_percent\":", Exact(s.mean_speedup_percent, "null"),
+        ",\"median_speedup_percent\":", Exact(s.median_speedup_percent, "null"),
+        ",\"best_speedup_percent\":", Exact(s.best_speedup_percent, "null"),
+        ",\"best_program\":", Json(s.best_program),
+        ",\"worst_speedup_percent\":", Exact(s.worst_speedup_percent, "null"),
+        ",\"worst_program\":", Json(s.worst_program),
+        ",\"mean_headroom_closed\":", Exact(s.mean_headroom_closed, "null"),
+        ",\"drop_backups\":", s.drop_backups);
+    if (options.timings)
+      absl::StrAppend(&item, ",\"total_solve_s\":", Exact(s.total_solve_s, "null"));
+    summaries.push_back(item + "}");
+  }
+  std::vector<std::string> correlations;
+  for (const RewardCorrelation& c : results.correlations) {
+    correlations.push_back(absl::StrCat("{\"agent\":", Json(c.agent), ",\"games\":", c.games,
+                                        ",\"pearson\":", Exact(c.pearson, "null"),
+                                        ",\"spearman\":", Exact(c.spearman, "null"), "}"));
+  }
+  return absl::StrCat("{\"corpus\":", Json(options.corpus), ",\"seed\":", results.seed,
+                      ",\"agents\":", names(results.agents),
+                      ",\"never_worse\":", names(results.never_worse), ",\"programs\":[",
+                      absl::StrJoin(programs, ","), "],\"summary\":[",
+                      absl::StrJoin(summaries, ","), "],\"reward_correlation\":[",
+                      absl::StrJoin(correlations, ","), "]}\n");
+}
+
+absl::Status MakeDirectories(const std::string& dir) {
+  if (dir.empty()) return absl::InvalidArgumentError("an empty folder name");
+  // Each prefix that ends before a '/', then the whole path.
+  for (size_t slash = 0;;) {
+    slash = dir.find('/', slash + 1);
+    const std::string prefix = dir.substr(0, slash);
+    if (mkdir(prefix.c_str(), 0777) != 0 && errno != EEXIST) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(prefix, ": cannot create the folder: ", std::strerror(errno)));
+    }
+    if (slash == std::string::npos) break;
+  }
+  struct stat info;
+  if (stat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
+    return absl::InvalidArgumentError(absl::StrCat(dir, ": not a folder"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteBenchReport(const BenchResults& results, const std::string& dir,
+                              const BenchReportOptions& options) {
+  RETURN_IF_ERROR(MakeDirectories(dir));
+  const std::string prefix = absl::StrCat(dir, dir.back() == '/' ? "" : "/");
+  RETURN_IF_ERROR(WriteFileAtomically(prefix + kResultsMarkdown, BenchMarkdown(results, options)));
+  RETURN_IF_ERROR(WriteFileAtomically(prefix + kResultsCsv, BenchCsv(results, options)));
+  RETURN_IF_ERROR(WriteFileAtomically(prefix + kResultsJson, BenchJson(results, options)));
+  RETURN_IF_ERROR(WriteFileAtomically(prefix + kSpeedupSvg, SpeedupSvg(results)));
+  RETURN_IF_ERROR(WriteFileAtomically(prefix + kRewardGainSvg, RewardGainSvg(results)));
+  return absl::OkStatus();
+}
+
+}  // namespace mmap_opt

@@ -1,0 +1,66 @@
+// `mmap-opt train --corpus DIR -o MODEL [--resume] [--time-limit S] [--seed N]`: learns the
+// muzero agent's model (train/trainer.h). Only in builds with LibTorch.
+#ifdef MMAP_OPT_WITH_TORCH
+#include <iostream>
+#include <memory>
+
+#include "absl/strings/str_format.h"
+#include "cli/cli_common.h"
+#include "train/trainer.h"
+
+namespace mmap_opt::cli {
+
+void AddTrainVerb(CLI::App& app) {
+  auto opts = std::make_shared<TrainOptions>();
+  CLI::App* verb = app.add_subcommand(
+      "train", "Train the muzero agent's model by imitation and self-play over a corpus");
+  verb->add_option("--corpus", opts->corpus, "Folder of programs (its train/ subfolder if any)")
+      ->required();
+  verb->add_option("-o,--output", opts->output, "Where to write the model (.pt)")->required();
+  verb->add_option("--run-dir", opts->run_dir,
+                   "Checkpoint and metrics.csv; default: <output>.run");
+  verb->add_flag("--resume", opts->resume, "Continue from the run folder's checkpoint");
+  verb->add_option("--time-limit", opts->time_limit_s, "Seconds of training in this run")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 1e7));
+  verb->add_option("--iterations", opts->max_iterations,
+                   "Stop after this iteration (0 is the imitation warm start); 0: no limit")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
+  verb->add_option("--seed", opts->seed, "Seed of every random choice")->capture_default_str();
+  verb->add_option("--threads", opts->threads, "LibTorch intra-op threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  verb->add_option("--simulations", opts->simulations, "Search simulations per self-play move")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024));
+  verb->add_option("--games", opts->games_per_iteration, "Self-play games per iteration")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  verb->add_option("--imitation-steps", opts->imitation_steps,
+                   "Adam steps of the imitation warm start")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10000000));
+  verb->add_option("--hardware", opts->hardware, "As for solve; default: each program's own");
+  verb->add_flag("-q,--quiet", "No progress lines");
+  verb->callback([opts, verb] {
+    TrainOptions options = *opts;
+    if (verb->count("--quiet") == 0) {
+      options.on_progress = [](const TrainProgress& p) {
+        std::cerr << absl::StrFormat(
+            "train: iteration %d  episodes %d  steps %d  loss %.4f  gain vs heuristic %+.2f%%  "
+            "%.1f s\n",
+            p.iteration, p.episodes, p.train_steps, p.loss, 100 * p.mean_gain, p.elapsed_s);
+      };
+    }
+    absl::Status status = Train(options);
+    if (!status.ok()) {
+      Fail(status);
+      return;
+    }
+    std::cout << "wrote            " << options.output << "\n";
+  });
+}
+
+}  // namespace mmap_opt::cli
+#endif  // MMAP_OPT_WITH_TORCH

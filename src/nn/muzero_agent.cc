@@ -1,0 +1,97 @@
+#include "nn/muzero_agent.h"
+
+#include <chrono>
+#include <limits>
+
+#include "absl/strings/str_format.h"
+#include "mmap_opt/agents/heuristic.h"
+#include "mmap_opt/sim/score.h"
+#include "mmap_opt/status_macros.h"
+#include "search/play.h"
+
+namespace mmap_opt {
+
+absl::StatusOr<std::unique_ptr<Evaluator>> EvaluatorFor(const AgentOptions& options) {
+  if (options.model_path == "uniform") {
+    return std::unique_ptr<Evaluator>(std::make_unique<UniformEvaluator>(options.game));
+  }
+  return LoadModelEvaluator(options.model_path.empty() ? DefaultModelPath() : options.model_path,
+                            options.threads);
+}
+
+absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& options,
+                                   Evaluator& evaluator) {
+  if (options.simulations < 0 || options.simulations > 100000) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("simulations must be in [0, 100000], not %d", options.simulations));
+  }
+  if (!(options.time_limit_s >= 0)) {
+    return absl::InvalidArgumentError("the time limit must be >= 0 seconds");
+  }
+  const auto start = std::chrono::steady_clock::now();
+  PlayOptions play;
+  play.game = options.game;
+  play.search.simulations = options.simulations;
+  if (options.time_limit_s > 0) {
+    play.deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                std::chrono::duration<double>(options.time_limit_s));
+  }
+  AgentRun best;
+  double best_latency = std::numeric_limits<double>::infinity();
+  for (int round = 0;; ++round) {
+    // Round 0: one game without root noise (the model's best guess); later rounds sample.
+    play.search.gumbel_scale = round == 0 ? 0.0 : 1.0;
+    play.seed = options.seed + 1000003ull * round;
+    const int games = round == 0 ? 1 : std::max(options.parallel_games, 1);
+    std::vector<const CostModel*> costs(games, &cost);
+    ASSIGN_OR_RETURN(std::vector<PlayedGame> played, PlaySearchGames(costs, evaluator, play));
+    for (PlayedGame& game : played) {
+      ASSIGN_OR_RETURN(Score score, ScoreAssignment(cost, game.assignment));
+      if (score.simulation.latency_s < best_latency) {
+        best_latency = score.simulation.latency_s;
+        best.assignment = std::move(game.assignment);
+        best.game_reward = game.total_reward;
+        best.drop_backups = game.drop_backups;
+      }
+    }
+    if (!play.deadline.has_value() || std::chrono::steady_clock::now() >= *play.deadline) break;
+  }
+  return best;
+}
+
+absl::StatusOr<AgentRun> RunHybrid(const CostModel& cost, const AgentOptions& options,
+                                   Evaluator& evaluator) {
+  ASSIGN_OR_RETURN(AgentRun agent, RunMuZero(cost, options, evaluator));
+  ASSIGN_OR_RETURN(proto::Assignment heuristic, RunMsaHeuristic(cost, options.heuristic));
+  ASSIGN_OR_RETURN(Score agent_score, ScoreAssignment(cost, agent.assignment));
+  ASSIGN_OR_RETURN(Score heuristic_score, ScoreAssignment(cost, heuristic));
+  const double a = agent_score.simulation.latency_s, h = heuristic_score.simulation.latency_s;
+  // Ties go to the heuristic: the baseline is what a user already trusts.
+  const bool agent_wins = a < h;
+  AgentRun run;
+  if (agent_wins) {
+    run = std::move(agent);
+  } else {
+    run.assignment = std::move(heuristic);
+  }
+  run.summary = absl::StrFormat("muzero %.6g s, heuristic %.6g s: kept %s (%+.2f%%)", a, h,
+                                agent_wins ? "muzero" : "heuristic",
+                                h > 0 ? 100.0 * (h - std::min(a, h)) / h : 0.0);
+  return run;
+}
+
+void RegisterTorchAgents() {
+  RegisterAgent({"muzero",
+                 "Gumbel search guided by a trained model (--model, --simulations, --time-limit)",
+                 [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
+                   ASSIGN_OR_RETURN(std::unique_ptr<Evaluator> evaluator, EvaluatorFor(options));
+                   return RunMuZero(cost, options, *evaluator);
+                 }});
+  RegisterAgent({"hybrid", "muzero and the heuristic; keeps the faster by the simulator",
+                 [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
+                   ASSIGN_OR_RETURN(std::unique_ptr<Evaluator> evaluator, EvaluatorFor(options));
+                   return RunHybrid(cost, options, *evaluator);
+                 }});
+}
+
+}  // namespace mmap_opt

@@ -1,0 +1,59 @@
+// `mmap-opt train`: learns the muzero agent's model (DESIGN.md §6). Iteration 0 imitates the
+// heuristic's game play (warm start); every later iteration plays a batch of self-play games
+// with the Gumbel search over corpus programs, adds them to a replay buffer and takes Adam
+// steps on the unrolled MuZero loss (policy, value, reward over `unroll_steps`). After every
+// iteration the checkpoint (networks, optimizer, replay, generator state, metrics) and the
+// model are written atomically, so a killed run loses at most the iteration in progress and
+// `resume` redoes it exactly (each iteration's randomness comes from the checkpointed state).
+// This header is torch-free so that the command line can call it.
+#ifndef MMAP_OPT_TRAIN_TRAINER_H_
+#define MMAP_OPT_TRAIN_TRAINER_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "mmap_opt/game/malloc_game.h"
+
+namespace mmap_opt {
+
+struct TrainProgress {
+  int iteration = 0;       // 0 is the imitation warm start.
+  int64_t episodes = 0;    // Games played so far (imitation games included).
+  int64_t train_steps = 0;
+  double loss = 0;         // Mean total loss of the iteration's steps.
+  double mean_gain = 0;    // Mean (heuristic - agent) / heuristic latency of its games.
+  double elapsed_s = 0;    // Training time over all runs of this checkpoint.
+};
+
+struct TrainOptions {
+  std::string corpus;    // A folder of programs; its train/ subfolder when it has one.
+  std::string output;    // The model file.
+  std::string run_dir;   // Checkpoint and metrics.csv; empty: "<output>.run".
+  std::string hardware;  // As `solve --hardware`; empty: each program's own.
+  bool resume = false;   // Continue from run_dir's checkpoint (a fresh start without one).
+  double time_limit_s = 60;  // This invocation's budget; the iteration in progress finishes.
+  int max_iterations = 0;    // Stop after this iteration number; 0: only the time limit.
+  uint64_t seed = 0;
+  int threads = 1;           // Intra-op threads of LibTorch.
+  GameOptions game;
+  int hidden = 128;          // Network sizes (NetConfig).
+  int latent = 64;
+  int imitation_steps = 400;
+  int simulations = 8;       // Search simulations per self-play move.
+  int games_per_iteration = 8;
+  int steps_per_iteration = 40;
+  int batch_size = 128;
+  int unroll_steps = 3;
+  double learning_rate = 1e-3;
+  int replay_capacity = 40000;  // Moves kept (oldest games dropped first).
+  // Called after every iteration (progress display).
+  std::function<void(const TrainProgress&)> on_progress;
+};
+
+absl::Status Train(const TrainOptions& options);
+
+}  // namespace mmap_opt
+
+#endif  // MMAP_OPT_TRAIN_TRAINER_H_

@@ -1,0 +1,78 @@
+// Whole-command tests of the agents' verbs: solve with each agent, play --trace, bad input.
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "test_util.h"
+
+namespace mmap_opt {
+namespace {
+
+using ::mmap_opt::testing::CommandResult;
+using ::mmap_opt::testing::ExpectCleanFailure;
+using ::mmap_opt::testing::MakeTempDir;
+using ::mmap_opt::testing::ReadTestFile;
+using ::mmap_opt::testing::RunCli;
+using ::mmap_opt::testing::SourcePath;
+using ::mmap_opt::testing::WriteTestFile;
+using ::testing::HasSubstr;
+
+const std::string kExample = SourcePath("data/examples/mlp_inference.txtpb");
+
+// The goldens name the example by its path relative to the repository root.
+std::string Relative(const std::string& out) {
+  return absl::StrReplaceAll(out, {{kExample, "data/examples/mlp_inference.txtpb"}});
+}
+
+TEST(AgentsVerbsTest, SolveWithTheHeuristicMatchesGolden) {
+  const std::string dir = MakeTempDir();
+  CommandResult result = RunCli({"solve", kExample, "--agent", "heuristic"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(Relative(result.out),
+            ReadTestFile(SourcePath("tests/testdata/agents_solve_heuristic_mlp.golden")));
+}
+
+TEST(AgentsVerbsTest, EveryAgentWritesAValidAssignment) {
+  const std::string dir = MakeTempDir();
+  for (const char* agent : {"none", "greedy", "heuristic", "heuristic-game", "random"}) {
+    const std::string out = dir + "/" + agent + ".pb";
+    CommandResult solved = RunCli({"solve", kExample, "--agent", agent, "--seed", "4", "-o", out});
+    ASSERT_EQ(solved.exit_code, 0) << agent << ": " << solved.err;
+    CommandResult scored = RunCli({"score", kExample, out, "--json"});
+    EXPECT_EQ(scored.exit_code, 0) << agent << ": " << scored.err;
+    EXPECT_THAT(scored.out, HasSubstr("\"valid\":true")) << agent;
+  }
+}
+
+TEST(AgentsVerbsTest, PlayTraceMatchesGolden) {
+  CommandResult result = RunCli({"play", kExample, "--trace"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(Relative(result.out),
+            ReadTestFile(SourcePath("tests/testdata/agents_play_trace_mlp.golden")));
+}
+
+TEST(AgentsVerbsTest, RandomPlayIsDeterministicForASeed) {
+  const std::string dir = MakeTempDir();
+  ASSERT_EQ(RunCli({"play", kExample, "--agent", "random", "--seed", "9", "-o", dir + "/a.txtpb"})
+                .exit_code,
+            0);
+  ASSERT_EQ(RunCli({"play", kExample, "--agent", "random", "--seed", "9", "-o", dir + "/b.txtpb"})
+                .exit_code,
+            0);
+  EXPECT_EQ(ReadTestFile(dir + "/a.txtpb"), ReadTestFile(dir + "/b.txtpb"));
+}
+
+TEST(AgentsVerbsTest, BadArguments) {
+  EXPECT_EQ(RunCli({"solve", kExample, "--agent", "oracle"}).exit_code, 2);
+  EXPECT_EQ(RunCli({"play", kExample, "--candidates", "0"}).exit_code, 2);
+  const std::string dir = MakeTempDir();
+  WriteTestFile(dir + "/bad.txtpb", "instructions { id: 0 operands: 3 }\n");
+  ExpectCleanFailure(RunCli({"solve", dir + "/bad.txtpb", "--agent", "heuristic"}),
+                     dir + "/bad.txtpb");
+  ExpectCleanFailure(RunCli({"play", dir + "/bad.txtpb"}), dir + "/bad.txtpb");
+}
+
+}  // namespace
+}  // namespace mmap_opt

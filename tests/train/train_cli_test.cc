@@ -1,0 +1,142 @@
+// `train` end to end through the binary: tiny budgets on data/corpus/smoke.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "test_util.h"
+
+namespace mmap_opt {
+namespace {
+
+using ::mmap_opt::testing::CommandResult;
+using ::mmap_opt::testing::ExpectCleanFailure;
+using ::mmap_opt::testing::MakeTempDir;
+using ::mmap_opt::testing::ReadTestFile;
+using ::mmap_opt::testing::RunCli;
+using ::mmap_opt::testing::SourcePath;
+using ::testing::HasSubstr;
+
+const std::string kSmoke = SourcePath("data/corpus/smoke");
+const std::string kProgram = SourcePath("data/corpus/smoke/bert-tiny.inference.b8.128.bf16.edge-npu.pb");
+
+std::vector<std::string> TinyTrain(const std::string& model, int iterations) {
+  return {"train", "--corpus", kSmoke, "-o", model, "--iterations", std::to_string(iterations),
+          "--time-limit", "120", "--imitation-steps", "10", "--games", "2", "--simulations", "2",
+          "--seed", "5", "-q"};
+}
+
+// Rows of metrics.csv without the elapsed column (the only one that depends on timing).
+std::vector<std::string> MetricRows(const std::string& run_dir) {
+  std::vector<std::string> rows;
+  for (absl::string_view line : absl::StrSplit(ReadTestFile(run_dir + "/metrics.csv"), '\n',
+                                               absl::SkipEmpty())) {
+    rows.emplace_back(line.substr(0, line.rfind(',')));
+  }
+  return rows;
+}
+
+TEST(TrainCliTest, TrainsThenSolvesWithTheModel) {
+  const std::string dir = MakeTempDir();
+  CommandResult train = RunCli(TinyTrain(dir + "/m.pt", 1));
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  // Header, iteration 0 (imitation of 6 programs), iteration 1 (2 self-play games).
+  std::vector<std::string> rows = MetricRows(dir + "/m.pt.run");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_THAT(rows[1], HasSubstr("0,imitation,6,10,"));
+  EXPECT_THAT(rows[2], HasSubstr("1,self-play,8,50,"));  // 10 + 40 steps.
+  for (const char* agent : {"muzero", "hybrid"}) {
+    CommandResult solve = RunCli({"solve", kProgram, "--agent", agent, "--model", dir + "/m.pt",
+                                  "--simulations", "4", "-o", dir + "/a.pb"});
+    EXPECT_EQ(solve.exit_code, 0) << solve.err;
+    EXPECT_THAT(solve.out, HasSubstr("headroom closed"));
+  }
+}
+
+TEST(TrainCliTest, ResumeRedoesNothingAndLosesNothing) {
+  // Straight to iteration 3, versus iteration 1 then --resume to 3: the same metrics.
+  const std::string a = MakeTempDir(), b = MakeTempDir();
+  ASSERT_EQ(RunCli(TinyTrain(a + "/m.pt", 3)).exit_code, 0);
+  ASSERT_EQ(RunCli(TinyTrain(b + "/m.pt", 1)).exit_code, 0);
+  std::vector<std::string> resume = TinyTrain(b + "/m.pt", 3);
+  resume.push_back("--resume");
+  ASSERT_EQ(RunCli(resume).exit_code, 0);
+  EXPECT_EQ(MetricRows(a + "/m.pt.run"), MetricRows(b + "/m.pt.run"));
+}
+
+TEST(TrainCliTest, SigkillMidRunThenResume) {
+  const std::string dir = MakeTempDir();
+  const std::string model = dir + "/m.pt";
+  std::vector<std::string> args = TinyTrain(model, 100000);
+  args[8] = "600";  // --time-limit: only the kill ends this run.
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::vector<char*> argv;
+    std::string binary = MMAP_OPT_BINARY;
+    argv.push_back(binary.data());
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  // Wait for a few finished iterations, then kill without warning.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  size_t rows = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::ifstream csv(dir + "/m.pt.run/metrics.csv");
+    std::stringstream buffer;
+    buffer << csv.rdbuf();
+    const std::string text = buffer.str();
+    rows = std::count(text.begin(), text.end(), '\n');
+    if (rows >= 4) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  ASSERT_GE(rows, 4u) << "training did not get going within 60 s";
+  const std::vector<std::string> before = MetricRows(dir + "/m.pt.run");
+  const int last = static_cast<int>(before.size()) - 2;  // Iterations 0..last are recorded.
+
+  std::vector<std::string> resume = TinyTrain(model, last + 2);
+  resume.push_back("--resume");
+  CommandResult resumed = RunCli(resume);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  const std::vector<std::string> after = MetricRows(dir + "/m.pt.run");
+  // Every iteration exactly once, in order: the killed one (if any) was redone, none repeated.
+  ASSERT_EQ(after.size(), static_cast<size_t>(last + 2 + 2));
+  for (int i = 0; i <= last + 2; ++i) {
+    EXPECT_EQ(after[i + 1].substr(0, after[i + 1].find(',')), std::to_string(i));
+  }
+  CommandResult solve = RunCli({"solve", kProgram, "--agent", "muzero", "--model", model,
+                                "--simulations", "2"});
+  EXPECT_EQ(solve.exit_code, 0) << solve.err;
+}
+
+TEST(TrainCliTest, BadInputsAreOneLineErrors) {
+  const std::string dir = MakeTempDir();
+  CommandResult no_corpus = RunCli({"train", "--corpus", dir + "/nope", "-o", dir + "/m.pt"});
+  ExpectCleanFailure(no_corpus, dir + "/nope");
+  CommandResult bad_model =
+      RunCli({"solve", kProgram, "--agent", "muzero", "--model", dir + "/missing.pt"});
+  ExpectCleanFailure(bad_model, dir + "/missing.pt");
+  testing::WriteTestFile(dir + "/junk.pt", "PK\x03\x04 not really a zip");
+  CommandResult junk = RunCli({"solve", kProgram, "--agent", "hybrid", "--model", dir + "/junk.pt"});
+  ExpectCleanFailure(junk, dir + "/junk.pt");
+}
+
+}  // namespace
+}  // namespace mmap_opt
