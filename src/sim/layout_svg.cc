@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "mmap_opt/sim/placement_semantics.h"
+#include "sim/svg.h"
 
 namespace mmap_opt {
 namespace {
@@ -22,31 +23,7 @@ constexpr char kPrefetchedColour[] = "#3b75af";
 constexpr char kEvictionColour[] = "#e08a2c";
 constexpr char kInvalidColour[] = "#d62728";
 
-std::string Escape(absl::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+using svg::Escape;
 
 std::string Bytes(double bytes) {
   static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -113,11 +90,7 @@ class Renderer {
               options_.height - 50.0 - 60,
               static_cast<double>(program_.num_instructions()),
               std::max(top_byte * 1.05, 1.0)};
-    out_ = absl::StrFormat(
-        R"(<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">)"
-        "\n",
-        options_.width, options_.height, options_.width, options_.height);
-    absl::StrAppend(&out_, R"(<rect width="100%" height="100%" fill="white"/>)", "\n");
+    out_ = svg::Open(options_.width, options_.height, R"(font-family="sans-serif" font-size="12")");
     Caption();
     Axes();
     absl::StrAppend(&out_, "<g id=\"placements\">\n");

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "mmap_opt/agents/bench_report.h"
+#include "sim/svg.h"
 
 namespace mmap_opt {
 namespace {
@@ -19,28 +20,7 @@ constexpr char kFaster[] = "#2ca02c";
 constexpr char kSlower[] = "#d62728";
 constexpr char kEqual[] = "#7f7f7f";
 
-std::string Escape(absl::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+using svg::Escape;
 
 // An axis from lo to hi widened to round tick values (1, 2 or 5 x 10^k apart).
 struct Axis {
@@ -87,11 +67,7 @@ std::string Line(double x1, double y1, double x2, double y2, absl::string_view s
 }
 
 std::string Header(int width, int height) {
-  return absl::StrFormat(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d "
-      "%d\" font-family=\"Helvetica, Arial, sans-serif\">\n"
-      "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-      width, height, width, height);
+  return svg::Open(width, height, "font-family=\"Helvetica, Arial, sans-serif\"");
 }
 
 std::string TickLabel(double value, double step, absl::string_view suffix) {
