@@ -6,6 +6,8 @@
 
 #include "mmap_opt/game/memory_state.h"
 #include "mmap_opt/agents/heuristic.h"
+#include "mmap_opt/heap/packer.h"
+#include "mmap_opt/heap/repack.h"
 #include "mmap_opt/status_macros.h"
 
 namespace mmap_opt {
@@ -54,6 +56,11 @@ class BufferPlanner {
     return Outcome::kDone;
   }
 
+  // The chunks this attempt wanted but found no contiguous room for although the fast memory
+  // had the bytes over their times (fragmentation, which a repack can cure), as packer
+  // rectangles over the shortest times each request would have accepted.
+  const std::vector<heap::PackBuffer>& fragmented() const { return fragmented_; }
+
  private:
   static constexpr Time kNever = std::numeric_limits<Time>::max();
 
@@ -82,6 +89,14 @@ class BufferPlanner {
     return ends;
   }
 
+  // Records a failed chunk request over [start, end] when the bytes were there.
+  void NoteIfFragmented(Time start, Time end) {
+    const heap::Occupancy& heap = plan_.heap();
+    if (heap.MaxUsed(start, end) + size_ <= heap.capacity()) {
+      fragmented_.push_back({start, end + 1, size_});
+    }
+  }
+
   // The defining instruction writes the buffer into fast memory (a PRODUCED placement).
   bool TryProduce(Time def) {
     std::vector<Time> ends;
@@ -104,6 +119,7 @@ class BufferPlanner {
       current_ = produced_ = plan_.AddPlacement(p);
       return true;
     }
+    NoteIfFragmented(def, ends.back());
     return false;
   }
 
@@ -170,9 +186,11 @@ class BufferPlanner {
     const std::vector<Time> starts =
         picker_.PrefetchStartCandidates(size_, earliest - 1, use, UseSpeedup(use));
     const std::vector<Time> ends = EndCandidates(next);
+    Time latest_copyable = -1;  // The latest issue whose copy fitted the engine.
     for (Time after : starts) {
       const CopyWindow window = PrefetchWindow(after + 1, use);
       if (!plan_.CanCopy(window, size_, /*prefetch=*/true)) continue;
+      latest_copyable = std::max(latest_copyable, window.issue);
       for (Time end : ends) {
         std::optional<int64_t> offset = plan_.BestFit(size_, window.issue, end);
         if (!offset || !plan_.Reserve(*offset, size_, window.issue, end)) continue;
@@ -189,6 +207,7 @@ class BufferPlanner {
         return;
       }
     }
+    if (latest_copyable >= 0) NoteIfFragmented(latest_copyable, use);
   }
 
   MemoryState& plan_;
@@ -203,6 +222,7 @@ class BufferPlanner {
   int current_ = -1;   // The placement the data is in now, if any.
   int produced_ = -1;  // The PRODUCED placement while it is still open.
   Time previous_end_ = -1;  // End of the latest prefetched placement.
+  std::vector<heap::PackBuffer> fragmented_;
 };
 
 // Bytes served from fast memory vs bytes copied, for the inefficiency filter.
@@ -234,33 +254,111 @@ std::vector<double> AllSlowElapsed(const CostModel& cost) {
   return elapsed;
 }
 
+// Plans buffer b's placements (from index `first` on): attempts in turn, each retry relaxing
+// the eviction timing; when evictions keep failing the buffer is produced in slow memory
+// instead (XLA's uncommit + retry ends the same way). Returns the accepted attempt's
+// fragmented chunk requests.
+std::vector<heap::PackBuffer> PlanBuffer(MemoryState& plan, const PrefetchIntervalPicker& picker,
+                                         const HeuristicOptions& options, BufferIndex b,
+                                         int first) {
+  std::vector<AttemptMode> attempts;
+  for (int retry = 0; retry < std::max(options.max_retries, 1); ++retry) {
+    attempts.push_back({true, true, retry});
+  }
+  attempts.push_back({false, true, 0});
+  std::vector<heap::PackBuffer> fragmented;
+  for (const AttemptMode& mode : attempts) {
+    const MemoryState::Mark mark = plan.mark();
+    BufferPlanner planner(plan, picker, options, b, mode);
+    Outcome outcome = planner.Run();
+    fragmented = planner.fragmented();
+    if (outcome == Outcome::kDone &&
+        IsInefficient(plan, b, first, options.inefficient_use_to_copy_ratio)) {
+      plan.RollBack(mark);
+      BufferPlanner copyless(plan, picker, options, b, {true, false, 0});
+      outcome = copyless.Run();
+      fragmented = copyless.fragmented();
+    }
+    if (outcome == Outcome::kDone) break;
+    plan.RollBack(mark);
+  }
+  return fragmented;
+}
+
+// Uses of b that read fast memory under its placements from `first` on.
+int FastUses(const MemoryState& plan, BufferIndex b, int first) {
+  int fast = 0;
+  for (Time t : plan.program().uses(b)) {
+    for (int i = first; i < plan.num_placements(); ++i) {
+      if (t >= plan.placement(i).start() && t <= plan.placement(i).end()) {
+        ++fast;
+        break;
+      }
+    }
+  }
+  return fast;
+}
+
+// New offsets for the placements before `first` under which the wanted chunks fit too, or
+// nullopt. All the wanted chunks together first, then the earliest alone: one use segment
+// served is better than none.
+absl::StatusOr<std::optional<std::vector<int64_t>>> RepackFor(
+    const MemoryState& plan, int first, const std::vector<heap::PackBuffer>& wanted,
+    const HeuristicOptions& options) {
+  const proto::Hardware& hw = plan.cost().hardware();
+  proto::Assignment placed = plan.ToAssignment("heuristic");
+  placed.mutable_placements()->DeleteSubrange(first, placed.placements_size() - first);
+  const std::vector<heap::PackBuffer> buffers = heap::PlacementBuffers(plan.program(), placed);
+  heap::PackOptions pack;
+  pack.capacity = hw.fast_capacity();
+  pack.alignment = hw.fast_alignment();
+  pack.time_limit_seconds = options.repack_time_limit_s;
+  pack.exact_search = options.repack_time_limit_s > 0;
+  std::vector<std::vector<heap::PackBuffer>> tries = {wanted};
+  if (wanted.size() > 1) tries.push_back({wanted.front()});
+  for (const std::vector<heap::PackBuffer>& extra : tries) {
+    std::vector<heap::PackBuffer> all = buffers;
+    all.insert(all.end(), extra.begin(), extra.end());
+    ASSIGN_OR_RETURN(heap::PackResult packed, heap::Pack(all, pack));
+    if (packed.status != heap::PackStatus::kPacked) continue;
+    packed.offsets.resize(buffers.size());
+    return std::optional<std::vector<int64_t>>(std::move(packed.offsets));
+  }
+  return std::optional<std::vector<int64_t>>();
+}
+
 }  // namespace
 
 absl::StatusOr<proto::Assignment> RunMsaHeuristic(const CostModel& cost,
-                                                  const HeuristicOptions& options) {
+                                                  const HeuristicOptions& options,
+                                                  HeuristicStats* stats) {
   ASSIGN_OR_RETURN(MemoryState plan, MemoryState::Create(cost));
   const std::vector<double> elapsed = AllSlowElapsed(cost);
   const PrefetchIntervalPicker picker(elapsed, cost.CopyBandwidth(),
                                       cost.hardware().fast_capacity(), options.prefetch);
+  HeuristicStats local;
+  HeuristicStats& counts = stats ? *stats : local;
+  counts = {};
+  int repacks_left = cost.hardware().fast_capacity() > 0 ? options.max_repacks : 0;
   for (BufferIndex b : MsaBufferOrder(cost)) {
     const int first = plan.num_placements();
-    // Attempts: each retry relaxes eviction timing; when evictions keep failing, the buffer is
-    // produced in slow memory instead (XLA's uncommit + retry ends the same way).
-    std::vector<AttemptMode> attempts;
-    for (int retry = 0; retry < std::max(options.max_retries, 1); ++retry) {
-      attempts.push_back({true, true, retry});
-    }
-    attempts.push_back({false, true, 0});
-    for (const AttemptMode& mode : attempts) {
-      const MemoryState::Mark mark = plan.mark();
-      Outcome outcome = BufferPlanner(plan, picker, options, b, mode).Run();
-      if (outcome == Outcome::kDone &&
-          IsInefficient(plan, b, first, options.inefficient_use_to_copy_ratio)) {
-        plan.RollBack(mark);
-        outcome = BufferPlanner(plan, picker, options, b, {true, false, 0}).Run();
+    const MemoryState::Mark before = plan.mark();
+    const std::vector<heap::PackBuffer> fragmented = PlanBuffer(plan, picker, options, b, first);
+    // XLA's repack (xla-msa.md §1.7): on an out-of-memory failure with repacks left, uncommit
+    // the buffer, repack what is placed, and plan the buffer once more.
+    if (!fragmented.empty() && repacks_left > 0) {
+      --repacks_left;
+      ++counts.repacks_tried;
+      ASSIGN_OR_RETURN(std::optional<std::vector<int64_t>> offsets,
+                       RepackFor(plan, first, fragmented, options));
+      if (offsets) {
+        const int fast_before = FastUses(plan, b, first);
+        plan.RollBack(before);
+        RETURN_IF_ERROR(plan.MovePlacements(*offsets));
+        ++counts.repacks_applied;
+        PlanBuffer(plan, picker, options, b, first);
+        if (FastUses(plan, b, first) > fast_before) ++counts.buffers_improved;
       }
-      if (outcome == Outcome::kDone) break;
-      plan.RollBack(mark);
     }
     plan.ServePlacements(b, first);
   }

@@ -35,8 +35,16 @@ std::vector<AgentInfo>& MutableAgents() {
       {"greedy", "size-ordered best fit, produced buffers only, no prefetching",
        [](const CostModel& cost, const AgentOptions&) { return FromAssignment(RunGreedy(cost)); }},
       {"heuristic", "XLA's memory-space assignment (the baseline)",
-       [](const CostModel& cost, const AgentOptions& options) {
-         return FromAssignment(RunMsaHeuristic(cost, options.heuristic));
+       [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
+         HeuristicStats stats;
+         ASSIGN_OR_RETURN(AgentRun run,
+                          FromAssignment(RunMsaHeuristic(cost, options.heuristic, &stats)));
+         if (options.heuristic.max_repacks > 0) {
+           run.summary = absl::StrCat("repacks: ", stats.repacks_tried, " tried, ",
+                                      stats.repacks_applied, " applied, ",
+                                      stats.buffers_improved, " buffers with more fast uses");
+         }
+         return run;
        }},
       {"heuristic-game", "the heuristic's decisions played through the MallocGame",
        [](const CostModel& cost, const AgentOptions& options) {

@@ -160,8 +160,6 @@ void AddBenchVerb(CLI::App& app) {
           absl::StrCat("Comma-separated agents, or 'all' (", absl::StrJoin(AgentNames(), ", "),
                        "); the heuristic always runs: it is the reference"))
       ->capture_default_str();
-  verb->add_option("--model", opts->bench.agent.model_path,
-                   "Model for learned agents (default: the bundled one)");
   verb->add_option("--out", opts->out, "Folder for results.md/.csv/.json and the SVG plots")
       ->capture_default_str();
   verb->add_option("-j,--jobs", opts->bench.jobs, "Programs solved in parallel")
@@ -191,6 +189,7 @@ void AddBenchVerb(CLI::App& app) {
   verb->add_option(
       "--write-baseline", opts->write_baseline,
       "Write the heuristic's scores as a baseline file (see tools/ci_gate.sh --update)");
+  AddLearnedAgentOptions(verb, &opts->bench.agent);
   // The heuristic's knobs, to measure what they are worth (and for the gate's own test, which
   // changes one and expects the gate to fail).
   const std::string knobs = "Heuristic knobs";
@@ -204,6 +203,17 @@ void AddBenchVerb(CLI::App& app) {
                    "Attempts per buffer")
       ->capture_default_str()
       ->check(CLI::Range(1, 16))
+      ->group(knobs);
+  verb->add_option("--heuristic-max-repacks", opts->bench.agent.heuristic.max_repacks,
+                   "Repacks of the placed chunks when fragmentation leaves a buffer out (0: off)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000))
+      ->group(knobs);
+  verb->add_option("--heuristic-repack-time-limit",
+                   opts->bench.agent.heuristic.repack_time_limit_s,
+                   "Seconds each repack's packer may search (0: best-fit passes only)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6))
       ->group(knobs);
   verb->callback([opts] {
     absl::Status status = RunBenchVerb(*opts);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "mmap_opt/agents/registry.h"
 
 namespace mmap_opt::cli {
 
@@ -48,6 +49,46 @@ std::string FormatCount(double value, const std::string& unit) {
   }
   if (prefix == 0) return absl::StrFormat("%.0f %s", value, unit);
   return absl::StrFormat("%.2f %s%s", value, kPrefixes[prefix], unit);
+}
+
+void AddLearnedAgentOptions(CLI::App* verb, AgentOptions* options) {
+  const std::string group = "Learned agents (muzero, hybrid, mcts)";
+  verb->add_option("--model", options->model_path,
+                   "Model file; default: the bundled one; 'uniform': search without a network")
+      ->group(group);
+  verb->add_option("--simulations", options->simulations,
+                   "Search simulations per move (0: the policy alone, no search)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000))
+      ->group(group);
+  verb->add_option("--time-limit", options->time_limit_s,
+                   "Seconds of anytime search per program: sampled games are played while time "
+                   "remains and the fastest is kept (0: one game)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6))
+      ->group(group);
+  verb->add_option("--threads", options->threads, "Intra-op threads of the network")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256))
+      ->group(group);
+  verb->add_option("--rollout-steps", options->rollout_steps,
+                   "Moves of the heuristic's policy rolled out from each search leaf (0: the "
+                   "network's value alone)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000))
+      ->group(group);
+  verb->add_option("--rollout-weight", options->rollout_weight,
+                   "Weight of the rollout in a leaf's value (the network's: 1 minus this)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0))
+      ->group(group);
+  verb->add_flag("--learned-dynamics", options->learned_dynamics,
+                 "Search in the model's learned dynamics below the root (MuZero's way) instead "
+                 "of the real game")
+      ->group(group);
+  verb->add_flag("!--no-drop-backup", options->drop_backup,
+                 "Ablation: a placement executed as Drop ends the game inside the search tree")
+      ->group(group);
 }
 
 }  // namespace mmap_opt::cli

@@ -8,6 +8,10 @@
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
 
+namespace mmap_opt {
+struct AgentOptions;
+}  // namespace mmap_opt
+
 namespace mmap_opt::cli {
 
 // Exit codes: 0 success, 1 bad input or failed work, 2 bad command line (CLI11's errors).
@@ -24,6 +28,10 @@ void Fail(const absl::Status& status);
 std::string FormatBytes(double bytes);
 std::string FormatSeconds(double seconds);
 std::string FormatCount(double value, const std::string& unit);
+
+// The learned agents' options (model, search budget and the search's switches), shared by
+// `solve` and `bench` so both spell them the same way.
+void AddLearnedAgentOptions(CLI::App* verb, AgentOptions* options);
 
 // Registration of each verb on the top-level app (one file per verb).
 void AddInspectVerb(CLI::App& app);

@@ -81,15 +81,14 @@ void AddSolveVerb(CLI::App& app) {
                    "program's own, else tpuv4i");
   verb->add_option("--seed", opts->solve.seed, "Seed for agents that make random choices")
       ->capture_default_str();
-  verb->add_option("--model", opts->solve.model_path,
-                   "Model of the learned agents (muzero, hybrid); default: the bundled one; "
-                   "'uniform': search without a network");
-  verb->add_option("--simulations", opts->solve.simulations,
-                   "Search simulations per move of the learned agents (0: policy only)")
+  AddLearnedAgentOptions(verb, &opts->solve);
+  verb->add_option("--heuristic-max-repacks", opts->solve.heuristic.max_repacks,
+                   "Heuristic: repacks of the placed chunks when fragmentation leaves a buffer "
+                   "out (0: off, XLA's default)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 100000));
-  verb->add_option("--time-limit", opts->solve.time_limit_s,
-                   "Seconds the learned agents may search (anytime; 0: one game)")
+      ->check(CLI::Range(0, 1000000));
+  verb->add_option("--heuristic-repack-time-limit", opts->solve.heuristic.repack_time_limit_s,
+                   "Heuristic: seconds each repack's packer may search (0: best-fit passes only)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e6));
   verb->add_flag("--json", opts->json, "Print one JSON object instead of the table");

@@ -1,7 +1,11 @@
 #include "mmap_opt/game/memory_state.h"
 
 #include <algorithm>
+#include <iterator>
+#include <map>
+#include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "mmap_opt/status_macros.h"
 
 namespace mmap_opt {
@@ -59,6 +63,12 @@ void MemoryState::RollBack(const Mark& mark) {
         SetServed(change.index, fast_read_[change.index] - change.a,
                   fast_write_[change.index] - change.b);
         break;
+      case Op::kReserve:
+        reserved_.pop_back();
+        break;
+      case Op::kPlacementOffset:
+        placements_[change.index].set_offset(change.a);
+        break;
     }
   }
   placements_.resize(std::min(placements_.size(), mark.placements));
@@ -78,7 +88,11 @@ bool MemoryState::IsFree(int64_t offset, int64_t size, Time start, Time end) con
 }
 
 bool MemoryState::Reserve(int64_t offset, int64_t size, Time start, Time end) {
-  return heap_.Commit({offset, size, start, end}).ok();
+  absl::StatusOr<heap::ChunkHandle> handle = heap_.Commit({offset, size, start, end});
+  if (!handle.ok()) return false;
+  reserved_.push_back(*handle);
+  history_.push_back({Op::kReserve, *handle});
+  return true;
 }
 
 bool MemoryState::CanCopy(const CopyWindow& window, int64_t bytes, bool prefetch) const {
@@ -133,6 +147,89 @@ int MemoryState::AddPlacement(const proto::Placement& placement) {
 void MemoryState::SetPlacementEnd(int index, Time end) {
   history_.push_back({Op::kPlacementEnd, index, placements_[index].end()});
   placements_[index].set_end(end);
+}
+
+absl::Status MemoryState::MovePlacements(const std::vector<int64_t>& offsets) {
+  if (offsets.size() != placements_.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(offsets.size(), " offsets for ",
+                                                   placements_.size(), " placements"));
+  }
+  const Program& program = cost_->program();
+  std::vector<int64_t> sizes(placements_.size());
+  // Placements by (offset, size), each list by occupied start: a chunk belongs to the one whose
+  // times contain it (two of them cannot overlap in time at the same bytes).
+  std::map<std::pair<int64_t, int64_t>, std::vector<std::pair<Time, int>>> by_rectangle;
+  for (int i = 0; i < num_placements(); ++i) {
+    std::optional<BufferIndex> b = program.IndexOf(placements_[i].buffer_id());
+    if (!b) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("placement ", i, " names unknown buffer ", placements_[i].buffer_id()));
+    }
+    sizes[i] = program.buffer(*b).size();
+    by_rectangle[{placements_[i].offset(), sizes[i]}].push_back({OccupiedStart(placements_[i]), i});
+  }
+  for (auto& [key, list] : by_rectangle) std::sort(list.begin(), list.end());
+  std::vector<std::vector<heap::ChunkHandle>> chunks_of(placements_.size());
+  std::vector<Time> covered(placements_.size(), 0);
+  for (heap::ChunkHandle handle : reserved_) {
+    if (!heap_.is_committed(handle)) continue;
+    const heap::Chunk& chunk = heap_.chunk(handle);
+    auto it = by_rectangle.find({chunk.offset, chunk.size});
+    int owner = -1;
+    if (it != by_rectangle.end()) {
+      auto after = std::upper_bound(it->second.begin(), it->second.end(),
+                                    std::make_pair(chunk.start, num_placements()));
+      if (after != it->second.begin() && chunk.end <= placements_[std::prev(after)->second].end()) {
+        owner = std::prev(after)->second;
+      }
+    }
+    if (owner < 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "chunk at offset ", chunk.offset, " of ", chunk.size, " B over [", chunk.start, ", ",
+          chunk.end, "] lies in no placement"));
+    }
+    chunks_of[owner].push_back(handle);
+    covered[owner] += chunk.end - chunk.start + 1;
+  }
+  for (int i = 0; i < num_placements(); ++i) {
+    if (covered[i] != placements_[i].end() - OccupiedStart(placements_[i]) + 1) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("placement ", i, " is not wholly reserved in fast memory"));
+    }
+  }
+  // Every moving rectangle leaves before any arrives: new spots may be old spots of others.
+  const heap::Marker before = heap_.Mark();
+  for (int i = 0; i < num_placements(); ++i) {
+    if (offsets[i] == placements_[i].offset()) continue;
+    for (heap::ChunkHandle handle : chunks_of[i]) {
+      if (absl::Status removed = heap_.Remove(handle); !removed.ok()) {
+        heap_.RollBack(before);
+        return removed;
+      }
+    }
+  }
+  std::vector<heap::ChunkHandle> committed;
+  for (int i = 0; i < num_placements(); ++i) {
+    if (offsets[i] == placements_[i].offset()) continue;
+    absl::StatusOr<heap::ChunkHandle> handle =
+        heap_.Commit({offsets[i], sizes[i], OccupiedStart(placements_[i]), placements_[i].end()});
+    if (!handle.ok()) {
+      heap_.RollBack(before);
+      return absl::InvalidArgumentError(absl::StrCat("placement ", i, " cannot move to offset ",
+                                                     offsets[i], ": ", handle.status().message()));
+    }
+    committed.push_back(*handle);
+  }
+  for (heap::ChunkHandle handle : committed) {
+    reserved_.push_back(handle);
+    history_.push_back({Op::kReserve, handle});
+  }
+  for (int i = 0; i < num_placements(); ++i) {
+    if (offsets[i] == placements_[i].offset()) continue;
+    history_.push_back({Op::kPlacementOffset, i, placements_[i].offset()});
+    placements_[i].set_offset(offsets[i]);
+  }
+  return absl::OkStatus();
 }
 
 void MemoryState::SetServed(Time t, int64_t read_bytes, int64_t written_bytes) {

@@ -23,6 +23,18 @@ class Evaluator {
   // (unnormalised; the caller masks illegal actions) and batch values (the expected remaining
   // game reward, in the game's headroom-normalised units).
   virtual void Evaluate(const float* observations, int batch, float* logits, float* values) = 0;
+
+  // The learned model, for searching without the environment (MuZero's initial and recurrent
+  // inference). latent_size() is 0 for an evaluator without one (UniformEvaluator).
+  virtual int latent_size() const { return 0; }
+  // observations (batch x observation_size) -> latents (batch x latent_size), logits, values.
+  virtual void InitialInference(const float* observations, int batch, float* latents,
+                                float* logits, float* values);
+  // (latent, action) pairs -> next latents, predicted rewards, and the next states' logits
+  // and values.
+  virtual void RecurrentInference(const float* latents, const int* actions, int batch,
+                                  float* next_latents, float* rewards, float* logits,
+                                  float* values);
 };
 
 // Every action equally likely, every state worth 0: the search then ranks actions by the real

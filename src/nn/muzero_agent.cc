@@ -32,6 +32,11 @@ absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& op
   PlayOptions play;
   play.game = options.game;
   play.search.simulations = options.simulations;
+  play.search.rollout_steps = options.rollout_steps;
+  play.search.rollout_weight = options.rollout_weight;
+  play.search.drop_backup = options.drop_backup;
+  play.search.dynamics =
+      options.learned_dynamics ? SearchDynamics::kLearned : SearchDynamics::kReal;
   if (options.time_limit_s > 0) {
     play.deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                 std::chrono::duration<double>(options.time_limit_s));
@@ -80,12 +85,26 @@ absl::StatusOr<AgentRun> RunHybrid(const CostModel& cost, const AgentOptions& op
   return run;
 }
 
+// The mcts agent's rollout length when --rollout-steps leaves it open.
+constexpr int kMctsRolloutSteps = 64;
+
 void RegisterTorchAgents() {
   RegisterAgent({"muzero",
                  "Gumbel search guided by a trained model (--model, --simulations, --time-limit)",
                  [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
                    ASSIGN_OR_RETURN(std::unique_ptr<Evaluator> evaluator, EvaluatorFor(options));
                    return RunMuZero(cost, options, *evaluator);
+                 }});
+  RegisterAgent({"mcts",
+                 "Search without learning: Gumbel MCTS over the real game, leaves valued by "
+                 "rollouts of the heuristic's policy (--simulations, --rollout-steps, --time-limit)",
+                 [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
+                   UniformEvaluator evaluator(options.game);
+                   AgentOptions mcts = options;
+                   mcts.learned_dynamics = false;
+                   mcts.rollout_weight = 1.0;
+                   if (mcts.rollout_steps == 0) mcts.rollout_steps = kMctsRolloutSteps;
+                   return RunMuZero(cost, mcts, evaluator);
                  }});
   RegisterAgent({"hybrid", "muzero and the heuristic; keeps the faster by the simulator",
                  [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "mmap_opt/agents/policy.h"
+
 namespace mmap_opt {
 namespace {
 
@@ -13,6 +15,8 @@ constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
 struct Node {
   std::vector<float> logits;   // -inf for illegal actions.
   float value = 0;             // The network's value; 0 for a finished game.
+  double rollout = 0;          // Summed reward of the rollout from here (rollout_steps > 0).
+  int latent = -1;             // kLearned: the state's row in the tree's latent pool.
   bool terminal = false;
   std::vector<int> child;      // -1 until the edge is first taken.
   std::vector<int> visits;
@@ -128,6 +132,56 @@ void SetLogits(Node& node, const MallocGame& game, const float* logits) {
   for (size_t a = 0; a < legal.size(); ++a) node.logits[a] = legal[a] ? logits[a] : kMinusInf;
 }
 
+// The root's Gumbel noise (drawn for every action, so the stream stays aligned), the top-m
+// considered actions and the visit sequence of sequential halving.
+void InitRoot(Tree& tree, const SearchOptions& options, std::mt19937_64& rng) {
+  const Node& root = tree.nodes[0];
+  const int num_actions = static_cast<int>(root.logits.size());
+  std::extreme_value_distribution<double> gumbel(0.0, 1.0);
+  tree.gumbel.assign(num_actions, 0.0);
+  for (int a = 0; a < num_actions; ++a) {
+    tree.gumbel[a] = options.gumbel_scale * gumbel(rng);
+    if (root.legal(a)) tree.considered.push_back(a);
+  }
+  std::sort(tree.considered.begin(), tree.considered.end(), [&](int a, int b) {
+    return tree.gumbel[a] + root.logits[a] > tree.gumbel[b] + root.logits[b];
+  });
+  const int m = std::min<int>(options.max_considered, tree.considered.size());
+  tree.considered.resize(std::max(m, 1));
+  tree.visit_sequence = ConsideredVisitSequence(m, options.simulations);
+}
+
+struct Edge {
+  int node, action;
+};
+
+// Adds `value` (the leaf's) plus the rewards on the way to every edge of `path`.
+void Backup(Tree& tree, const std::vector<Edge>& path, double value) {
+  for (auto it = path.rbegin(); it != path.rend(); ++it) {
+    Node& parent = tree.nodes[it->node];
+    value += parent.reward[it->action];
+    parent.visits[it->action] += 1;
+    parent.value_sum[it->action] += value;
+  }
+}
+
+std::vector<SearchResult> Results(const std::vector<Tree>& trees, const SearchOptions& options) {
+  std::vector<SearchResult> results(trees.size());
+  for (size_t g = 0; g < trees.size(); ++g) {
+    const Tree& tree = trees[g];
+    const Node& root = tree.nodes[0];
+    int max_visits = 0;
+    for (int a : tree.considered) max_visits = std::max(max_visits, root.visits[a]);
+    SearchResult& result = results[g];
+    result.action = SelectRoot(tree, options, options.simulations > 0 ? max_visits : -1);
+    const std::vector<double> improved = Softmax(root.logits, SigmaCompletedQ(root, options));
+    result.policy_target.assign(improved.begin(), improved.end());
+    result.root_value = root.value;
+    result.simulations = options.simulations;
+  }
+  return results;
+}
+
 }  // namespace
 
 std::vector<int> ConsideredVisitSequence(int max_considered, int simulations) {
@@ -155,6 +209,7 @@ BatchedGumbelSearch::BatchedGumbelSearch(Evaluator& evaluator, SearchOptions opt
     : evaluator_(evaluator), options_(options), rng_(seed) {}
 
 std::vector<SearchResult> BatchedGumbelSearch::Search(const std::vector<MallocGame*>& games) {
+  if (options_.dynamics == SearchDynamics::kLearned) return SearchLearned(games);
   const int batch = static_cast<int>(games.size());
   const int num_actions = evaluator_.num_actions();
   const int obs_size = evaluator_.observation_size();
@@ -166,7 +221,6 @@ std::vector<SearchResult> BatchedGumbelSearch::Search(const std::vector<MallocGa
   std::vector<Tree> trees(batch);
   for (int g = 0; g < batch; ++g) games[g]->Observe(&observations[g * obs_size]);
   evaluator_.Evaluate(observations.data(), batch, logits.data(), values.data());
-  std::extreme_value_distribution<double> gumbel(0.0, 1.0);
   for (int g = 0; g < batch; ++g) {
     Tree& tree = trees[g];
     tree.root = games[g]->Save();
@@ -175,23 +229,9 @@ std::vector<SearchResult> BatchedGumbelSearch::Search(const std::vector<MallocGa
     root.Init(num_actions);
     SetLogits(root, *games[g], &logits[g * num_actions]);
     root.value = values[g];
-    tree.gumbel.assign(num_actions, 0.0);
-    for (int a = 0; a < num_actions; ++a) {
-      const double noise = gumbel(rng_);  // Drawn for every action: the stream stays aligned.
-      tree.gumbel[a] = options_.gumbel_scale * noise;
-      if (root.legal(a)) tree.considered.push_back(a);
-    }
-    std::sort(tree.considered.begin(), tree.considered.end(), [&](int a, int b) {
-      return tree.gumbel[a] + root.logits[a] > tree.gumbel[b] + root.logits[b];
-    });
-    const int m = std::min<int>(options_.max_considered, tree.considered.size());
-    tree.considered.resize(std::max(m, 1));
-    tree.visit_sequence = ConsideredVisitSequence(m, options_.simulations);
+    InitRoot(tree, options_, rng_);
   }
 
-  struct Edge {
-    int node, action;
-  };
   std::vector<std::vector<Edge>> paths(batch);
   std::vector<int> leaf_games, leaf_nodes;
   for (int s = 0; s < options_.simulations; ++s) {
@@ -216,7 +256,7 @@ std::vector<SearchResult> BatchedGumbelSearch::Search(const std::vector<MallocGa
           tree.nodes.emplace_back();
           tree.nodes.back().Init(num_actions);
           tree.nodes[node].child[action] = index;
-          if (game.done()) {
+          if (game.done() || (step.drop_backup && !options_.drop_backup)) {
             tree.nodes.back().terminal = true;
           } else {
             game.Observe(&observations[leaf_games.size() * obs_size]);
@@ -226,6 +266,14 @@ std::vector<SearchResult> BatchedGumbelSearch::Search(const std::vector<MallocGa
             }
             leaf_games.push_back(g);
             leaf_nodes.push_back(index);
+            if (options_.rollout_steps > 0) {
+              double rollout = 0;
+              HeuristicPolicy policy;
+              for (int k = 0; k < options_.rollout_steps && !game.done(); ++k) {
+                rollout += game.Step(policy.Choose(game)).reward;
+              }
+              tree.nodes[index].rollout = rollout;
+            }
           }
           break;
         }
@@ -244,37 +292,95 @@ std::vector<SearchResult> BatchedGumbelSearch::Search(const std::vector<MallocGa
       for (int a = 0; a < num_actions; ++a) {
         if (leaf.legal(a)) leaf.logits[a] = logits[i * num_actions + a];
       }
-      leaf.value = values[i];
+      leaf.value = options_.rollout_steps > 0
+                       ? static_cast<float>((1 - options_.rollout_weight) * values[i] +
+                                            options_.rollout_weight * leaf.rollout)
+                       : values[i];
     }
-    // Backup: the leaf's value plus the rewards on the way, through every chosen edge.
     for (int g = 0; g < batch; ++g) {
       Tree& tree = trees[g];
       const Edge& last = paths[g].back();
-      double value = tree.nodes[tree.nodes[last.node].child[last.action]].value;
-      for (auto it = paths[g].rbegin(); it != paths[g].rend(); ++it) {
-        Node& parent = tree.nodes[it->node];
-        value += parent.reward[it->action];
-        parent.visits[it->action] += 1;
-        parent.value_sum[it->action] += value;
-      }
+      Backup(tree, paths[g], tree.nodes[tree.nodes[last.node].child[last.action]].value);
     }
     total_simulations_ += batch;
   }
+  return Results(trees, options_);
+}
 
-  std::vector<SearchResult> results(batch);
+std::vector<SearchResult> BatchedGumbelSearch::SearchLearned(
+    const std::vector<MallocGame*>& games) {
+  const int batch = static_cast<int>(games.size());
+  const int num_actions = evaluator_.num_actions();
+  const int obs_size = evaluator_.observation_size();
+  const int latent_size = evaluator_.latent_size();
+  std::vector<float> observations(static_cast<size_t>(batch) * obs_size);
+  std::vector<float> latents(static_cast<size_t>(batch) * latent_size);
+  std::vector<float> next_latents(static_cast<size_t>(batch) * latent_size);
+  std::vector<float> logits(static_cast<size_t>(batch) * num_actions);
+  std::vector<float> values(batch), rewards(batch);
+  std::vector<int> actions(batch);
+
+  // The pool of latent states, one row per node, per tree.
+  std::vector<std::vector<float>> pools(batch);
+  std::vector<Tree> trees(batch);
+  for (int g = 0; g < batch; ++g) games[g]->Observe(&observations[g * obs_size]);
+  evaluator_.InitialInference(observations.data(), batch, latents.data(), logits.data(),
+                              values.data());
   for (int g = 0; g < batch; ++g) {
-    const Tree& tree = trees[g];
-    const Node& root = tree.nodes[0];
-    int max_visits = 0;
-    for (int a : tree.considered) max_visits = std::max(max_visits, root.visits[a]);
-    SearchResult& result = results[g];
-    result.action = SelectRoot(tree, options_, options_.simulations > 0 ? max_visits : -1);
-    const std::vector<double> improved = Softmax(root.logits, SigmaCompletedQ(root, options_));
-    result.policy_target.assign(improved.begin(), improved.end());
-    result.root_value = root.value;
-    result.simulations = options_.simulations;
+    Tree& tree = trees[g];
+    tree.nodes.emplace_back();
+    Node& root = tree.nodes[0];
+    root.Init(num_actions);
+    SetLogits(root, *games[g], &logits[g * num_actions]);  // The real legality at the root.
+    root.value = values[g];
+    root.latent = 0;
+    pools[g].assign(latents.begin() + g * latent_size, latents.begin() + (g + 1) * latent_size);
+    InitRoot(tree, options_, rng_);
   }
-  return results;
+
+  std::vector<std::vector<Edge>> paths(batch);
+  for (int s = 0; s < options_.simulations; ++s) {
+    // Every game's path ends at an edge not taken before: expand them all in one call.
+    for (int g = 0; g < batch; ++g) {
+      Tree& tree = trees[g];
+      std::vector<Edge>& path = paths[g];
+      path.clear();
+      int node = 0;
+      int action = SelectRoot(tree, options_, tree.visit_sequence[s]);
+      while (true) {
+        path.push_back({node, action});
+        const int child = tree.nodes[node].child[action];
+        if (child < 0) break;
+        node = child;
+        action = SelectInterior(tree.nodes[node], options_);
+      }
+      const Node& parent = tree.nodes[node];
+      std::copy(pools[g].begin() + parent.latent * latent_size,
+                pools[g].begin() + (parent.latent + 1) * latent_size,
+                latents.begin() + g * latent_size);
+      actions[g] = action;
+    }
+    evaluator_.RecurrentInference(latents.data(), actions.data(), batch, next_latents.data(),
+                                  rewards.data(), logits.data(), values.data());
+    for (int g = 0; g < batch; ++g) {
+      Tree& tree = trees[g];
+      const Edge last = paths[g].back();
+      const int index = static_cast<int>(tree.nodes.size());
+      tree.nodes.emplace_back();
+      Node& leaf = tree.nodes.back();
+      leaf.Init(num_actions);
+      std::copy(&logits[g * num_actions], &logits[(g + 1) * num_actions], leaf.logits.begin());
+      leaf.value = values[g];
+      leaf.latent = static_cast<int>(pools[g].size() / latent_size);
+      pools[g].insert(pools[g].end(), next_latents.begin() + g * latent_size,
+                      next_latents.begin() + (g + 1) * latent_size);
+      tree.nodes[last.node].child[last.action] = index;
+      tree.nodes[last.node].reward[last.action] = rewards[g];
+      Backup(tree, paths[g], leaf.value);
+    }
+    total_simulations_ += batch;
+  }
+  return Results(trees, options_);
 }
 
 }  // namespace mmap_opt

@@ -3,8 +3,10 @@
 // Evaluator call, and backs the values up. Inside the tree the environment itself supplies the
 // transitions, rewards and legality (Step from the root, Restore after each simulation: a
 // game step costs microseconds, so this is exact and cheap); the networks supply the priors
-// and leaf values. Searching in a learned latent model (the dynamics network) is not
-// implemented: only this real-environment mode exists.
+// and leaf values. The other mode, kLearned, is MuZero's: only the root comes from the
+// environment (its observation and legality); below it the dynamics network supplies latent
+// states and rewards, every action is legal, and drop-backup cannot apply (the model does not
+// know which placements would fail). Both are kept so they can be compared per unit time.
 //
 // Root: top-m actions by Gumbel + logits, sequential halving over them, completed Q. Interior
 // nodes: the deterministic selection that makes visit counts follow softmax(logits + σ(q̂)).
@@ -22,7 +24,13 @@
 
 namespace mmap_opt {
 
+enum class SearchDynamics {
+  kReal,     // Transitions, rewards and legality from the MallocGame itself.
+  kLearned,  // From the evaluator's dynamics model below the root (Evaluator::latent_size() > 0).
+};
+
 struct SearchOptions {
+  SearchDynamics dynamics = SearchDynamics::kReal;
   // Simulations per move; 0 plays the network's policy without search.
   int simulations = 16;
   // m: root actions considered by sequential halving (capped by the legal ones).
@@ -32,6 +40,16 @@ struct SearchOptions {
   // σ(q̂) = (maxvisit_init + max visits) * value_scale * q̂ (mctx's defaults).
   double maxvisit_init = 50;
   double value_scale = 0.1;
+  // Leaf evaluation by rollout (AlphaGo's mixed value): from each new leaf the real game is
+  // played on for `rollout_steps` moves by the heuristic's policy, and the leaf's value is
+  // (1 - rollout_weight) * network value + rollout_weight * the rollout's summed reward.
+  // 0 steps: the network's value alone.
+  int rollout_steps = 0;
+  double rollout_weight = 1.0;
+  // Drop-backup (DESIGN.md §5). Off, for the ablation only: an edge the environment executes
+  // as Drop ends the game inside the tree (a terminal with nothing more to gain), the way a
+  // game without drop-backup would end in failure; the game actually played still drops.
+  bool drop_backup = true;
 };
 
 struct SearchResult {
@@ -51,12 +69,15 @@ class BatchedGumbelSearch {
   BatchedGumbelSearch(Evaluator& evaluator, SearchOptions options, uint64_t seed);
 
   // One search per game (none may be done); each game is left exactly as it was.
+  // In kLearned mode the evaluator must have a learned model (PlaySearchGames checks).
   std::vector<SearchResult> Search(const std::vector<MallocGame*>& games);
 
   // Simulations run since construction, over all games.
   int64_t total_simulations() const { return total_simulations_; }
 
  private:
+  std::vector<SearchResult> SearchLearned(const std::vector<MallocGame*>& games);
+
   Evaluator& evaluator_;
   SearchOptions options_;
   std::mt19937_64 rng_;

@@ -16,6 +16,10 @@ absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const 
         evaluator.num_actions(), " actions; the game has ",
         MallocGame::ObservationSize(options.game), " and ", 1 + 2 * options.game.num_candidates));
   }
+  if (options.search.dynamics == SearchDynamics::kLearned && evaluator.latent_size() <= 0) {
+    return absl::InvalidArgumentError(
+        "searching in the learned dynamics needs a model with one (not 'uniform')");
+  }
   std::vector<MallocGame> games;
   games.reserve(costs.size());
   for (const CostModel* cost : costs) {

@@ -5,8 +5,10 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "mmap_opt/agents/policy.h"
 #include "mmap_opt/io/hardware_io.h"
 #include "mmap_opt/io/proto_io.h"
+#include "mmap_opt/sim/validator.h"
 #include "nn/evaluator.h"
 #include "search/play.h"
 #include "test_util.h"
@@ -145,6 +147,125 @@ TEST(GumbelSearchTest, RecordedStepsRewardsSumToTheGameReward) {
     EXPECT_EQ(step.observation.size(), size_t(MallocGame::ObservationSize(options.game)));
   }
   EXPECT_NEAR(sum, game.total_reward, 1e-4 * std::max(1.0, std::abs(game.total_reward)));
+}
+
+// A learned model worked out by hand: the latent is one float (the depth), every action's
+// predicted reward is its index times 0.1 at the root and 0 below, values and logits are 0.
+class HandModelEvaluator : public UniformEvaluator {
+ public:
+  using UniformEvaluator::UniformEvaluator;
+  int latent_size() const override { return 1; }
+  void InitialInference(const float* observations, int batch, float* latents, float* logits,
+                        float* values) override {
+    ++initial_calls;
+    UniformEvaluator::Evaluate(observations, batch, logits, values);
+    for (int i = 0; i < batch; ++i) latents[i] = 0;
+  }
+  void RecurrentInference(const float* latents, const int* actions, int batch,
+                          float* next_latents, float* rewards, float* logits,
+                          float* values) override {
+    ++recurrent_calls;
+    max_batch = std::max(max_batch, batch);
+    for (int i = 0; i < batch; ++i) {
+      next_latents[i] = latents[i] + 1;
+      rewards[i] = latents[i] == 0 ? 0.1f * actions[i] : 0.0f;
+      values[i] = 0;
+    }
+    std::fill(logits, logits + static_cast<size_t>(batch) * num_actions(), 0.0f);
+  }
+  int initial_calls = 0, recurrent_calls = 0, max_batch = 0;
+};
+
+TEST(GumbelSearchTest, LearnedDynamicsSearchesTheModelNotTheGame) {
+  Loaded a = Load(kBert), b = Load(kLstm);
+  absl::StatusOr<MallocGame> ga = MallocGame::Create(*a.cost), gb = MallocGame::Create(*b.cost);
+  ASSERT_TRUE(ga.ok() && gb.ok());
+  HandModelEvaluator evaluator(ga->options());
+  SearchOptions options{.dynamics = SearchDynamics::kLearned, .simulations = 32,
+                        .gumbel_scale = 0};
+  BatchedGumbelSearch search(evaluator, options, 1);
+  const int segment_a = ga->segment_index();
+  std::vector<SearchResult> results = search.Search({&*ga, &*gb});
+  // One initial inference for both roots, then one recurrent call per simulation for both.
+  EXPECT_EQ(evaluator.initial_calls, 1);
+  EXPECT_EQ(evaluator.recurrent_calls, 32);
+  EXPECT_EQ(evaluator.max_batch, 2);
+  EXPECT_EQ(ga->segment_index(), segment_a);
+  // The model pays 0.1 x the action index for the first move and nothing after, so the best
+  // root action is the highest index the real game allows (legality comes from the game).
+  for (auto [game, result] : {std::pair{&*ga, results[0]}, std::pair{&*gb, results[1]}}) {
+    int best_legal = 0;
+    for (int act = 0; act < game->num_actions(); ++act) {
+      if (game->legal()[act]) best_legal = act;
+    }
+    EXPECT_EQ(result.action, best_legal);
+  }
+}
+
+TEST(GumbelSearchTest, LearnedDynamicsNeedsAModel) {
+  Loaded a = Load(kBert);
+  UniformEvaluator evaluator(GameOptions{});
+  PlayOptions options;
+  options.search.dynamics = SearchDynamics::kLearned;
+  absl::StatusOr<std::vector<PlayedGame>> games =
+      PlaySearchGames({a.cost.get()}, evaluator, options);
+  EXPECT_EQ(games.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(GumbelSearchTest, RolloutValuesPickTheBestActionThenHeuristic) {
+  // With one simulation per legal root action, each is visited once and valued by its own
+  // reward plus a rollout of the heuristic's policy to the end of the game; no noise and a
+  // uniform prior, so the search must play the action with the highest such return, which we
+  // work out here by playing each one out on a copy of the game.
+  Loaded loaded = Load(kBert);
+  absl::StatusOr<MallocGame> game = MallocGame::Create(*loaded.cost);
+  ASSERT_TRUE(game.ok());
+  UniformEvaluator evaluator(game->options());
+  int checked = 0;
+  HeuristicPolicy heuristic;
+  while (!game->done() && checked < 5) {
+    int legal = 0;
+    for (bool l : game->legal()) legal += l;
+    if (legal >= 2) {
+      double best_return = -1e300;
+      std::vector<double> returns(game->num_actions(), -1e300);
+      for (int act = 0; act < game->num_actions(); ++act) {
+        if (!game->legal()[act]) continue;
+        const MallocGame::Snapshot snapshot = game->Save();
+        double total = game->Step(act).reward;
+        while (!game->done()) total += game->Step(heuristic.Choose(*game)).reward;
+        game->Restore(snapshot);
+        returns[act] = total;
+        best_return = std::max(best_return, total);
+      }
+      BatchedGumbelSearch search(evaluator,
+                                 {.simulations = legal, .max_considered = legal,
+                                  .gumbel_scale = 0, .rollout_steps = 1 << 20},
+                                 1);
+      const SearchResult result = search.Search({&*game})[0];
+      EXPECT_NEAR(returns[result.action], best_return, 1e-9) << "segment " << game->segment_index();
+      ++checked;
+    }
+    game->Step(heuristic.Choose(*game));
+  }
+  EXPECT_EQ(checked, 5);
+}
+
+TEST(GumbelSearchTest, WithoutDropBackupGamesStillFinishValid) {
+  // The ablation changes only what the tree believes; the games played still drop.
+  Loaded a = Load(kBert), b = Load(kLstm);
+  UniformEvaluator evaluator(GameOptions{});
+  PlayOptions options;
+  options.search.simulations = 4;
+  options.search.drop_backup = false;
+  absl::StatusOr<std::vector<PlayedGame>> games =
+      PlaySearchGames({a.cost.get(), b.cost.get()}, evaluator, options);
+  ASSERT_TRUE(games.ok()) << games.status();
+  for (size_t i = 0; i < games->size(); ++i) {
+    const CostModel& cost = i == 0 ? *a.cost : *b.cost;
+    EXPECT_TRUE(
+        ValidateAssignment(cost.program(), cost.hardware(), (*games)[i].assignment).ok());
+  }
 }
 
 TEST(GumbelSearchTest, MismatchedEvaluatorIsAnError) {

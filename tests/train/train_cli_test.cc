@@ -60,6 +60,24 @@ TEST(TrainCliTest, TrainsThenSolvesWithTheModel) {
     EXPECT_EQ(solve.exit_code, 0) << solve.err;
     EXPECT_THAT(solve.out, HasSubstr("headroom closed"));
   }
+  // Every search variant the ablations use writes a valid assignment.
+  const std::vector<std::vector<std::string>> variants = {
+      {"--agent", "muzero", "--simulations", "2", "--learned-dynamics"},
+      {"--agent", "muzero", "--simulations", "2", "--no-drop-backup"},
+      {"--agent", "muzero", "--simulations", "0"},
+      {"--agent", "muzero", "--simulations", "2", "--rollout-steps", "8", "--rollout-weight",
+       "0.5"},
+      {"--agent", "mcts", "--simulations", "2", "--rollout-steps", "8"},
+  };
+  for (const std::vector<std::string>& variant : variants) {
+    std::vector<std::string> args = {"solve", kProgram, "--model", dir + "/m.pt", "-o",
+                                     dir + "/v.pb"};
+    args.insert(args.end(), variant.begin(), variant.end());
+    CommandResult solve = RunCli(args);
+    ASSERT_EQ(solve.exit_code, 0) << variant[1] << " " << variant.back() << ": " << solve.err;
+    CommandResult scored = RunCli({"score", kProgram, dir + "/v.pb", "--json"});
+    EXPECT_THAT(scored.out, HasSubstr("\"valid\":true")) << variant.back();
+  }
 }
 
 TEST(TrainCliTest, ResumeRedoesNothingAndLosesNothing) {
@@ -136,6 +154,12 @@ TEST(TrainCliTest, BadInputsAreOneLineErrors) {
   testing::WriteTestFile(dir + "/junk.pt", "PK\x03\x04 not really a zip");
   CommandResult junk = RunCli({"solve", kProgram, "--agent", "hybrid", "--model", dir + "/junk.pt"});
   ExpectCleanFailure(junk, dir + "/junk.pt");
+  // No network, so no learned dynamics to search in.
+  CommandResult uniform = RunCli({"solve", kProgram, "--agent", "muzero", "--model", "uniform",
+                                  "--learned-dynamics"});
+  EXPECT_EQ(uniform.exit_code, 1);
+  EXPECT_THAT(uniform.err, HasSubstr("learned dynamics"));
+  EXPECT_EQ(RunCli({"solve", kProgram, "--agent", "mcts", "--rollout-weight", "2"}).exit_code, 2);
 }
 
 }  // namespace

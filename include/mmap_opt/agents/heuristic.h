@@ -35,6 +35,24 @@ struct HeuristicOptions {
 
   // Whether to prefetch at all; off gives "no-copy only" placements.
   bool enable_prefetch = true;
+
+  // Repacks (xla-msa.md §1.7) the run may do. When a buffer's chunk finds no contiguous room
+  // although the fast memory has the bytes then (fragmentation), the placements so far get new
+  // offsets from the packer (times kept, so latency does not change) such that the wanted chunk
+  // fits too, and the buffer is planned again. 0 is off, XLA's default.
+  int max_repacks = 0;
+
+  // Seconds each packer call may search (a repack makes at most two: all of a buffer's wanted
+  // chunks, then its first alone); 0: the packer's best-fit passes only (fast and
+  // deterministic), else its complete search may run until then after they fail.
+  double repack_time_limit_s = 0;
+};
+
+// What a run did besides its assignment.
+struct HeuristicStats {
+  int repacks_tried = 0;    // Packer calls made (each counts against max_repacks).
+  int repacks_applied = 0;  // Those that found offsets, after which the buffer was re-planned.
+  int buffers_improved = 0; // Re-planned buffers that then served more of their uses fast.
 };
 
 // XLA-style memory-space assignment: buffers in memory-boundedness order (then size, then live
@@ -42,8 +60,10 @@ struct HeuristicOptions {
 // else evict when needed, else prefetch at a start the cost-based picker chooses, else read
 // slow memory. Best-fit offsets in the fast-memory heap; async copies checked against the copy
 // engine's bandwidth and the outstanding-copy limits. The result always validates.
+// `stats`, when given, is filled in.
 absl::StatusOr<proto::Assignment> RunMsaHeuristic(const CostModel& cost,
-                                                  const HeuristicOptions& options = {});
+                                                  const HeuristicOptions& options = {},
+                                                  HeuristicStats* stats = nullptr);
 
 // A reference point below the heuristic: buffers by size (largest first), each produced into
 // fast memory for its whole live range at the best-fit offset if it fits, evicted when it is an

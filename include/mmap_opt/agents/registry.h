@@ -33,6 +33,16 @@ struct AgentOptions {
   double time_limit_s = 0;
   int parallel_games = 8;        // Games searched together per round (one network batch).
   int threads = 1;               // Intra-op threads of the network.
+  // Leaf values of the learned agents' search: the network's value mixed with the summed
+  // reward of a `rollout_steps`-move rollout by the heuristic's policy (0: network alone).
+  int rollout_steps = 0;
+  double rollout_weight = 1.0;
+  // Where the search's transitions come from below the root: the real MallocGame (false) or
+  // the model's learned dynamics (true, MuZero's way).
+  bool learned_dynamics = false;
+  // Ablation only: false ends a game inside the search tree when an action is executed as
+  // Drop instead of backing up the Drop state's value (DESIGN.md §5).
+  bool drop_backup = true;
 };
 
 struct AgentRun {

@@ -57,6 +57,12 @@ class MemoryState {
   int AddPlacement(const proto::Placement& placement);
   const proto::Placement& placement(int index) const { return placements_[index]; }
   void SetPlacementEnd(int index, Time end);
+  // Repacking (XLA's word): every placement so far moves to offsets[i], keeping its times, so
+  // copies and served bytes stay as they are; its reserved chunks become one chunk at the new
+  // offset. Fails, changing nothing, on a wrong count, a reserved chunk that lies in no
+  // placement's rectangle (or a rectangle not wholly reserved), or new rectangles that collide,
+  // are misaligned or pass the capacity. Recorded like every change: RollBack undoes it.
+  absl::Status MovePlacements(const std::vector<int64_t>& offsets);
   int num_placements() const { return static_cast<int>(placements_.size()); }
 
   // Instruction t now reads / writes these extra bytes from fast memory: its slow-memory idle
@@ -78,11 +84,11 @@ class MemoryState {
     bool prefetch = true;
     bool live = false;
   };
-  enum class Op { kAddCopy, kRemoveCopy, kPlacementEnd, kServe };
+  enum class Op { kAddCopy, kRemoveCopy, kPlacementEnd, kServe, kReserve, kPlacementOffset };
   struct Change {
     Op op;
     int32_t index;        // Copy handle, placement index or instruction.
-    int64_t a = 0, b = 0; // Old end; or served read / written bytes.
+    int64_t a = 0, b = 0; // Old end or offset; or served read / written bytes.
   };
 
   MemoryState(const CostModel& cost, heap::Occupancy heap);
@@ -96,6 +102,9 @@ class MemoryState {
   std::vector<int> evictions_in_flight_;
   std::vector<CopyRecord> copies_;  // Indexed by CopyHandle.
   std::vector<proto::Placement> placements_;
+  // Every chunk Reserve committed, in order (MovePlacements finds each placement's chunks here;
+  // handles the heap has since removed are skipped).
+  std::vector<heap::ChunkHandle> reserved_;
   std::vector<int64_t> fast_read_;
   std::vector<int64_t> fast_write_;
   std::vector<Change> history_;

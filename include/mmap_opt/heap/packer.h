@@ -29,6 +29,10 @@ enum class BestFitOrder {
   kLength,  // Live length desc, then size desc: XLA's temporal order.
   kArea,    // Size x live length desc.
   kStart,   // Lower asc, then size desc: a first-fit sweep in time.
+  // The busiest time a buffer lives at first (times ranked by live load desc, ties earlier
+  // first), then lower asc, upper desc: the buffers live at the peak are stacked before any
+  // other, then those of the next busiest time fill in around them, and so on outwards.
+  kPeak,
 };
 
 struct PackOptions {
@@ -47,7 +51,8 @@ struct PackOptions {
   // bound (0: only a proved optimum, or the time limit, stops the search).
   double peak_tolerance = 0;
 
-  // Whether to run the complete search after the best-fit passes fail (off: heuristics only).
+  // Whether to run the complete search after the best-fit passes fail, and with capacity 0
+  // the ruin-and-recreate improvement after it (off: best-fit passes only).
   bool exact_search = true;
 
   // Set from another thread to stop early (same effect as running out of time).
