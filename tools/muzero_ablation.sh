@@ -31,10 +31,11 @@ echo "| configuration | agent | mean speedup | improved/equal/worse | headroom c
 echo "|---|---|--:|--:|--:|--:|--:|"
 run "search off (policy only)" muzero --simulations 0
 run "4 simulations" muzero --simulations 4
-run "16 simulations (default)" muzero --simulations 16
+run "16 simulations (default: rollouts 64, weight 1)" muzero --simulations 16
 run "64 simulations" muzero --simulations 64
 run "16 simulations, drop-backup off" muzero --simulations 16 --no-drop-backup
-run "16 simulations, learned dynamics" muzero --simulations 16 --learned-dynamics
-run "16 simulations, rollouts 64 (weight 0.5)" muzero --simulations 16 --rollout-steps 64 --rollout-weight 0.5
-run "no network: rollouts 64, 16 simulations" mcts --simulations 16 --rollout-steps 64
+run "16 simulations, network values only (no rollouts)" muzero --simulations 16 --rollout-steps 0
+run "16 simulations, rollout weight 0.5" muzero --simulations 16 --rollout-weight 0.5
+run "16 simulations, learned dynamics (network values)" muzero --simulations 16 --learned-dynamics --rollout-steps 0
+run "no network (mcts): rollouts 64, 16 simulations" mcts --simulations 16
 run "hybrid, 16 simulations" hybrid --simulations 16

@@ -85,9 +85,6 @@ absl::StatusOr<AgentRun> RunHybrid(const CostModel& cost, const AgentOptions& op
   return run;
 }
 
-// The mcts agent's rollout length when --rollout-steps leaves it open.
-constexpr int kMctsRolloutSteps = 64;
-
 void RegisterTorchAgents() {
   RegisterAgent({"muzero",
                  "Gumbel search guided by a trained model (--model, --simulations, --time-limit)",
@@ -103,7 +100,6 @@ void RegisterTorchAgents() {
                    AgentOptions mcts = options;
                    mcts.learned_dynamics = false;
                    mcts.rollout_weight = 1.0;
-                   if (mcts.rollout_steps == 0) mcts.rollout_steps = kMctsRolloutSteps;
                    return RunMuZero(cost, mcts, evaluator);
                  }});
   RegisterAgent({"hybrid", "muzero and the heuristic; keeps the faster by the simulator",
