@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -28,13 +27,16 @@ std::optional<std::string> SharedDataPath(const std::string& relative) {
 }
 
 std::string MakeTempDir() {
-  static std::atomic<int> counter{0};
+  // mkdtemp, not pid + counter: every test runs in its own process, pids are reused, and a
+  // folder left by an earlier run must never be handed out again with its old files in it.
   const char* base = std::getenv("TEST_TMPDIR");
   std::string root = base != nullptr ? base : ::testing::TempDir();
-  std::string dir = root + "/mmap_opt_" + std::to_string(::getpid()) + "_" +
-                    std::to_string(counter++);
-  ::mkdir(dir.c_str(), 0755);
-  return dir;
+  if (!root.empty() && root.back() == '/') root.pop_back();
+  std::string pattern = root + "/mmap_opt_XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    ADD_FAILURE() << "cannot create a temporary folder under " << root;
+  }
+  return pattern;
 }
 
 void WriteTestFile(const std::string& path, const std::string& contents) {
