@@ -68,19 +68,4 @@ std::string ScoreJsonMembers(const Score& score) {
       score.headroom_closed, sim.stall_s, sim.copy_bytes, sim.prefetches, sim.evictions);
 }
 
-std::string JsonString(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      out += absl::StrFormat("\\u%04x", c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
-
 }  // namespace mmap_opt::cli

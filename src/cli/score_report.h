@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "io/json_text.h"  // JsonString, for the verbs' --json output.
 #include "mmap_opt/model/program.h"
 #include "mmap_opt/proto/mmap_opt.pb.h"
 #include "mmap_opt/sim/cost_model.h"
@@ -38,9 +39,6 @@ std::string ScoreRows(const Score& score);
 
 // The same as JSON members (no braces): "latency_s":...,"all_slow_latency_s":...
 std::string ScoreJsonMembers(const Score& score);
-
-// A string as a JSON string literal, quotes included.
-std::string JsonString(const std::string& text);
 
 }  // namespace mmap_opt::cli
 

@@ -41,13 +41,7 @@ ImproveOutcome ImprovePeak(const std::vector<PackBuffer>& buffers, int64_t align
   for (int i = 0; i < n; ++i) peak = std::max(peak, top(i));
   if (n == 0 || peak <= target) return outcome;
 
-  std::vector<int64_t> points;
-  for (const PackBuffer& b : buffers) {
-    points.push_back(b.lower);
-    points.push_back(b.upper);
-  }
-  std::sort(points.begin(), points.end());
-  points.erase(std::unique(points.begin(), points.end()), points.end());
+  const std::vector<int64_t> points = TimePoints(buffers);
   auto index = [&](int64_t t) {
     return static_cast<Time>(std::lower_bound(points.begin(), points.end(), t) - points.begin());
   };

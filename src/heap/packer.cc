@@ -15,6 +15,7 @@ namespace mmap_opt::heap {
 namespace {
 
 using internal::Clock;
+using internal::TimePoints;
 
 // Size first: under a capacity the first pass that fits wins, and size order is XLA's.
 constexpr BestFitOrder kOrders[] = {BestFitOrder::kSize, BestFitOrder::kPeak, BestFitOrder::kArea,
@@ -62,19 +63,6 @@ absl::Status CheckInput(const std::vector<PackBuffer>& buffers, const PackOption
     }
   }
   return absl::OkStatus();
-}
-
-// Sorted distinct times of the buffers' ends, so a buffer lives at indices
-// [index(lower), index(upper) - 1].
-std::vector<int64_t> TimePoints(const std::vector<PackBuffer>& buffers) {
-  std::vector<int64_t> points;
-  for (const PackBuffer& b : buffers) {
-    points.push_back(b.lower);
-    points.push_back(b.upper);
-  }
-  std::sort(points.begin(), points.end());
-  points.erase(std::unique(points.begin(), points.end()), points.end());
-  return points;
 }
 
 // Per buffer: the rank of the busiest time it lives at, times ranked by live load desc (ties:

@@ -479,6 +479,17 @@ std::vector<std::vector<int>> SplitAtFreeTimes(const std::vector<PackBuffer>& bu
 
 }  // namespace
 
+std::vector<int64_t> TimePoints(const std::vector<PackBuffer>& buffers) {
+  std::vector<int64_t> points;
+  for (const PackBuffer& b : buffers) {
+    points.push_back(b.lower);
+    points.push_back(b.upper);
+  }
+  std::sort(points.begin(), points.end());
+  points.erase(std::unique(points.begin(), points.end()), points.end());
+  return points;
+}
+
 SearchOutcome SearchPacking(const std::vector<PackBuffer>& buffers, int64_t capacity,
                             int64_t alignment, const SearchLimits& limits) {
   // A portfolio of orders, restarted round-robin with doubling node budgets: one order's early

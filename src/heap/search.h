@@ -26,6 +26,10 @@ struct SearchOutcome {
   int64_t nodes = 0;
 };
 
+// Sorted distinct times of the buffers' ends, so a buffer lives at the sections
+// [index(lower), index(upper) - 1].
+std::vector<int64_t> TimePoints(const std::vector<PackBuffer>& buffers);
+
 // Decides whether `buffers` pack into `capacity` with `alignment`. Splits the instance at
 // times no buffer spans and searches each part; kInfeasible is a proof, kUnknown means the
 // limits ran out first.

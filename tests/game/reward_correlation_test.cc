@@ -7,11 +7,11 @@
 #include <dirent.h>
 
 #include <algorithm>
-#include <cmath>
 #include <iostream>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "mmap_opt/agents/bench.h"  // PearsonCorrelation
 #include "mmap_opt/agents/policy.h"
 #include "mmap_opt/io/hardware_io.h"
 #include "mmap_opt/io/proto_io.h"
@@ -20,19 +20,6 @@
 
 namespace mmap_opt {
 namespace {
-
-double Pearson(const std::vector<double>& x, const std::vector<double>& y) {
-  const double n = static_cast<double>(x.size());
-  double mx = 0, my = 0;
-  for (size_t i = 0; i < x.size(); ++i) mx += x[i] / n, my += y[i] / n;
-  double sxy = 0, sxx = 0, syy = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    sxy += (x[i] - mx) * (y[i] - my);
-    sxx += (x[i] - mx) * (x[i] - mx);
-    syy += (y[i] - my) * (y[i] - my);
-  }
-  return sxy / std::sqrt(sxx * syy);
-}
 
 TEST(RewardCorrelationTest, SummedRewardTracksHeadroomClosedOnTheSmokeCorpus) {
   const std::string dir = testing::SourcePath("data/corpus/smoke");
@@ -64,7 +51,7 @@ TEST(RewardCorrelationTest, SummedRewardTracksHeadroomClosedOnTheSmokeCorpus) {
           << path << " seed " << seed;
     }
   }
-  const double r = Pearson(rewards, closed);
+  const double r = PearsonCorrelation(rewards, closed);
   std::cout.precision(8);
   std::cout << "Pearson r (summed reward vs headroom closed), " << rewards.size()
             << " games: " << r << "\n";

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "io/json_text.h"
 #include "mmap_opt/io/proto_io.h"
 #include "mmap_opt/status_macros.h"
 
@@ -33,21 +34,6 @@ std::string Exact(double value, absl::string_view undefined) {
 }
 std::string Exact(const std::optional<double>& value, absl::string_view undefined) {
   return value ? Exact(*value, undefined) : std::string(undefined);
-}
-
-std::string Json(absl::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      out += absl::StrFormat("\\u%04x", c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
 }
 
 std::string Csv(absl::string_view text) {
@@ -266,7 +252,7 @@ std::string BenchCsv(const BenchResults& results, const BenchReportOptions& opti
 std::string BenchJson(const BenchResults& results, const BenchReportOptions& options) {
   auto names = [](const auto& list) {
     std::vector<std::string> quoted;
-    for (const std::string& name : list) quoted.push_back(Json(name));
+    for (const std::string& name : list) quoted.push_back(JsonString(name));
     return absl::StrCat("[", absl::StrJoin(quoted, ","), "]");
   };
   std::vector<std::string> programs;
@@ -274,18 +260,18 @@ std::string BenchJson(const BenchResults& results, const BenchReportOptions& opt
     std::vector<std::string> outcomes;
     for (const AgentOutcome& o : p.agents) {
       std::string item = absl::StrCat(
-          "{\"agent\":", Json(o.agent), ",\"valid\":", o.valid() ? "true" : "false",
+          "{\"agent\":", JsonString(o.agent), ",\"valid\":", o.valid() ? "true" : "false",
           ",\"latency_s\":", o.valid() ? Exact(o.latency_s, "null") : "null",
           ",\"speedup_percent\":", Exact(o.speedup_percent, "null"),
           ",\"headroom_closed\":", o.valid() ? Exact(o.headroom_closed, "null") : "null",
           ",\"game_reward\":", Exact(o.game_reward, "null"), ",\"drop_backups\":", o.drop_backups,
           ",\"placements\":", o.placements);
       if (options.timings) absl::StrAppend(&item, ",\"solve_s\":", Exact(o.solve_s, "null"));
-      if (!o.valid()) absl::StrAppend(&item, ",\"error\":", Json(o.error));
+      if (!o.valid()) absl::StrAppend(&item, ",\"error\":", JsonString(o.error));
       outcomes.push_back(item + "}");
     }
-    programs.push_back(absl::StrCat("{\"file\":", Json(p.file), ",\"name\":", Json(p.name),
-                                    ",\"hardware\":", Json(p.hardware),
+    programs.push_back(absl::StrCat("{\"file\":", JsonString(p.file), ",\"name\":", JsonString(p.name),
+                                    ",\"hardware\":", JsonString(p.hardware),
                                     ",\"instructions\":", p.instructions,
                                     ",\"all_slow_s\":", Exact(p.bounds.all_slow_s, "null"),
                                     ",\"lower_bound_s\":", Exact(p.bounds.lower_bound_s, "null"),
@@ -295,14 +281,14 @@ std::string BenchJson(const BenchResults& results, const BenchReportOptions& opt
   std::vector<std::string> summaries;
   for (const AgentSummary& s : results.summaries) {
     std::string item = absl::StrCat(
-        "{\"agent\":", Json(s.agent), ",\"programs\":", s.programs, ",\"invalid\":", s.invalid,
+        "{\"agent\":", JsonString(s.agent), ",\"programs\":", s.programs, ",\"invalid\":", s.invalid,
         ",\"compared\":", s.compared, ",\"improved\":", s.improved, ",\"equal\":", s.equal,
         ",\"worse\":", s.worse, ",\"mean_speedup_percent\":", Exact(s.mean_speedup_percent, "null"),
         ",\"median_speedup_percent\":", Exact(s.median_speedup_percent, "null"),
         ",\"best_speedup_percent\":", Exact(s.best_speedup_percent, "null"),
-        ",\"best_program\":", Json(s.best_program),
+        ",\"best_program\":", JsonString(s.best_program),
         ",\"worst_speedup_percent\":", Exact(s.worst_speedup_percent, "null"),
-        ",\"worst_program\":", Json(s.worst_program),
+        ",\"worst_program\":", JsonString(s.worst_program),
         ",\"mean_headroom_closed\":", Exact(s.mean_headroom_closed, "null"),
         ",\"drop_backups\":", s.drop_backups);
     if (options.timings)
@@ -311,11 +297,11 @@ std::string BenchJson(const BenchResults& results, const BenchReportOptions& opt
   }
   std::vector<std::string> correlations;
   for (const RewardCorrelation& c : results.correlations) {
-    correlations.push_back(absl::StrCat("{\"agent\":", Json(c.agent), ",\"games\":", c.games,
+    correlations.push_back(absl::StrCat("{\"agent\":", JsonString(c.agent), ",\"games\":", c.games,
                                         ",\"pearson\":", Exact(c.pearson, "null"),
                                         ",\"spearman\":", Exact(c.spearman, "null"), "}"));
   }
-  return absl::StrCat("{\"corpus\":", Json(options.corpus), ",\"seed\":", results.seed,
+  return absl::StrCat("{\"corpus\":", JsonString(options.corpus), ",\"seed\":", results.seed,
                       ",\"agents\":", names(results.agents),
                       ",\"never_worse\":", names(results.never_worse), ",\"programs\":[",
                       absl::StrJoin(programs, ","), "],\"summary\":[",
