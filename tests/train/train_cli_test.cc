@@ -160,6 +160,11 @@ TEST(TrainCliTest, BadInputsAreOneLineErrors) {
   EXPECT_EQ(uniform.exit_code, 1);
   EXPECT_THAT(uniform.err, HasSubstr("learned dynamics"));
   EXPECT_EQ(RunCli({"solve", kProgram, "--agent", "mcts", "--rollout-weight", "2"}).exit_code, 2);
+  EXPECT_EQ(RunCli({"solve", kProgram, "--agent", "mcts", "--rollout-steps", "-1"}).exit_code, 2);
+  EXPECT_EQ(RunCli({"solve", kProgram, "--agent", "muzero", "--threads", "0"}).exit_code, 2);
+  EXPECT_EQ(RunCli({"bench", "--corpus", kSmoke, "--agents", "mcts", "--rollout-steps", "x"})
+                .exit_code,
+            2);
 }
 
 }  // namespace
