@@ -49,11 +49,13 @@ std::string ScoreRows(const Score& score) {
       "latency          %s\n"
       "all-slow         %s\n"
       "lower bound      %s\n"
+      "capacity bound   %s\n"
       "headroom closed  %.1f%% (of %s)\n"
       "stall            %s\n"
       "copies           %d prefetches, %d evictions, %s\n",
       FormatSeconds(sim.latency_s), FormatSeconds(score.bounds.all_slow_s),
-      FormatSeconds(score.bounds.lower_bound_s), 100 * score.headroom_closed,
+      FormatSeconds(score.bounds.lower_bound_s), FormatSeconds(score.bounds.capacity_bound_s),
+      100 * score.headroom_closed,
       FormatSeconds(score.bounds.headroom_s), FormatSeconds(sim.stall_s), sim.prefetches,
       sim.evictions, FormatBytes(sim.copy_bytes));
 }
@@ -61,10 +63,11 @@ std::string ScoreRows(const Score& score) {
 std::string ScoreJsonMembers(const Score& score) {
   const SimulationResult& sim = score.simulation;
   return absl::StrFormat(
-      R"("latency_s":%.17g,"all_slow_latency_s":%.17g,"lower_bound_s":%.17g,)"
+      R"("latency_s":%.17g,"all_slow_latency_s":%.17g,"lower_bound_s":%.17g,"capacity_bound_s":%.17g,)"
       R"("headroom_s":%.17g,"headroom_closed":%.17g,"stall_s":%.17g,"copy_bytes":%d,)"
       R"("prefetches":%d,"evictions":%d)",
-      sim.latency_s, score.bounds.all_slow_s, score.bounds.lower_bound_s, score.bounds.headroom_s,
+      sim.latency_s, score.bounds.all_slow_s, score.bounds.lower_bound_s,
+      score.bounds.capacity_bound_s, score.bounds.headroom_s,
       score.headroom_closed, sim.stall_s, sim.copy_bytes, sim.prefetches, sim.evictions);
 }
 

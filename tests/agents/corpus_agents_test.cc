@@ -61,6 +61,7 @@ Latencies Measure(const proto::Program& proto, const std::string& label) {
     EXPECT_TRUE(score.ok()) << label << " " << agent << ": " << score.status();
     const double latency = score->simulation.latency_s;
     EXPECT_GE(latency, bounds.lower_bound_s * (1 - 1e-9)) << label << " " << agent;
+    EXPECT_GE(latency, bounds.capacity_bound_s * (1 - 1e-9)) << label << " " << agent;
     EXPECT_LE(latency, bounds.all_slow_s * (1 + 1e-9)) << label << " " << agent;
     (std::string(agent) == "greedy"      ? out.greedy
      : std::string(agent) == "heuristic" ? out.heuristic

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "mmap_opt/agents/heuristic.h"
 #include "mmap_opt/sim/score.h"
 #include "mmap_opt/sim/validator.h"
 #include "sim/round_hardware.h"
@@ -202,6 +203,14 @@ TEST(SimPropertyTest, LatencyRespectsTheBounds) {
     const double eps = 1e-9 * score->bounds.all_slow_s;
     // Never better than infinite fast memory.
     EXPECT_GE(sim.latency_s, score->bounds.lower_bound_s - eps) << "seed " << seed;
+    // Nor better than what a fast memory of this capacity can do.
+    EXPECT_GE(score->bounds.capacity_bound_s, score->bounds.lower_bound_s - eps) << "seed " << seed;
+    EXPECT_GE(sim.latency_s, score->bounds.capacity_bound_s - eps) << "seed " << seed;
+    // Also for the heuristic's answer, which packs far more into fast memory than a random one.
+    absl::StatusOr<proto::Assignment> heuristic = RunMsaHeuristic(model);
+    ASSERT_TRUE(heuristic.ok()) << heuristic.status();
+    EXPECT_GE(Simulate(model, *heuristic)->latency_s, score->bounds.capacity_bound_s - eps)
+        << "seed " << seed;
     // Fast memory only ever speeds an instruction up (fast bandwidths exceed HBM's): without
     // the stalls the latency is at most all-slow. Stalls can make it worse (a prefetch that
     // cannot be hidden), but never by more than the copies' own time.
