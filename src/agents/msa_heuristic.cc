@@ -4,8 +4,9 @@
 #include <cmath>
 #include <numeric>
 
-#include "mmap_opt/game/memory_state.h"
+#include "absl/strings/str_cat.h"
 #include "mmap_opt/agents/heuristic.h"
+#include "mmap_opt/game/memory_state.h"
 #include "mmap_opt/heap/packer.h"
 #include "mmap_opt/heap/repack.h"
 #include "mmap_opt/status_macros.h"
@@ -332,6 +333,12 @@ absl::StatusOr<std::optional<std::vector<int64_t>>> RepackFor(
 absl::StatusOr<proto::Assignment> RunMsaHeuristic(const CostModel& cost,
                                                   const HeuristicOptions& options,
                                                   HeuristicStats* stats) {
+  if (!options.priority.empty() &&
+      options.priority.size() != static_cast<size_t>(cost.program().num_buffers())) {
+    return absl::InvalidArgumentError(absl::StrCat("a buffer priority list needs one entry per buffer (",
+                                                   cost.program().num_buffers(), "), not ",
+                                                   options.priority.size()));
+  }
   ASSIGN_OR_RETURN(MemoryState plan, MemoryState::Create(cost));
   const std::vector<double> elapsed = AllSlowElapsed(cost);
   const PrefetchIntervalPicker picker(elapsed, cost.CopyBandwidth(),
@@ -340,7 +347,7 @@ absl::StatusOr<proto::Assignment> RunMsaHeuristic(const CostModel& cost,
   HeuristicStats& counts = stats ? *stats : local;
   counts = {};
   int repacks_left = cost.hardware().fast_capacity() > 0 ? options.max_repacks : 0;
-  for (BufferIndex b : MsaBufferOrder(cost)) {
+  for (BufferIndex b : MsaBufferOrder(cost, options.priority)) {
     const int first = plan.num_placements();
     const MemoryState::Mark before = plan.mark();
     const std::vector<heap::PackBuffer> fragmented = PlanBuffer(plan, picker, options, b, first);

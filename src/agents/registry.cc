@@ -1,6 +1,7 @@
 #include "mmap_opt/agents/registry.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "mmap_opt/agents/policy.h"
 #include "mmap_opt/sim/score.h"
@@ -26,6 +27,26 @@ absl::StatusOr<AgentRun> Play(const CostModel& cost, Policy& policy, const std::
   return run;
 }
 
+}  // namespace
+
+std::string TunedHeuristicSummary(const TunedHeuristic& tuned) {
+  const PrefetchIntervalOptions& p = tuned.options.prefetch;
+  auto gain = [&](double latency_s) {
+    return latency_s > 0 ? 100.0 * (tuned.base_latency_s / latency_s - 1) : 0.0;
+  };
+  return absl::StrFormat(
+      "tuned in %d heuristic runs: knobs %+.2f%% (overlap ratios preferred %g, minimum %g, too "
+      "long %g; %d retries), then the buffer order %+.2f%% (%d steps kept): %+.2f%% against the "
+      "heuristic",
+      tuned.runs, gain(tuned.knobs_latency_s), p.preferred_overlap_to_async_copy_ratio,
+      p.min_overlap_to_async_copy_ratio, p.max_overlap_to_mem_size_async_copy_ratio,
+      tuned.options.max_retries,
+      tuned.latency_s > 0 ? 100.0 * (tuned.knobs_latency_s / tuned.latency_s - 1) : 0.0,
+      tuned.order_steps_kept, gain(tuned.latency_s));
+}
+
+namespace {
+
 std::vector<AgentInfo>& MutableAgents() {
   static std::vector<AgentInfo>* agents = new std::vector<AgentInfo>{
       {"none", "nothing in fast memory: the all-slow baseline",
@@ -44,6 +65,19 @@ std::vector<AgentInfo>& MutableAgents() {
                                       stats.repacks_applied, " applied, ",
                                       stats.buffers_improved, " buffers with more fast uses");
          }
+         return run;
+       }},
+      {"heuristic-tuned",
+       "the heuristic tuned per program by the simulator: its knobs, then its buffer order "
+       "(--tune-steps, --seed)",
+       [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
+         HeuristicTuning tuning = options.tuning;
+         tuning.seed = options.seed;
+         ASSIGN_OR_RETURN(TunedHeuristic tuned,
+                          RunTunedHeuristic(cost, options.heuristic, tuning));
+         AgentRun run;
+         run.assignment = std::move(tuned.assignment);
+         run.summary = TunedHeuristicSummary(tuned);
          return run;
        }},
       {"heuristic-game", "the heuristic's decisions played through the MallocGame",

@@ -190,6 +190,7 @@ void AddBenchVerb(CLI::App& app) {
       "--write-baseline", opts->write_baseline,
       "Write the heuristic's scores as a baseline file (see tools/ci_gate.sh --update)");
   AddLearnedAgentOptions(verb, &opts->bench.agent);
+  AddTuningOptions(verb, &opts->bench.agent.tuning);
   // The heuristic's knobs, to measure what they are worth (and for the gate's own test, which
   // changes one and expects the gate to fail).
   const std::string knobs = "Heuristic knobs";

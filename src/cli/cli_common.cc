@@ -51,6 +51,14 @@ std::string FormatCount(double value, const std::string& unit) {
   return absl::StrFormat("%.2f %s%s", value, kPrefixes[prefix], unit);
 }
 
+void AddTuningOptions(CLI::App* verb, HeuristicTuning* tuning) {
+  verb->add_option("--tune-steps", tuning->order_steps,
+                   "heuristic-tuned and hybrid: steps of the local search over the buffer order "
+                   "(one heuristic run each, after the 97 of the knob grid; 0: knobs only)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10000000));
+}
+
 void AddLearnedAgentOptions(CLI::App* verb, AgentOptions* options) {
   const std::string group = "Learned agents (muzero, hybrid, mcts)";
   verb->add_option("--model", options->model_path,

@@ -10,6 +10,7 @@
 
 namespace mmap_opt {
 struct AgentOptions;
+struct HeuristicTuning;
 }  // namespace mmap_opt
 
 namespace mmap_opt::cli {
@@ -32,6 +33,8 @@ std::string FormatCount(double value, const std::string& unit);
 // The learned agents' options (model, search budget and the search's switches), shared by
 // `solve` and `bench` so both spell them the same way.
 void AddLearnedAgentOptions(CLI::App* verb, AgentOptions* options);
+// --tune-steps: the budget of heuristic-tuned (and of the tuning inside hybrid).
+void AddTuningOptions(CLI::App* verb, HeuristicTuning* tuning);
 
 // Registration of each verb on the top-level app (one file per verb).
 void AddInspectVerb(CLI::App& app);

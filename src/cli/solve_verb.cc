@@ -82,6 +82,7 @@ void AddSolveVerb(CLI::App& app) {
   verb->add_option("--seed", opts->solve.seed, "Seed for agents that make random choices")
       ->capture_default_str();
   AddLearnedAgentOptions(verb, &opts->solve);
+  AddTuningOptions(verb, &opts->solve.tuning);
   verb->add_option("--heuristic-max-repacks", opts->solve.heuristic.max_repacks,
                    "Heuristic: repacks of the placed chunks when fragmentation leaves a buffer "
                    "out (0: off, XLA's default)")

@@ -5,9 +5,12 @@
 
 namespace mmap_opt {
 
-std::vector<BufferIndex> MsaBufferOrder(const CostModel& cost) {
+std::vector<BufferIndex> MsaBufferOrder(const CostModel& cost, absl::Span<const double> priority) {
   const Program& program = cost.program();
-  const std::vector<double> boundedness = cost.MemoryBoundedness();
+  const std::vector<double> boundedness =
+      priority.size() == static_cast<size_t>(program.num_buffers())
+          ? std::vector<double>(priority.begin(), priority.end())
+          : cost.MemoryBoundedness();
   std::vector<BufferIndex> order;
   for (BufferIndex b = 0; b < program.num_buffers(); ++b) {
     const proto::Buffer& buffer = program.buffer(b);

@@ -25,6 +25,12 @@ absl::StatusOr<MallocGame> MallocGame::Create(const CostModel& cost, GameOptions
     return absl::InvalidArgumentError(
         absl::StrCat("num_candidates must be in [1, 64], not ", options.num_candidates));
   }
+  if (!options.priority.empty() &&
+      options.priority.size() != static_cast<size_t>(cost.program().num_buffers())) {
+    return absl::InvalidArgumentError(absl::StrCat("a buffer priority list needs one entry per buffer (",
+                                                   cost.program().num_buffers(), "), not ",
+                                                   options.priority.size()));
+  }
   ASSIGN_OR_RETURN(MemoryState state, MemoryState::Create(cost));
   std::vector<double> elapsed(cost.program().num_instructions());
   for (Time t = 0; t < static_cast<Time>(elapsed.size()); ++t) elapsed[t] = cost.AllSlowElapsed(t);
@@ -40,7 +46,7 @@ MallocGame::MallocGame(const CostModel& cost, GameOptions options, MemoryState s
       state_(std::move(state)) {
   const Program& program = cost.program();
   // The heuristic's order, so that both play the same game.
-  for (BufferIndex b : MsaBufferOrder(cost)) {
+  for (BufferIndex b : MsaBufferOrder(cost, options_.priority)) {
     absl::Span<const Time> uses = program.uses(b);
     Time previous = program.definition(b).value_or(-1);
     for (int i = 0; i < static_cast<int>(uses.size()); ++i) {
@@ -194,9 +200,17 @@ bool MallocGame::RescheduleEviction(Time end) {
   const int64_t size = program.buffer(seg.buffer).size();
   const proto::Placement& p = state_.placement(progress_.produced);
   const Time latest = (later_use ? *next_use : static_cast<Time>(program.num_instructions())) - 1;
-  Time target = std::max(end, picker_.PreferredEvictionEnd(size, def, latest));
-  while (target > end && !state_.IsFree(p.offset(), size, end + 1, target)) --target;
-  for (Time candidate : {target, end}) {
+  // Each retry asks for a longer window, as the heuristic's retries do; the use's own end last.
+  std::vector<Time> candidates;
+  for (int retry = 0; retry < std::max(options_.eviction_retries, 1); ++retry) {
+    Time target = std::max(end, picker_.PreferredEvictionEnd(size, def, latest, retry));
+    while (target > end && !state_.IsFree(p.offset(), size, end + 1, target)) --target;
+    if (std::find(candidates.begin(), candidates.end(), target) == candidates.end()) {
+      candidates.push_back(target);
+    }
+  }
+  if (candidates.back() != end) candidates.push_back(end);
+  for (Time candidate : candidates) {
     const CopyWindow window = EvictionWindow(def, candidate);
     if (window.deadline > program.num_instructions() || window.deadline <= window.issue ||
         !state_.CanCopy(window, size, /*prefetch=*/false)) {

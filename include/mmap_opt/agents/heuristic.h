@@ -46,6 +46,10 @@ struct HeuristicOptions {
   // chunks, then its first alone); 0: the packer's best-fit passes only (fast and
   // deterministic), else its complete search may run until then after they fail.
   double repack_time_limit_s = 0;
+
+  // One priority per buffer (BufferIndex) in place of XLA's memory boundedness as the first
+  // sort key; empty: XLA's order. Anything else than empty or one per buffer is an error.
+  std::vector<double> priority;
 };
 
 // What a run did besides its assignment.
@@ -64,6 +68,40 @@ struct HeuristicStats {
 absl::StatusOr<proto::Assignment> RunMsaHeuristic(const CostModel& cost,
                                                   const HeuristicOptions& options = {},
                                                   HeuristicStats* stats = nullptr);
+
+// XLA's heuristic tuned per program, the way compiler engineers tune it with flags, but
+// searched: every candidate is run and scored by the simulator, and the fastest is kept, so it
+// is never slower than RunMsaHeuristic(cost, base). Deterministic for a seed.
+//   1. `base`, then a fixed grid of its timing knobs (HeuristicTuningGrid).
+//   2. A local search over the buffer order with the best knobs: each step multiplies the
+//      priority (initially XLA's memory boundedness) of a random `order_fraction` of the
+//      buffers by exp(order_noise x N(0, 1)) and keeps the result if it is strictly faster.
+struct HeuristicTuning {
+  bool knobs = true;
+  int order_steps = 400;
+  double order_noise = 1.0;
+  double order_fraction = 0.1;
+  uint64_t seed = 0;
+};
+
+struct TunedHeuristic {
+  proto::Assignment assignment;
+  HeuristicOptions options;  // The winning configuration (priority empty: XLA's order).
+  double latency_s = 0;      // Its simulated latency.
+  double base_latency_s = 0; // The latency with `base` itself.
+  int runs = 0;              // Heuristic runs made.
+  int order_steps_kept = 0;  // Order steps that made it faster.
+  double knobs_latency_s = 0; // The best after the grid, before the order search.
+};
+
+// The grid tried after `base`: 96 combinations of the picker's preferred (1, 1.5, 2.5, 4),
+// minimum (0.5, 0.8) and "too long" (5, 10, 30) overlap ratios and eviction retries (1, 2, 3,
+// 5); everything else as in `base`.
+std::vector<HeuristicOptions> HeuristicTuningGrid(const HeuristicOptions& base);
+
+absl::StatusOr<TunedHeuristic> RunTunedHeuristic(const CostModel& cost,
+                                                 const HeuristicOptions& base = {},
+                                                 const HeuristicTuning& tuning = {});
 
 // A reference point below the heuristic: buffers by size (largest first), each produced into
 // fast memory for its whole live range at the best-fit offset if it fits, evicted when it is an

@@ -24,6 +24,7 @@ struct AgentOptions {
   uint64_t seed = 0;             // For agents that make random choices.
   GameOptions game;              // For agents that play the MallocGame.
   HeuristicOptions heuristic;    // For the heuristic (and agents that fall back on it).
+  HeuristicTuning tuning;        // For heuristic-tuned and hybrid (its seed comes from `seed`).
   std::string model_path;        // For learned agents; empty: the bundled model.
   // Search budget of the learned agents (muzero, hybrid): simulations per move (0: the
   // network's policy alone), and a wall-clock limit in seconds. With a limit, further games
@@ -61,6 +62,9 @@ struct AgentInfo {
   std::string help;  // One line.
   AgentFn run;
 };
+
+// The one line heuristic-tuned (and hybrid) report about a tuning run.
+std::string TunedHeuristicSummary(const TunedHeuristic& tuned);
 
 // Built-in agents first (none, greedy, heuristic, heuristic-game, random), then registered ones.
 const std::vector<AgentInfo>& Agents();

@@ -5,14 +5,18 @@
 
 #include <vector>
 
+#include "absl/types/span.h"
+
 #include "mmap_opt/sim/cost_model.h"
 
 namespace mmap_opt {
 
 // Memory boundedness desc, then size desc, then live-range length desc, then latest use, then
 // start, then id. Buffers that can never be placed (slow_only, larger than fast memory) are
-// left out.
-std::vector<BufferIndex> MsaBufferOrder(const CostModel& cost);
+// left out. A non-empty `priority` (one key per BufferIndex) replaces memory boundedness, for
+// searches over the order (RunTunedHeuristic); its size must be the number of buffers.
+std::vector<BufferIndex> MsaBufferOrder(const CostModel& cost,
+                                        absl::Span<const double> priority = {});
 
 }  // namespace mmap_opt
 

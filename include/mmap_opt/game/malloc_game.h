@@ -34,6 +34,12 @@ struct GameOptions {
   // uses are then served from fast memory and their segments skipped. Off: one segment at a
   // time.
   bool reserve_to_later_uses = true;
+  // Eviction windows tried for a produced placement that must be written back: retry r asks
+  // the picker for (1 + 2r) x the preferred overlap, like the heuristic's max_retries; then
+  // the placement's own end. 1: XLA's default.
+  int eviction_retries = 1;
+  // The order of the buffers, as HeuristicOptions::priority (empty: XLA's).
+  std::vector<double> priority;
 };
 
 enum class ActionKind { kDrop, kNoCopy, kCopy };
