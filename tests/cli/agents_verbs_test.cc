@@ -34,9 +34,22 @@ TEST(AgentsVerbsTest, SolveWithTheHeuristicMatchesGolden) {
             ReadTestFile(SourcePath("tests/testdata/agents_solve_heuristic_mlp.golden")));
 }
 
+// heuristic-tuned reports what it tuned; on this small program nothing beats the heuristic,
+// and it says so. A negative budget is a bad command line.
+TEST(AgentsVerbsTest, SolveWithTheTunedHeuristicMatchesGolden) {
+  CommandResult result =
+      RunCli({"solve", kExample, "--agent", "heuristic-tuned", "--tune-steps", "50"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(Relative(result.out),
+            ReadTestFile(SourcePath("tests/testdata/agents_solve_tuned_mlp.golden")));
+  CommandResult bad = RunCli({"solve", kExample, "--agent", "heuristic-tuned", "--tune-steps", "-1"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("--tune-steps"));
+}
+
 TEST(AgentsVerbsTest, EveryAgentWritesAValidAssignment) {
   const std::string dir = MakeTempDir();
-  for (const char* agent : {"none", "greedy", "heuristic", "heuristic-game", "random"}) {
+  for (const char* agent : {"none", "greedy", "heuristic", "heuristic-tuned", "heuristic-game", "random"}) {
     const std::string out = dir + "/" + agent + ".pb";
     CommandResult solved = RunCli({"solve", kExample, "--agent", agent, "--seed", "4", "-o", out});
     ASSERT_EQ(solved.exit_code, 0) << agent << ": " << solved.err;
