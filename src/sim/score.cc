@@ -32,9 +32,9 @@ double CapacityBoundLatency(const CostModel& model) {
   const double write_gain =
       std::max(0.0, 1 / hw.slow_bandwidth() - 1 / hw.fast_write_bandwidth());
 
-  // Per instruction t: the knapsack bound on its time, and the HBM bytes attributed to it
-  // (unplaceable accesses at t, first reads of inputs at t, writes of outputs defined at t).
-  std::vector<double> fastest_s(n, 0), unplaceable(n, 0), input_reads(n, 0), output_writes(n, 0);
+  // Per instruction t: the knapsack bound on its time, and the bytes of unplaceable buffers
+  // it moves.
+  std::vector<double> fastest_s(n, 0), unplaceable(n, 0);
   std::vector<CostModel::BufferBytes> bytes(program.num_buffers());
   std::vector<BufferIndex> touched;
   struct Item {
@@ -59,12 +59,6 @@ double CapacityBoundLatency(const CostModel& model) {
         unplaceable[t] += bytes[b].read + bytes[b].written;
       } else {
         items.push_back({bytes[b].read * read_gain + bytes[b].written * write_gain, size});
-        if (!program.definition(b) && program.uses(b).front() == t) {
-          input_reads[t] += std::min<double>(size, bytes[b].read);
-        }
-        if (program.definition(b) == t && program.buffer(b).is_output()) {
-          output_writes[t] += std::min<double>(size, bytes[b].written);
-        }
       }
       bytes[b] = {};
     }
@@ -85,31 +79,98 @@ double CapacityBoundLatency(const CostModel& model) {
 
   // A window of instructions [i, j) (with the stalls at its boundaries i..j-1, and at n for the
   // last) takes at least its instructions' knapsack times, and at least the HBM bytes that must
-  // cross inside it over HBM's rate. Input bytes first read inside it may have crossed before
-  // only into fast memory that is still held at instruction i (at most the capacity, and
-  // nothing before boundary 0); likewise output bytes written inside it may leave after it
-  // only from fast memory held at instruction j - 1. Any partition of the program into windows
-  // bounds the total; the best over a grid of boundaries is found by dynamic programming.
+  // cross inside it over HBM's rate:
+  // - every access of an unplaceable buffer in it;
+  // - reads of older data: a placeable buffer that exists before i (a program input, or
+  //   defined before i) and is read in the window needs min(size, the bytes its reads there
+  //   take) from HBM inside the window (slow reads, or a prefetch of the whole buffer) unless
+  //   it is in fast memory at instruction i (kept there since its definition, or a prefetch
+  //   that began earlier, which occupies its chunk from its start). What is held at i is at
+  //   most the capacity, and nothing is held before boundary 0;
+  // - writes of data needed after it: a placeable buffer defined in the window that is an
+  //   output or is read after it either is evicted (its size) or written slow and then read
+  //   from HBM at its uses in the window, so min(size, bytes written + those reads) reach or
+  //   leave HBM inside the window unless it is still in fast memory at instruction j - 1; at
+  //   most the capacity again, and nothing is after the program's end.
+  // Any partition of the program into windows bounds the total; the best over a grid of
+  // boundaries is found by dynamic programming.
   auto prefix = [](const std::vector<double>& v) {
     std::vector<double> sums(v.size() + 1, 0);
     for (size_t i = 0; i < v.size(); ++i) sums[i + 1] = sums[i] + v[i];
     return sums;
   };
-  const std::vector<double> fastest = prefix(fastest_s), unplaced = prefix(unplaceable),
-                            inputs = prefix(input_reads), outputs = prefix(output_writes);
+  const std::vector<double> fastest = prefix(fastest_s), unplaced = prefix(unplaceable);
   const double hbm_rate = std::max(1.0, hw.async_copy_fraction()) * hw.slow_bandwidth();
   constexpr Time kMaxBoundaries = 1024;
   std::vector<Time> boundaries;
   for (Time k = 0; k <= std::min(n, kMaxBoundaries); ++k) {
     boundaries.push_back(n <= kMaxBoundaries ? k : k * n / kMaxBoundaries);
   }
-  std::vector<double> best(boundaries.size(), 0);
-  for (size_t jb = 1; jb < boundaries.size(); ++jb) {
+  const size_t k = boundaries.size();
+
+  // Per placeable buffer: the bytes each use reads, and the bytes its definition writes.
+  std::vector<BufferIndex> placed;
+  std::vector<std::vector<double>> use_reads(program.num_buffers());
+  std::vector<double> def_writes(program.num_buffers(), 0);
+  for (BufferIndex b = 0; b < program.num_buffers(); ++b) {
+    if (!placeable(b)) continue;
+    placed.push_back(b);
+    const double size = static_cast<double>(program.buffer(b).size());
+    for (Time u : program.uses(b)) {
+      use_reads[b].push_back(std::min<double>(size, model.BytesOf(u, b).read));
+    }
+    if (const std::optional<Time> def = program.definition(b)) {
+      def_writes[b] = std::min<double>(size, model.BytesOf(*def, b).written);
+    }
+  }
+  // older_reads[ib * k + jb]: the read bytes of older data in [boundaries[ib], boundaries[jb]);
+  // later_writes[ib * k + jb]: the written bytes needed after boundaries[jb], in the same window.
+  std::vector<double> older_reads(k * k, 0), later_writes(k * k, 0);
+  std::vector<double> at(n, 0);
+  for (size_t ib = 0; ib + 1 < k; ++ib) {
+    const Time i = boundaries[ib];
+    std::fill(at.begin(), at.end(), 0);
+    for (BufferIndex b : placed) {
+      const std::optional<Time> def = program.definition(b);
+      if (def && *def >= i) continue;
+      const absl::Span<const Time> uses = program.uses(b);
+      const double size = static_cast<double>(program.buffer(b).size());
+      double taken = 0;  // Capped at the size: one prefetch serves every later read.
+      for (size_t u = std::lower_bound(uses.begin(), uses.end(), i) - uses.begin();
+           u < uses.size() && taken < size; ++u) {
+        const double bytes = std::min(use_reads[b][u], size - taken);
+        at[uses[u]] += bytes;
+        taken += bytes;
+      }
+    }
+    const std::vector<double> sums = prefix(at);
+    for (size_t jb = ib + 1; jb < k; ++jb) older_reads[ib * k + jb] = sums[boundaries[jb]];
+  }
+  for (size_t jb = 1; jb < k; ++jb) {
+    const Time j = boundaries[jb];
+    std::fill(at.begin(), at.end(), 0);
+    for (BufferIndex b : placed) {
+      const std::optional<Time> def = program.definition(b);
+      if (!def || *def >= j) continue;
+      const absl::Span<const Time> uses = program.uses(b);
+      if (!program.buffer(b).is_output() && (uses.empty() || uses.back() < j)) continue;
+      double bytes = def_writes[b];
+      for (size_t u = 0; u < uses.size() && uses[u] < j; ++u) bytes += use_reads[b][u];
+      at[*def] += std::min<double>(bytes, program.buffer(b).size());
+    }
+    const std::vector<double> sums = prefix(at);
+    for (size_t ib = 0; ib < jb; ++ib) {
+      later_writes[ib * k + jb] = sums[j] - sums[boundaries[ib]];
+    }
+  }
+
+  std::vector<double> best(k, 0);
+  for (size_t jb = 1; jb < k; ++jb) {
     const Time j = boundaries[jb];
     best[jb] = -1;
     for (size_t ib = 0; ib < jb; ++ib) {
       const Time i = boundaries[ib];
-      const double in = inputs[j] - inputs[i], out = outputs[j] - outputs[i];
+      const double in = older_reads[ib * k + jb], out = later_writes[ib * k + jb];
       const double crossing = unplaced[j] - unplaced[i] +
                               (i == 0 ? in : std::max(0.0, in - capacity)) +
                               (j == n ? out : std::max(0.0, out - capacity));

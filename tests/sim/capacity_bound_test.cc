@@ -85,6 +85,24 @@ TEST(CapacityBoundTest, PrefetchesAcrossAWindowEdgeNeedFastMemory) {
   EXPECT_NEAR(score.bounds.capacity_bound_s, 673, 1e-9);
 }
 
+// An output produced by a small write (an in-place update: 8 of its 800 B) and then read
+// whole. Produced into fast memory it costs only the 8 B write and an 800 B read at fast
+// speed (infinite memory: 8/50 + 800/100 = 8.16 s), but it must then be evicted, 800 B; made
+// in slow memory its read takes the 800 B from HBM. Either way 800 B cross HBM: 80 s. (The
+// best real answer, slow throughout, takes 0.8 + 80 = 80.8 s.)
+TEST(CapacityBoundTest, SmallWritesOfBigOutputsStillMoveTheirData) {
+  Program program = *Program::Create(ProgramFromText(R"pb(
+    name: "in-place"
+    buffers { id: 1 name: "cache" size: 800 is_output: true }
+    instructions { id: 0 name: "update" outputs: 1 output_bytes: 8 }
+    instructions { id: 1 name: "attend" operands: 1 }
+  )pb"));
+  CostModel model = *CostModel::Create(program, RoundHardware());
+  EXPECT_NEAR(model.LowerBoundLatency(), 8.16, 1e-9);
+  EXPECT_NEAR(model.AllSlowLatency(), 80.8, 1e-9);
+  EXPECT_NEAR(CapacityBoundLatency(model), 80, 1e-9);
+}
+
 // Buffers that never fit (larger than fast memory, or slow-only) are read and written in HBM
 // at every access: the bound is their all-slow time.
 TEST(CapacityBoundTest, UnplaceableBuffersStaySlow) {
