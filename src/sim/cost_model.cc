@@ -6,6 +6,7 @@
 
 #include "mmap_opt/model/hardware.h"
 #include "mmap_opt/status_macros.h"
+#include "sim/capacity_bound.h"
 
 namespace mmap_opt {
 
@@ -35,6 +36,7 @@ CostModel::CostModel(const Program& program, proto::Hardware hardware)
     all_slow_total_ += all_slow_s_[t];
     lower_bound_total_ += lower_bound_s_[t];
   }
+  capacity_bound_total_ = internal::ComputeCapacityBound(*this);
 }
 
 InstructionCost CostModel::Cost(Time t, int64_t fast_read_bytes, int64_t fast_write_bytes) const {

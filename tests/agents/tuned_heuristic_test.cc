@@ -123,7 +123,7 @@ TEST(TunedHeuristicTest, NeverSlowerValidAndDeterministic) {
     EXPECT_LE(tuned->latency_s, heuristic) << "seed " << seed;
     EXPECT_LE(tuned->latency_s, tuned->knobs_latency_s) << "seed " << seed;
     EXPECT_DOUBLE_EQ(Latency(cost, tuned->assignment), tuned->latency_s) << "seed " << seed;
-    EXPECT_GE(tuned->latency_s, CapacityBoundLatency(cost) * (1 - 1e-9)) << "seed " << seed;
+    EXPECT_GE(tuned->latency_s, cost.CapacityBoundLatency() * (1 - 1e-9)) << "seed " << seed;
     absl::StatusOr<TunedHeuristic> again = RunTunedHeuristic(cost, {}, tuning);
     ASSERT_TRUE(again.ok());
     EXPECT_EQ(again->assignment.SerializeAsString(), tuned->assignment.SerializeAsString())

@@ -1,4 +1,4 @@
-// The capacity bound (score.h) by hand on RoundHardware: HBM 10 B/s, fast reads 100 B/s, fast
+// The capacity bound (CostModel::CapacityBoundLatency) by hand on RoundHardware: HBM 10 B/s, fast reads 100 B/s, fast
 // writes 50 B/s, 1000 B of fast memory, copies at 5 B/s (so HBM's rate bounds every byte:
 // max(1, 0.5) x 10 = 10 B/s). A read served fast saves 1/10 - 1/100 = 0.09 s per byte, a
 // write 1/10 - 1/50 = 0.08 s per byte.
@@ -28,7 +28,7 @@ TEST(CapacityBoundTest, TrafficOfInputsAndOutputsCannotBeAvoided) {
   CostModel model = *CostModel::Create(program, RoundHardware());
   EXPECT_DOUBLE_EQ(model.LowerBoundLatency(), 14);
   EXPECT_DOUBLE_EQ(model.AllSlowLatency(), 130);
-  EXPECT_NEAR(CapacityBoundLatency(model), 130, 1e-9);
+  EXPECT_NEAR(model.CapacityBoundLatency(), 130, 1e-9);
 }
 
 // Two 600 B temporaries that cannot both be in the 1000 B fast memory.
@@ -48,7 +48,7 @@ TEST(CapacityBoundTest, BuffersServedTogetherMustFitTogether) {
   )pb"));
   CostModel model = *CostModel::Create(program, RoundHardware());
   EXPECT_DOUBLE_EQ(model.LowerBoundLatency(), 38);
-  EXPECT_NEAR(CapacityBoundLatency(model), 80, 1e-9);
+  EXPECT_NEAR(model.CapacityBoundLatency(), 80, 1e-9);
 }
 
 // A compute phase (t0: 500 s, writing the 10 B output s) then three memory-bound steps, each
@@ -77,7 +77,7 @@ TEST(CapacityBoundTest, PrefetchesAcrossAWindowEdgeNeedFastMemory) {
   )pb"));
   CostModel model = *CostModel::Create(program, RoundHardware());
   EXPECT_NEAR(model.LowerBoundLatency(), 527.6, 1e-9);
-  EXPECT_NEAR(CapacityBoundLatency(model), 673, 1e-9);
+  EXPECT_NEAR(model.CapacityBoundLatency(), 673, 1e-9);
   // The heuristic's answer respects it (prefetching w1 during t0 is the best there is).
   const proto::Assignment heuristic = *RunMsaHeuristic(model);
   const Score score = *ScoreAssignment(model, heuristic);
@@ -100,7 +100,7 @@ TEST(CapacityBoundTest, SmallWritesOfBigOutputsStillMoveTheirData) {
   CostModel model = *CostModel::Create(program, RoundHardware());
   EXPECT_NEAR(model.LowerBoundLatency(), 8.16, 1e-9);
   EXPECT_NEAR(model.AllSlowLatency(), 80.8, 1e-9);
-  EXPECT_NEAR(CapacityBoundLatency(model), 80, 1e-9);
+  EXPECT_NEAR(model.CapacityBoundLatency(), 80, 1e-9);
 }
 
 // Buffers that never fit (larger than fast memory, or slow-only) are read and written in HBM
@@ -115,7 +115,7 @@ TEST(CapacityBoundTest, UnplaceableBuffersStaySlow) {
   )pb"));
   CostModel model = *CostModel::Create(program, RoundHardware());
   EXPECT_DOUBLE_EQ(model.AllSlowLatency(), 220);
-  EXPECT_NEAR(CapacityBoundLatency(model), 220, 1e-9);
+  EXPECT_NEAR(model.CapacityBoundLatency(), 220, 1e-9);
 }
 
 }  // namespace

@@ -61,6 +61,21 @@ class CostModel {
   // Sums over the program: the all-slow latency and the infinite-fast-memory lower bound.
   double AllSlowLatency() const { return all_slow_total_; }
   double LowerBoundLatency() const { return lower_bound_total_; }
+  // A lower bound on the latency of every valid assignment that, unlike LowerBoundLatency,
+  // counts what a finite fast memory cannot do (DESIGN.md §4 keeps the infinite-memory bound
+  // as THE bound; this one says how much of its headroom is reachable at all). Over a split
+  // of the schedule into windows (the best over up to 1,024 boundaries), each window takes at
+  // least the larger of
+  // - the sum over its instructions of the fastest each can run when the buffers it serves
+  //   from fast memory must fit in fast memory together (a fractional knapsack: value, the
+  //   memory time a buffer's accesses save; weight, its size), and
+  // - the HBM bytes no placement avoids inside it over HBM's rate (max(1, async_copy_fraction)
+  //   x slow_bandwidth: instructions, stalls and copies share HBM): every access of a buffer
+  //   that never fits (slow-only, or larger than fast memory); the reads of data that existed
+  //   before the window, and the writes (with the reads that follow a slow write) of data
+  //   needed after it, less what fast memory can hold at the window's first and last
+  //   instructions. Computed once, with the model.
+  double CapacityBoundLatency() const { return capacity_bound_total_; }
 
   // Bytes per second an async copy moves, and the seconds it needs for `bytes`:
   // bytes / (async_copy_fraction * slow_bandwidth).
@@ -90,6 +105,7 @@ class CostModel {
   std::vector<double> lower_bound_s_;
   double all_slow_total_ = 0;
   double lower_bound_total_ = 0;
+  double capacity_bound_total_ = 0;
 };
 
 }  // namespace mmap_opt
