@@ -38,4 +38,6 @@ run "16 simulations, network values only (no rollouts)" muzero --simulations 16 
 run "16 simulations, rollout weight 0.5" muzero --simulations 16 --rollout-weight 0.5
 run "16 simulations, learned dynamics (network values)" muzero --simulations 16 --learned-dynamics --rollout-steps 0
 run "no network (mcts): rollouts 64, 16 simulations" mcts --simulations 16
-run "hybrid, 16 simulations" hybrid --simulations 16
+run "heuristic-tuned, 400 order steps (no search, no network)" heuristic-tuned
+run "hybrid (default): best of heuristic, heuristic-tuned, muzero playing the tuned game" hybrid --simulations 16
+run "hybrid, \`--tune-steps 1500\`" hybrid --simulations 16 --tune-steps 1500
