@@ -4,7 +4,6 @@
 #include <cmath>
 #include <numeric>
 
-#include "absl/strings/str_cat.h"
 #include "mmap_opt/agents/heuristic.h"
 #include "mmap_opt/game/memory_state.h"
 #include "mmap_opt/heap/packer.h"
@@ -333,12 +332,7 @@ absl::StatusOr<std::optional<std::vector<int64_t>>> RepackFor(
 absl::StatusOr<proto::Assignment> RunMsaHeuristic(const CostModel& cost,
                                                   const HeuristicOptions& options,
                                                   HeuristicStats* stats) {
-  if (!options.priority.empty() &&
-      options.priority.size() != static_cast<size_t>(cost.program().num_buffers())) {
-    return absl::InvalidArgumentError(absl::StrCat("a buffer priority list needs one entry per buffer (",
-                                                   cost.program().num_buffers(), "), not ",
-                                                   options.priority.size()));
-  }
+  RETURN_IF_ERROR(CheckBufferPriority(cost.program(), options.priority));
   ASSIGN_OR_RETURN(MemoryState plan, MemoryState::Create(cost));
   const std::vector<double> elapsed = AllSlowElapsed(cost);
   const PrefetchIntervalPicker picker(elapsed, cost.CopyBandwidth(),

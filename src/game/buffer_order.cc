@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "absl/strings/str_cat.h"
+
 namespace mmap_opt {
 
 std::vector<BufferIndex> MsaBufferOrder(const CostModel& cost, absl::Span<const double> priority) {
@@ -26,6 +28,14 @@ std::vector<BufferIndex> MsaBufferOrder(const CostModel& cost, absl::Span<const 
   std::sort(order.begin(), order.end(),
             [&](BufferIndex a, BufferIndex b) { return key(a) < key(b); });
   return order;
+}
+
+absl::Status CheckBufferPriority(const Program& program, absl::Span<const double> priority) {
+  if (priority.empty() || priority.size() == static_cast<size_t>(program.num_buffers())) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat("a buffer priority list needs one entry per buffer (",
+                                                 program.num_buffers(), "), not ", priority.size()));
 }
 
 }  // namespace mmap_opt

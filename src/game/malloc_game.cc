@@ -25,12 +25,7 @@ absl::StatusOr<MallocGame> MallocGame::Create(const CostModel& cost, GameOptions
     return absl::InvalidArgumentError(
         absl::StrCat("num_candidates must be in [1, 64], not ", options.num_candidates));
   }
-  if (!options.priority.empty() &&
-      options.priority.size() != static_cast<size_t>(cost.program().num_buffers())) {
-    return absl::InvalidArgumentError(absl::StrCat("a buffer priority list needs one entry per buffer (",
-                                                   cost.program().num_buffers(), "), not ",
-                                                   options.priority.size()));
-  }
+  RETURN_IF_ERROR(CheckBufferPriority(cost.program(), options.priority));
   ASSIGN_OR_RETURN(MemoryState state, MemoryState::Create(cost));
   std::vector<double> elapsed(cost.program().num_instructions());
   for (Time t = 0; t < static_cast<Time>(elapsed.size()); ++t) elapsed[t] = cost.AllSlowElapsed(t);

@@ -72,9 +72,7 @@ absl::StatusOr<AgentRun> RunHybrid(const CostModel& cost, const AgentOptions& op
   tuning.seed = options.seed;
   ASSIGN_OR_RETURN(TunedHeuristic tuned, RunTunedHeuristic(cost, options.heuristic, tuning));
   AgentOptions searched = options;
-  searched.game.prefetch = tuned.options.prefetch;
-  searched.game.eviction_retries = tuned.options.max_retries;
-  searched.game.priority = tuned.options.priority;
+  searched.game = GameOptionsLike(tuned.options, options.game);
   ASSIGN_OR_RETURN(AgentRun agent, RunMuZero(cost, searched, evaluator));
   ASSIGN_OR_RETURN(Score agent_score, ScoreAssignment(cost, agent.assignment));
   const double a = agent_score.simulation.latency_s, h = tuned.base_latency_s,

@@ -25,32 +25,21 @@ double ComputeCapacityBound(const CostModel& model) {
   // Per instruction t: the knapsack bound on its time, and the bytes of unplaceable buffers
   // it moves.
   std::vector<double> fastest_s(n, 0), unplaceable(n, 0);
-  std::vector<CostModel::BufferBytes> bytes(program.num_buffers());
-  std::vector<BufferIndex> touched;
+  InstructionBufferBytes touched(program);
   struct Item {
     double saved_s;
     double size;
   };
   std::vector<Item> items;
   for (Time t = 0; t < n; ++t) {
-    touched.clear();
-    for (const Access& a : program.writes(t)) {
-      if (bytes[a.buffer].read == 0 && bytes[a.buffer].written == 0) touched.push_back(a.buffer);
-      bytes[a.buffer].written += a.bytes;
-    }
-    for (const Access& a : program.reads(t)) {
-      if (bytes[a.buffer].read == 0 && bytes[a.buffer].written == 0) touched.push_back(a.buffer);
-      bytes[a.buffer].read += a.bytes;
-    }
     items.clear();
-    for (BufferIndex b : touched) {
-      const double size = static_cast<double>(program.buffer(b).size());
-      if (!placeable(b)) {
-        unplaceable[t] += bytes[b].read + bytes[b].written;
+    for (const InstructionBufferBytes::Entry& e : touched.Gather(t)) {
+      if (!placeable(e.buffer)) {
+        unplaceable[t] += e.read + e.written;
       } else {
-        items.push_back({bytes[b].read * read_gain + bytes[b].written * write_gain, size});
+        items.push_back({e.read * read_gain + e.written * write_gain,
+                         static_cast<double>(program.buffer(e.buffer).size())});
       }
-      bytes[b] = {};
     }
     // Fractional knapsack: the best saving per byte of fast memory first.
     std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
@@ -126,7 +115,7 @@ double ComputeCapacityBound(const CostModel& model) {
     // Left edges i in (definition, last use]: the reads from the first use at or after i on,
     // capped at the size (one prefetch serves them all).
     const Time first_left = def ? *def + 1 : 0;
-    for (size_t ib = bucket.empty() ? 0 : (first_left < n ? last_before[first_left] : k);
+    for (size_t ib = first_left < n ? last_before[first_left] : k;
          ib < k && !uses.empty() && boundaries[ib] <= uses.back(); ++ib) {
       const Time i = boundaries[ib];
       if (i < first_left) continue;

@@ -65,6 +65,25 @@ InstructionCost CostModel::Cost(Time t, InFastMemory in_fast) const {
   return Cost(t, fast_read, fast_write);
 }
 
+InstructionBufferBytes::InstructionBufferBytes(const Program& program)
+    : program_(&program), slot_(program.num_buffers(), -1) {}
+
+const std::vector<InstructionBufferBytes::Entry>& InstructionBufferBytes::Gather(Time t) {
+  for (const Entry& e : entries_) slot_[e.buffer] = -1;
+  entries_.clear();
+  auto add = [&](const Access& a, bool write) {
+    if (a.bytes == 0) return;
+    if (slot_[a.buffer] < 0) {
+      slot_[a.buffer] = static_cast<int>(entries_.size());
+      entries_.push_back({a.buffer});
+    }
+    (write ? entries_[slot_[a.buffer]].written : entries_[slot_[a.buffer]].read) += a.bytes;
+  };
+  for (const Access& a : program_->writes(t)) add(a, /*write=*/true);
+  for (const Access& a : program_->reads(t)) add(a, /*write=*/false);
+  return entries_;
+}
+
 CostModel::BufferBytes CostModel::BytesOf(Time t, BufferIndex b) const {
   BufferBytes bytes;
   for (const Access& a : program_->reads(t)) {
@@ -98,10 +117,7 @@ std::vector<double> CostModel::MemoryBoundedness() const {
   const BufferIndex num_buffers = program.num_buffers();
   std::vector<double> boundedness(num_buffers, 0);
   std::vector<bool> seen(num_buffers, false);
-  // Bytes of each buffer touched by the current instruction, gathered so that a buffer read
-  // twice by one instruction counts once with both reads (as BufferBenefit does).
-  std::vector<BufferBytes> bytes(num_buffers);
-  std::vector<BufferIndex> touched;
+  InstructionBufferBytes touched(program);
   auto combine = [&](BufferIndex b, double benefit) {
     if (!seen[b]) {
       boundedness[b] = benefit;
@@ -113,19 +129,9 @@ std::vector<double> CostModel::MemoryBoundedness() const {
     }
   };
   for (Time t = 0; t < program.num_instructions(); ++t) {
-    touched.clear();
-    for (const Access& a : program.writes(t)) {
-      if (bytes[a.buffer].read == 0 && bytes[a.buffer].written == 0) touched.push_back(a.buffer);
-      bytes[a.buffer].written += a.bytes;
-    }
-    for (const Access& a : program.reads(t)) {
-      if (bytes[a.buffer].read == 0 && bytes[a.buffer].written == 0) touched.push_back(a.buffer);
-      bytes[a.buffer].read += a.bytes;
-    }
-    // Zero-byte accesses leave `touched` without the buffer; they cannot benefit anyway.
-    for (BufferIndex b : touched) {
-      combine(b, Benefit(t, bytes[b].read, bytes[b].written));
-      bytes[b] = {};
+    // Zero-byte accesses are left out; they cannot benefit anyway.
+    for (const InstructionBufferBytes::Entry& e : touched.Gather(t)) {
+      combine(e.buffer, Benefit(t, e.read, e.written));
     }
   }
   for (BufferIndex b = 0; b < num_buffers; ++b) {

@@ -11,6 +11,7 @@
 #include "mmap_opt/proto/mmap_opt.pb.h"
 #include "mmap_opt/sim/cost_model.h"
 #include "mmap_opt/game/buffer_order.h"
+#include "mmap_opt/game/malloc_game.h"
 #include "mmap_opt/sim/prefetch_interval_picker.h"
 
 namespace mmap_opt {
@@ -93,6 +94,10 @@ struct TunedHeuristic {
   int order_steps_kept = 0;  // Order steps that made it faster.
   double knobs_latency_s = 0; // The best after the grid, before the order search.
 };
+
+// `game` set to play in the heuristic's copy timing, eviction retries and buffer order (as
+// hybrid plays the game heuristic-tuned found).
+GameOptions GameOptionsLike(const HeuristicOptions& heuristic, GameOptions game = {});
 
 // The grid tried after `base`: 96 combinations of the picker's preferred (1, 1.5, 2.5, 4),
 // minimum (0.5, 0.8) and "too long" (5, 10, 30) overlap ratios and eviction retries (1, 2, 3,

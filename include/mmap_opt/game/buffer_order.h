@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/types/span.h"
 
 #include "mmap_opt/sim/cost_model.h"
@@ -17,6 +18,9 @@ namespace mmap_opt {
 // searches over the order (RunTunedHeuristic); its size must be the number of buffers.
 std::vector<BufferIndex> MsaBufferOrder(const CostModel& cost,
                                         absl::Span<const double> priority = {});
+
+// InvalidArgument unless `priority` is empty or has one entry per buffer of `program`.
+absl::Status CheckBufferPriority(const Program& program, absl::Span<const double> priority);
 
 }  // namespace mmap_opt
 

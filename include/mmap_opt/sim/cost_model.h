@@ -31,6 +31,26 @@ struct InstructionCost {
   double slow_idle_s = 0;
 };
 
+// The buffers one instruction touches, each once with the bytes of all its accesses there
+// summed (a buffer read twice counts once with both reads, as CostModel::BufferBenefit does);
+// zero-byte accesses leave a buffer out. Reuses its storage from one instruction to the next.
+class InstructionBufferBytes {
+ public:
+  struct Entry {
+    BufferIndex buffer;
+    int64_t read = 0;
+    int64_t written = 0;
+  };
+  explicit InstructionBufferBytes(const Program& program);
+  // Instruction t's buffers, writes first; valid until the next call.
+  const std::vector<Entry>& Gather(Time t);
+
+ private:
+  const Program* program_;
+  std::vector<int> slot_;  // Per buffer: its index in entries_ for the current t, or -1.
+  std::vector<Entry> entries_;
+};
+
 // Costs of a program's instructions on one hardware. Holds a reference to `program`, which
 // must outlive it; per-instruction compute and all-slow times are computed once.
 class CostModel {
