@@ -44,6 +44,9 @@ MallocGame::MallocGame(const CostModel& cost, GameOptions options, MemoryState s
   for (BufferIndex b : MsaBufferOrder(cost, options_.priority)) {
     absl::Span<const Time> uses = program.uses(b);
     Time previous = program.definition(b).value_or(-1);
+    // A defined buffer nobody reads (an output, or dead) still has one decision, as in the
+    // heuristic: produce it into fast memory (saving its write) or not.
+    if (uses.empty() && previous >= 0) segments_.push_back({b, 0, previous, previous});
     for (int i = 0; i < static_cast<int>(uses.size()); ++i) {
       segments_.push_back({b, i, previous, uses[i]});
       previous = uses[i];
@@ -63,9 +66,12 @@ Action MallocGame::DecodeAction(int index) const {
 
 int MallocGame::EncodeAction(const Action& action) const {
   switch (action.kind) {
-    case ActionKind::kDrop: return 0;
-    case ActionKind::kNoCopy: return 1 + action.candidate;
-    case ActionKind::kCopy: return 1 + options_.num_candidates + action.candidate;
+    case ActionKind::kDrop:
+      return 0;
+    case ActionKind::kNoCopy:
+      return 1 + action.candidate;
+    case ActionKind::kCopy:
+      return 1 + options_.num_candidates + action.candidate;
   }
   return 0;
 }
@@ -77,6 +83,7 @@ Time MallocGame::reserve_end(const Action& action) const {
 std::vector<Time> MallocGame::ReserveEnds() const {
   const Segment& seg = segment();
   const absl::Span<const Time> uses = cost_->program().uses(seg.buffer);
+  if (uses.empty()) return {seg.use};  // The definition-only segment.
   size_t last = seg.use_index;
   while (options_.reserve_to_later_uses && last + 1 < uses.size() &&
          picker_.CanKeepWithoutCopy(uses[last], uses[last + 1])) {
@@ -121,7 +128,12 @@ void MallocGame::ComputeCandidates() {
   const int k = options_.num_candidates;
   // NoCopy: produce at the definition, or keep the current placement at its offset.
   const std::vector<Time> ends = ReserveEnds();
-  if (seg.use_index == 0 && def) {
+  // An output nobody reads, defined by the last instruction, cannot be written back: producing
+  // it into fast memory is never legal (the heuristic's attempt fails the same way).
+  const bool unevictable = program.uses(seg.buffer).empty() && def &&
+                           program.buffer(seg.buffer).is_output() &&
+                           *def + 1 >= program.num_instructions();
+  if (seg.use_index == 0 && def && !unevictable) {
     for (Time end : ends) {
       state_.BestFits(size, *def, end, k, &no_copy_offsets_);
       no_copy_end_ = end;
@@ -283,7 +295,8 @@ StepResult MallocGame::Step(int action_index) {
     progress_.current = progress_.produced = -1;
   };
   bool executed = action.kind == ActionKind::kDrop;
-  if (action.kind == ActionKind::kNoCopy) executed = legal_[action_index] && ExecuteNoCopy(action.candidate);
+  if (action.kind == ActionKind::kNoCopy)
+    executed = legal_[action_index] && ExecuteNoCopy(action.candidate);
   if (action.kind == ActionKind::kCopy) {
     leave_current();
     executed = legal_[action_index] && ExecuteCopy(action.candidate);
@@ -303,7 +316,9 @@ StepResult MallocGame::Step(int action_index) {
         cost_->program().definition(seg.buffer)) {
       saved += ServeUse(*cost_->program().definition(seg.buffer), /*produced_here=*/true);
     }
-    saved += ServeUse(seg.use, /*produced_here=*/false);
+    if (!cost_->program().uses(seg.buffer).empty()) {
+      saved += ServeUse(seg.use, /*produced_here=*/false);
+    }
   }
   ++segment_index_;
   // Later uses of this buffer that the placement reserved through are decided too.
@@ -380,7 +395,8 @@ void MallocGame::Observe(float* features) const {
   const double width = std::max(2.0 * half / bins, 1.0);
   for (int i = 0; i < bins; ++i) {
     const Time from = std::max<Time>(lo + static_cast<Time>(i * width), 0);
-    const Time to = std::min<Time>(lo + static_cast<Time>((i + 1) * width) - 1, program.num_instructions() - 1);
+    const Time to =
+        std::min<Time>(lo + static_cast<Time>((i + 1) * width) - 1, program.num_instructions() - 1);
     *f++ = from <= to ? Clip01(state_.heap().MaxUsed(from, to) / capacity) : 0;
   }
   const int k = options_.num_candidates;
@@ -390,8 +406,8 @@ void MallocGame::Observe(float* features) const {
                                         ? *program.definition(seg.buffer)
                                         : seg.use)
                                  : copy_start_.value_or(seg.use);
-    std::vector<heap::Gap> gaps = offsets.empty() ? std::vector<heap::Gap>{}
-                                                  : state_.heap().FreeGaps(start, seg.use);
+    std::vector<heap::Gap> gaps =
+        offsets.empty() ? std::vector<heap::Gap>{} : state_.heap().FreeGaps(start, seg.use);
     for (int c = 0; c < k; ++c) {
       if (c >= static_cast<int>(offsets.size())) {
         f += 3;

@@ -60,8 +60,11 @@ TEST(MallocGameTest, RewardIsTimeSavedOverHeadroom) {
   Program program = *Program::Create(ProgramFromText(text));
   CostModel cost = *CostModel::Create(program, DecimalHardware());
   MallocGame game = *MallocGame::Create(cost);
-  ASSERT_EQ(game.num_segments(), 1);
+  // w's use, then out's definition-only segment (out is written by the last instruction, so it
+  // could never be written back: only Drop is legal there).
+  ASSERT_EQ(game.num_segments(), 2);
   EXPECT_NEAR(game.headroom(), 0.99, 1e-12);
+  EXPECT_EQ(program.buffer(game.segment().buffer).name(), "w");
   const Action copy{ActionKind::kCopy, 0};
   ASSERT_TRUE(game.legal()[game.EncodeAction(copy)]);
   EXPECT_FALSE(game.legal()[game.EncodeAction({ActionKind::kNoCopy, 0})]);  // w is an input.
@@ -69,6 +72,12 @@ TEST(MallocGameTest, RewardIsTimeSavedOverHeadroom) {
   StepResult step = game.Step(game.EncodeAction(copy));
   EXPECT_FALSE(step.drop_backup);
   EXPECT_NEAR(step.reward, 0.9 / 0.99, 1e-12);
+  ASSERT_FALSE(game.done());
+  EXPECT_EQ(program.buffer(game.segment().buffer).name(), "out");
+  EXPECT_EQ(game.segment().start, 5);
+  EXPECT_EQ(game.segment().use, 5);
+  for (int a = 1; a < game.num_actions(); ++a) EXPECT_FALSE(game.legal()[a]) << a;
+  EXPECT_EQ(game.Step(0).reward, 0);
   EXPECT_TRUE(game.done());
 }
 

@@ -51,7 +51,8 @@ struct Action {
 };
 
 // One decision: the use of `buffer` at time `use`, reached from `start` (its definition or the
-// previous use; -1 for a program input's first use).
+// previous use; -1 for a program input's first use). A defined buffer with no uses has one
+// definition-only segment (start = use = its definition): produce it into fast memory or not.
 struct Segment {
   BufferIndex buffer = 0;
   int use_index = 0;
