@@ -27,9 +27,14 @@ struct PlayOptions {
 std::string ActionName(const MallocGame& game, int index) {
   const Action action = game.DecodeAction(index);
   switch (action.kind) {
-    case ActionKind::kDrop: return "Drop";
-    case ActionKind::kNoCopy: return absl::StrCat("NoCopy(", action.candidate, ")");
-    case ActionKind::kCopy: return absl::StrCat("Copy(", action.candidate, ")");
+    case ActionKind::kDrop:
+      return "Drop";
+    case ActionKind::kNoCopy:
+      return absl::StrCat("NoCopy(", action.candidate, ")");
+    case ActionKind::kCopy:
+      return absl::StrCat("Copy(", action.candidate, ")");
+    case ActionKind::kDefer:
+      return "Defer";
   }
   return "?";
 }
@@ -42,18 +47,20 @@ void PrintStep(const MallocGame& game, const StepTrace& step) {
     if (!game.legal()[a]) continue;
     const Action action = game.DecodeAction(a);
     absl::StrAppend(&legal, legal.empty() ? "" : " ", ActionName(game, a));
-    if (action.kind != ActionKind::kDrop) {
+    if (action.kind == ActionKind::kNoCopy || action.kind == ActionKind::kCopy) {
       absl::StrAppend(&legal, "@", game.candidate_offset(action));
+    }
+    if (action.kind == ActionKind::kCopy) {  // Where its prefetch starts.
+      absl::StrAppend(&legal, ":t", *game.copy_start(action.candidate));
     }
   }
   std::cout << absl::StrFormat(
-      "step %d  buffer %d '%s' (%s)  segment t=%d..%d  legal [%s]%s  chose %s -> %s  reward "
+      "step %d  buffer %d '%s' (%s)  segment t=%d..%d  legal [%s]  chose %s -> %s  reward "
       "%+.6f%s\n",
       step.segment_index, buffer.id(), buffer.name(), FormatBytes(buffer.size()),
-      step.segment.start, step.segment.use, legal,
-      game.copy_start() ? absl::StrCat("  copy start ", *game.copy_start()) : "",
-      ActionName(game, step.chosen), ActionName(game, game.EncodeAction(step.result.executed)),
-      step.result.reward, step.result.drop_backup ? "  DROP-BACKUP" : "");
+      step.segment.start, step.segment.use, legal, ActionName(game, step.chosen),
+      ActionName(game, game.EncodeAction(step.result.executed)), step.result.reward,
+      step.result.drop_backup ? "  DROP-BACKUP" : "");
 }
 
 absl::Status RunPlay(const PlayOptions& opts) {
@@ -76,8 +83,7 @@ absl::Status RunPlay(const PlayOptions& opts) {
   std::cout << absl::StrFormat("program          %s (%s)\n", loaded.program->name(),
                                opts.program_path)
             << absl::StrFormat("agent            %s: %d steps, %d drop-backups, reward %.6f\n",
-                               opts.agent, record.steps, record.drop_backups,
-                               record.total_reward)
+                               opts.agent, record.steps, record.drop_backups, record.total_reward)
             << ScoreRows(score);
   return absl::OkStatus();
 }

@@ -17,13 +17,21 @@ float Clip01(double value) { return static_cast<float>(std::clamp(value, 0.0, 1.
 }  // namespace
 
 int MallocGame::ObservationSize(const GameOptions& options) {
-  return 8 + options.occupancy_bins + 6 * options.num_candidates + 2 + 3 * options.lookahead;
+  return 8 + options.occupancy_bins + 6 * options.num_candidates + 2 + 3 * options.lookahead + 2;
+}
+
+int MallocGame::NumActions(const GameOptions& options) {
+  return 1 + 2 * options.num_candidates + (options.max_defers > 0 ? 1 : 0);
 }
 
 absl::StatusOr<MallocGame> MallocGame::Create(const CostModel& cost, GameOptions options) {
   if (options.num_candidates < 1 || options.num_candidates > 64) {
     return absl::InvalidArgumentError(
         absl::StrCat("num_candidates must be in [1, 64], not ", options.num_candidates));
+  }
+  if (options.max_defers < 0 || options.max_defers > 16) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_defers must be in [0, 16], not ", options.max_defers));
   }
   RETURN_IF_ERROR(CheckBufferPriority(cost.program(), options.priority));
   ASSIGN_OR_RETURN(MemoryState state, MemoryState::Create(cost));
@@ -52,6 +60,8 @@ MallocGame::MallocGame(const CostModel& cost, GameOptions options, MemoryState s
       previous = uses[i];
     }
   }
+  priority_ = options_.priority.empty() ? cost.MemoryBoundedness() : options_.priority;
+  defers_.assign(program.num_buffers(), 0);
   headroom_ = std::max(cost.AllSlowLatency() - cost.LowerBoundLatency(), 1e-30);
   legal_.assign(num_actions(), false);
   EnterSegment();
@@ -59,6 +69,7 @@ MallocGame::MallocGame(const CostModel& cost, GameOptions options, MemoryState s
 
 Action MallocGame::DecodeAction(int index) const {
   const int k = options_.num_candidates;
+  if (index == 2 * k + 1 && options_.max_defers > 0) return {ActionKind::kDefer, 0};
   if (index <= 0 || index > 2 * k) return {ActionKind::kDrop, 0};
   if (index <= k) return {ActionKind::kNoCopy, index - 1};
   return {ActionKind::kCopy, index - k - 1};
@@ -72,12 +83,25 @@ int MallocGame::EncodeAction(const Action& action) const {
       return 1 + action.candidate;
     case ActionKind::kCopy:
       return 1 + options_.num_candidates + action.candidate;
+    case ActionKind::kDefer:
+      return 1 + 2 * options_.num_candidates;
   }
   return 0;
 }
 
 Time MallocGame::reserve_end(const Action& action) const {
-  return action.kind == ActionKind::kCopy ? copy_end_ : no_copy_end_;
+  if (action.kind != ActionKind::kCopy) return no_copy_end_;
+  return action.candidate < static_cast<int>(copy_ends_.size()) ? copy_ends_[action.candidate]
+                                                                : segment().use;
+}
+
+std::optional<Time> MallocGame::copy_start(int k) const {
+  if (k < 0 || k >= static_cast<int>(copy_starts_.size())) return std::nullopt;
+  return copy_starts_[k];
+}
+
+int MallocGame::SegmentCount(BufferIndex b) const {
+  return std::max<int>(cost_->program().uses(b).size(), 1);
 }
 
 std::vector<Time> MallocGame::ReserveEnds() const {
@@ -118,7 +142,9 @@ void MallocGame::ComputeCandidates() {
   std::fill(legal_.begin(), legal_.end(), false);
   no_copy_offsets_.clear();
   copy_offsets_.clear();
-  copy_start_.reset();
+  copy_starts_.clear();
+  copy_ends_.clear();
+  copy_earliest_ = 0;
   if (done()) return;
   legal_[0] = true;
   const Segment& seg = segment();
@@ -148,7 +174,9 @@ void MallocGame::ComputeCandidates() {
       break;
     }
   }
-  // Copy: a prefetch from slow memory, started by the picker's rule.
+  // Copy: a prefetch from slow memory. Copy(0) starts at the picker's first feasible candidate
+  // (its preference order: the heuristic's choice); the others at the latest, the earliest,
+  // then evenly spread feasible starts, each at its best-fit offset.
   // A slow copy exists from slow_from, or, while the data sits in its PRODUCED placement, once
   // that placement's eviction is done (at its end + 1). The new rectangle follows the old one.
   Time earliest = std::max(progress_.slow_from, progress_.previous_end + 1);
@@ -162,21 +190,91 @@ void MallocGame::ComputeCandidates() {
     const double speedup =
         cost_->Cost(seg.use, fr, fw).elapsed_s -
         cost_->Cost(seg.use, fr + cost_->BytesOf(seg.use, seg.buffer).read, fw).elapsed_s;
-    for (Time after : picker_.PrefetchStartCandidates(size, earliest - 1, seg.use, speedup)) {
-      const CopyWindow window = PrefetchWindow(after + 1, seg.use);
-      if (!state_.CanCopy(window, size, /*prefetch=*/true)) continue;
-      for (Time end : ends) {
-        state_.BestFits(size, window.issue, end, k, &copy_offsets_);
-        copy_end_ = end;
-        if (!copy_offsets_.empty()) break;
+    const std::vector<Time> starts =
+        picker_.PrefetchStartCandidates(size, earliest - 1, seg.use, speedup);
+    auto add = [&](Time after) {
+      int64_t offset = 0;
+      Time end = 0;
+      if (!TryCopyStart(after, ends, &offset, &end)) return false;
+      copy_starts_.push_back(after + 1);
+      copy_offsets_.push_back(offset);
+      copy_ends_.push_back(end);
+      return true;
+    };
+    size_t picked = 0;
+    while (picked < starts.size() && !add(starts[picked])) ++picked;
+    if (picked < starts.size()) {
+      copy_earliest_ = *std::min_element(starts.begin(), starts.end()) + 1;
+    }
+    if (picked < starts.size() && k > 1) {
+      // The others in time order, probed at both ends, the middle and the quarters; an
+      // infeasible probe moves up to three candidates inwards.
+      std::vector<Time> by_time(starts.begin() + picked + 1, starts.end());
+      std::sort(by_time.begin(), by_time.end());
+      const size_t n = by_time.size();
+      const std::vector<size_t> probes =
+          n == 0 ? std::vector<size_t>{} : std::vector<size_t>{n - 1, 0, n / 2, n / 4, 3 * n / 4};
+      for (size_t probe : probes) {
+        const int inwards = probe == 0 ? 1 : -1;
+        for (int tries = 0; tries < 4 && static_cast<int>(copy_starts_.size()) < k; ++tries) {
+          const Time after = by_time[probe];
+          const bool seen =
+              std::find(copy_starts_.begin(), copy_starts_.end(), after + 1) != copy_starts_.end();
+          if (!seen && add(after)) break;
+          if ((inwards < 0 && probe == 0) || (inwards > 0 && probe + 1 >= n)) break;
+          probe += inwards;
+        }
       }
-      if (copy_offsets_.empty()) continue;
-      copy_start_ = window.issue;
-      break;
     }
   }
   for (int i = 0; i < static_cast<int>(no_copy_offsets_.size()); ++i) legal_[1 + i] = true;
   for (int i = 0; i < static_cast<int>(copy_offsets_.size()); ++i) legal_[1 + k + i] = true;
+  if (options_.max_defers > 0) legal_[1 + 2 * k] = CanDefer();
+}
+
+bool MallocGame::TryCopyStart(Time after, const std::vector<Time>& ends, int64_t* offset,
+                              Time* end) const {
+  const Segment& seg = segment();
+  const int64_t size = cost_->program().buffer(seg.buffer).size();
+  const CopyWindow window = PrefetchWindow(after + 1, seg.use);
+  if (!state_.CanCopy(window, size, /*prefetch=*/true)) return false;
+  std::vector<int64_t> offsets;
+  for (Time e : ends) {
+    state_.BestFits(size, window.issue, e, 1, &offsets);
+    if (offsets.empty()) continue;
+    *offset = offsets[0];
+    *end = e;
+    return true;
+  }
+  return false;
+}
+
+bool MallocGame::CanDefer() const {
+  const Segment& seg = segment();
+  return seg.use_index == 0 && defers_[seg.buffer] < options_.max_defers &&
+         segment_index_ + SegmentCount(seg.buffer) < num_segments();
+}
+
+void MallocGame::ExecuteDefer() {
+  const BufferIndex b = segment().buffer;
+  const int first = segment_index_, count = SegmentCount(b);
+  const double target = priority_[b] / std::exp(1.0);
+  int last = first + count;
+  do {
+    last += SegmentCount(segments_[last].buffer);
+  } while (last < num_segments() && priority_[segments_[last].buffer] >= target);
+  std::rotate(segments_.begin() + first, segments_.begin() + first + count,
+              segments_.begin() + last);
+  defer_log_.push_back({first, count, last});
+  ++defers_[b];
+}
+
+void MallocGame::UndoDefer() {
+  const DeferMove move = defer_log_.back();
+  defer_log_.pop_back();
+  std::rotate(segments_.begin() + move.first, segments_.begin() + move.last - move.count,
+              segments_.begin() + move.last);
+  --defers_[segments_[move.first].buffer];
 }
 
 double MallocGame::ServeUse(Time t, bool produced_here) {
@@ -262,17 +360,18 @@ bool MallocGame::ExecuteCopy(int candidate) {
   const Segment& seg = segment();
   const Program& program = cost_->program();
   const int64_t size = program.buffer(seg.buffer).size();
-  if (!copy_start_ || candidate >= static_cast<int>(copy_offsets_.size())) return false;
-  const CopyWindow window = PrefetchWindow(*copy_start_, seg.use);
+  if (candidate >= static_cast<int>(copy_offsets_.size())) return false;
+  const CopyWindow window = PrefetchWindow(copy_starts_[candidate], seg.use);
+  const Time end = copy_ends_[candidate];
   if (!state_.CanCopy(window, size, /*prefetch=*/true) ||
-      !state_.Reserve(copy_offsets_[candidate], size, window.issue, copy_end_)) {
+      !state_.Reserve(copy_offsets_[candidate], size, window.issue, end)) {
     return false;
   }
   proto::Placement p;
   p.set_buffer_id(program.buffer(seg.buffer).id());
   p.set_offset(copy_offsets_[candidate]);
   p.set_start(seg.use);
-  p.set_end(copy_end_);
+  p.set_end(end);
   p.set_source(proto::Placement::PREFETCHED);
   p.set_copy_start(window.issue);
   state_.AddCopy(window, size, /*prefetch=*/true);
@@ -283,6 +382,12 @@ bool MallocGame::ExecuteCopy(int candidate) {
 StepResult MallocGame::Step(int action_index) {
   StepResult result;
   const Action action = DecodeAction(action_index);
+  if (action.kind == ActionKind::kDefer && legal_[action_index]) {
+    ExecuteDefer();
+    result.executed = action;
+    EnterSegment();
+    return result;
+  }
   const Segment seg = segment();
   const BufferProgress before = progress_;
   const MemoryState::Mark mark = state_.mark();
@@ -339,11 +444,13 @@ MallocGame::Snapshot MallocGame::Save() const {
           {progress_.slow_from, progress_.previous_end, progress_.current, progress_.produced,
            progress_.eviction},
           total_reward_,
-          drop_backups_};
+          drop_backups_,
+          defer_log_.size()};
 }
 
 void MallocGame::Restore(const Snapshot& snapshot) {
   state_.RollBack(snapshot.mark);
+  while (defer_log_.size() > snapshot.deferred) UndoDefer();
   segment_index_ = snapshot.segment_index;
   progress_.slow_from = snapshot.buffer.slow_from;
   progress_.previous_end = snapshot.buffer.previous_end;
@@ -361,10 +468,12 @@ void MallocGame::Restore(const Snapshot& snapshot) {
 //            the defining segment, whether the data is in fast memory now, is_output.
 //   next B   occupancy: the peak used fraction of fast memory in B equal time bins over a
 //            window of 2 x (use - start + 1) instructions centred on the use.
-//   next 6K  per candidate, NoCopy then Copy: legal, offset / capacity, waste (free gap left
-//            around the chunk) / capacity.
-//   next 2   whether a prefetch start exists, and (use - copy start) / T.
+//   next 6K  per candidate, NoCopy then Copy: legal, offset / capacity, then for NoCopy the
+//            waste (free gap left around the chunk) / capacity, for Copy its lead
+//            (use - copy start) over the feasible window (use - earliest start).
+//   next 2   whether a prefetch start exists, and (use - Copy(0)'s start) / T.
 //   next 3L  the following L segments: size / capacity, (use - start) / T, use / T.
+//   last 2   whether Defer is legal, and this buffer's defers / max_defers.
 void MallocGame::Observe(float* features) const {
   std::fill(features, features + ObservationSize(options_), 0.0f);
   if (done()) return;
@@ -400,30 +509,41 @@ void MallocGame::Observe(float* features) const {
     *f++ = from <= to ? Clip01(state_.heap().MaxUsed(from, to) / capacity) : 0;
   }
   const int k = options_.num_candidates;
-  for (int kind = 0; kind < 2; ++kind) {
-    const std::vector<int64_t>& offsets = kind == 0 ? no_copy_offsets_ : copy_offsets_;
-    const Time start = kind == 0 ? (seg.use_index == 0 && program.definition(seg.buffer)
-                                        ? *program.definition(seg.buffer)
-                                        : seg.use)
-                                 : copy_start_.value_or(seg.use);
-    std::vector<heap::Gap> gaps =
-        offsets.empty() ? std::vector<heap::Gap>{} : state_.heap().FreeGaps(start, seg.use);
-    for (int c = 0; c < k; ++c) {
-      if (c >= static_cast<int>(offsets.size())) {
-        f += 3;
-        continue;
-      }
-      int64_t gap_size = size;
-      for (const heap::Gap& gap : gaps) {
-        if (gap.offset <= offsets[c] && offsets[c] < gap.offset + gap.size) gap_size = gap.size;
-      }
-      *f++ = 1;
-      *f++ = Clip01(offsets[c] / capacity);
-      *f++ = Clip01((gap_size - size) / capacity);
+  // NoCopy candidates: legal, offset, and the free gap left around the chunk.
+  const Time produce_or_use = seg.use_index == 0 && program.definition(seg.buffer)
+                                  ? *program.definition(seg.buffer)
+                                  : seg.use;
+  std::vector<heap::Gap> gaps = no_copy_offsets_.empty()
+                                    ? std::vector<heap::Gap>{}
+                                    : state_.heap().FreeGaps(produce_or_use, seg.use);
+  for (int c = 0; c < k; ++c) {
+    if (c >= static_cast<int>(no_copy_offsets_.size())) {
+      f += 3;
+      continue;
     }
+    int64_t gap_size = size;
+    for (const heap::Gap& gap : gaps) {
+      if (gap.offset <= no_copy_offsets_[c] && no_copy_offsets_[c] < gap.offset + gap.size) {
+        gap_size = gap.size;
+      }
+    }
+    *f++ = 1;
+    *f++ = Clip01(no_copy_offsets_[c] / capacity);
+    *f++ = Clip01((gap_size - size) / capacity);
   }
-  *f++ = copy_start_ ? 1 : 0;
-  *f++ = copy_start_ ? Clip01((seg.use - *copy_start_) / horizon) : 0;
+  // Copy candidates: legal, offset, and how early it starts within the feasible window.
+  const double window = std::max<double>(seg.use - copy_earliest_, 1);
+  for (int c = 0; c < k; ++c) {
+    if (c >= static_cast<int>(copy_offsets_.size())) {
+      f += 3;
+      continue;
+    }
+    *f++ = 1;
+    *f++ = Clip01(copy_offsets_[c] / capacity);
+    *f++ = Clip01((seg.use - copy_starts_[c]) / window);
+  }
+  *f++ = copy_starts_.empty() ? 0 : 1;
+  *f++ = copy_starts_.empty() ? 0 : Clip01((seg.use - copy_starts_[0]) / horizon);
   for (int i = 1; i <= options_.lookahead; ++i) {
     if (segment_index_ + i >= num_segments()) {
       f += 3;
@@ -434,6 +554,9 @@ void MallocGame::Observe(float* features) const {
     *f++ = Clip01((next.use - next.start) / horizon);
     *f++ = Clip01(next.use / horizon);
   }
+  *f++ = options_.max_defers > 0 && legal_[1 + 2 * k] ? 1 : 0;
+  *f++ =
+      options_.max_defers > 0 ? static_cast<float>(defers_[seg.buffer]) / options_.max_defers : 0;
 }
 
 }  // namespace mmap_opt

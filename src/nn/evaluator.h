@@ -44,7 +44,7 @@ class UniformEvaluator : public Evaluator {
   UniformEvaluator(int observation_size, int num_actions)
       : observation_size_(observation_size), num_actions_(num_actions) {}
   explicit UniformEvaluator(const GameOptions& options)
-      : UniformEvaluator(MallocGame::ObservationSize(options), 1 + 2 * options.num_candidates) {}
+      : UniformEvaluator(MallocGame::ObservationSize(options), MallocGame::NumActions(options)) {}
   int observation_size() const override { return observation_size_; }
   int num_actions() const override { return num_actions_; }
   void Evaluate(const float* observations, int batch, float* logits, float* values) override;

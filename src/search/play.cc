@@ -10,11 +10,11 @@ absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const 
                                                         const PlayOptions& options,
                                                         int64_t* simulations) {
   if (evaluator.observation_size() != MallocGame::ObservationSize(options.game) ||
-      evaluator.num_actions() != 1 + 2 * options.game.num_candidates) {
+      evaluator.num_actions() != MallocGame::NumActions(options.game)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "the model expects ", evaluator.observation_size(), " features and ",
         evaluator.num_actions(), " actions; the game has ",
-        MallocGame::ObservationSize(options.game), " and ", 1 + 2 * options.game.num_candidates));
+        MallocGame::ObservationSize(options.game), " and ", MallocGame::NumActions(options.game)));
   }
   if (options.search.dynamics == SearchDynamics::kLearned && evaluator.latent_size() <= 0) {
     return absl::InvalidArgumentError(

@@ -242,7 +242,7 @@ absl::Status LoadCheckpoint(State& state, const std::string& path, const TrainOp
     ASSIGN_OR_RETURN(state.net, ReadNet(archive, path));
     const NetConfig& c = state.net->config();
     if (c.observation_size != MallocGame::ObservationSize(options.game) ||
-        c.num_actions != 1 + 2 * options.game.num_candidates) {
+        c.num_actions != MallocGame::NumActions(options.game)) {
       return absl::InvalidArgumentError(
           absl::StrCat(path, ": the checkpoint was trained with other game options"));
     }
@@ -314,7 +314,7 @@ absl::Status LoadCheckpoint(State& state, const std::string& path, const TrainOp
 absl::StatusOr<double> ImitationGames(State& state, const std::vector<CorpusProgram>& corpus,
                                       const TrainOptions& options) {
   double gain = 0;
-  const int A = 1 + 2 * options.game.num_candidates;
+  const int A = MallocGame::NumActions(options.game);
   for (const CorpusProgram& entry : corpus) {
     ASSIGN_OR_RETURN(MallocGame game, MallocGame::Create(*entry.cost, options.game));
     HeuristicPolicy policy;
@@ -402,7 +402,7 @@ absl::Status Train(const TrainOptions& options) {
     state.rng.seed(options.seed);
     NetConfig config;
     config.observation_size = MallocGame::ObservationSize(options.game);
-    config.num_actions = 1 + 2 * options.game.num_candidates;
+    config.num_actions = MallocGame::NumActions(options.game);
     config.hidden = options.hidden;
     config.latent = options.latent;
     state.net = MuZeroNet(config);

@@ -36,9 +36,13 @@ TEST(MallocGameTest, ActionEncodingRoundTrips) {
   GameOptions options;
   options.num_candidates = 3;
   MallocGame game = *MallocGame::Create(cost, options);
-  EXPECT_EQ(game.num_actions(), 7);
+  EXPECT_EQ(game.num_actions(), 8);
   EXPECT_TRUE(game.done());  // No buffer, no segment.
-  for (int a = 0; a < 7; ++a) EXPECT_EQ(game.EncodeAction(game.DecodeAction(a)), a);
+  for (int a = 0; a < 8; ++a) EXPECT_EQ(game.EncodeAction(game.DecodeAction(a)), a);
+  EXPECT_EQ(game.DecodeAction(7).kind, ActionKind::kDefer);
+  options.max_defers = 0;  // No Defer action.
+  EXPECT_EQ(MallocGame::NumActions(options), 7);
+  EXPECT_FALSE(MallocGame::Create(cost, {.max_defers = -1}).ok());
   EXPECT_EQ(game.DecodeAction(2).kind, ActionKind::kNoCopy);
   EXPECT_EQ(game.DecodeAction(2).candidate, 1);
   EXPECT_EQ(game.DecodeAction(6).kind, ActionKind::kCopy);
@@ -102,6 +106,100 @@ TEST(MallocGameTest, InfeasibleActionIsBackedUpToDrop) {
   EXPECT_EQ(step.reward, 0);
   EXPECT_EQ(game.drop_backups(), 1);
   EXPECT_EQ(game.ToAssignment("t").placements_size(), 0);
+}
+
+// Three weights read once each after fillers. Deferring the first buffer in the order moves it
+// behind at least one other (nothing is decided, no reward); with max_defers 1 a buffer defers
+// once, so at most three defers happen before only undeferrable ones remain (the last buffer
+// never defers). Restore undoes the moves.
+TEST(MallocGameTest, DeferMovesTheBufferBackAndRestoreUndoesIt) {
+  std::string text;
+  for (int i = 0; i < 4; ++i) absl::StrAppend(&text, "instructions { id: ", i, " flops: 1000 }\n");
+  text += R"pb(
+    buffers { id: 100 name: "big" size: 100 }
+    buffers { id: 101 name: "small" size: 50 }
+    buffers { id: 102 name: "mid" size: 60 }
+    instructions { id: 4 name: "a" operands: 100 }
+    instructions { id: 5 name: "b" operands: 101 }
+    instructions { id: 6 name: "c" operands: 102 }
+  )pb";
+  Program program = *Program::Create(ProgramFromText(text));
+  CostModel cost = *CostModel::Create(program, DecimalHardware());
+  GameOptions options;
+  options.max_defers = 1;
+  MallocGame game = *MallocGame::Create(cost, options);
+  ASSERT_EQ(game.num_segments(), 3);
+  const int defer = game.EncodeAction({ActionKind::kDefer, 0});
+  auto order = [&] {
+    std::string names;
+    MallocGame copy = game;
+    while (!copy.done()) {
+      names += program.buffer(copy.segment().buffer).name() + " ";
+      copy.Step(0);
+    }
+    return names;
+  };
+  const std::string before = order();
+  const MallocGame::Snapshot start = game.Save();
+  const std::string first = program.buffer(game.segment().buffer).name();
+  ASSERT_TRUE(game.legal()[defer]);
+  EXPECT_EQ(game.defers(), 0);
+  StepResult step = game.Step(defer);
+  EXPECT_EQ(step.executed.kind, ActionKind::kDefer);
+  EXPECT_FALSE(step.drop_backup);
+  EXPECT_EQ(step.reward, 0);
+  EXPECT_EQ(game.segment_index(), 0);  // Nothing decided yet.
+  EXPECT_NE(program.buffer(game.segment().buffer).name(), first);
+  const std::string after = order();
+  EXPECT_NE(after, before);
+  EXPECT_NE(after.find(first), 0u);
+  // Defer everything until one buffer is left: each buffer defers at most once.
+  int defers = 1;
+  while (game.legal()[defer]) {
+    game.Step(defer);
+    ++defers;
+  }
+  EXPECT_LE(defers, 3);
+  game.Restore(start);
+  EXPECT_EQ(order(), before);
+  EXPECT_EQ(game.defers(), 0);
+  EXPECT_TRUE(game.legal()[defer]);
+}
+
+// The prefetch of w (as in RewardIsTimeSavedOverHeadroom: read at t5 after five 1 s fillers)
+// can start at several times: Copy(0) at the picker's choice (3, as the heuristic), the others
+// at distinct feasible times before the use; each plays as a prefetch issued there.
+TEST(MallocGameTest, CopyCandidatesStartAtDistinctTimes) {
+  std::string text;
+  for (int i = 0; i < 5; ++i) absl::StrAppend(&text, "instructions { id: ", i, " flops: 1000 }\n");
+  text += R"pb(
+    buffers { id: 100 name: "w" size: 100 }
+    instructions { id: 5 name: "use" operands: 100 }
+  )pb";
+  Program program = *Program::Create(ProgramFromText(text));
+  CostModel cost = *CostModel::Create(program, DecimalHardware());
+  MallocGame game = *MallocGame::Create(cost);
+  EXPECT_EQ(game.copy_start(0), 3);
+  std::vector<Time> starts;
+  for (int k = 0; k < game.options().num_candidates; ++k) {
+    const int action = game.EncodeAction({ActionKind::kCopy, k});
+    if (!game.legal()[action]) continue;
+    ASSERT_TRUE(game.copy_start(k).has_value());
+    starts.push_back(*game.copy_start(k));
+    MallocGame played = game;
+    ASSERT_FALSE(played.Step(action).drop_backup);
+    const proto::Assignment a = played.ToAssignment("t");
+    ASSERT_EQ(a.placements_size(), 1);
+    EXPECT_EQ(a.placements(0).copy_start(), starts.back());
+    EXPECT_TRUE(ValidateAssignment(program, cost.hardware(), a).ok());
+  }
+  ASSERT_GE(starts.size(), 2u);
+  for (Time t : starts) {
+    EXPECT_GE(t, 0);
+    EXPECT_LT(t, 5);
+  }
+  std::sort(starts.begin(), starts.end());
+  EXPECT_EQ(std::unique(starts.begin(), starts.end()), starts.end());
 }
 
 TEST(MallocGameTest, IllegalActionIsBackedUpToo) {

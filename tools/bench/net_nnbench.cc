@@ -26,7 +26,7 @@ NetConfig DefaultConfig() {
   const GameOptions game;
   NetConfig config;
   config.observation_size = MallocGame::ObservationSize(game);
-  config.num_actions = 1 + 2 * game.num_candidates;
+  config.num_actions = MallocGame::NumActions(game);
   return config;
 }
 

@@ -77,7 +77,7 @@ void RunSearch(benchmark::State& state, Evaluator& evaluator) {
   if (!loaded.error.empty()) return state.SkipWithError(loaded.error.c_str());
   const GameOptions game_options;
   if (evaluator.observation_size() != MallocGame::ObservationSize(game_options) ||
-      evaluator.num_actions() != 1 + 2 * game_options.num_candidates) {
+      evaluator.num_actions() != MallocGame::NumActions(game_options)) {
     return state.SkipWithError("the model does not match the default game options");
   }
   // The heuristic's game length in moves (fewer than segments: a placement may serve several

@@ -1,9 +1,13 @@
 // The MallocGame (DESIGN.md §5): memory mapping as a single-player game. One step decides one
 // use segment of one buffer (buffers in the heuristic's priority order, each buffer's uses in
 // time order): read it from slow memory (Drop), keep/produce it in fast memory at one of K
-// candidate offsets (NoCopy k), or prefetch it into one of K candidate offsets (Copy k). Every
-// finished game is a valid assignment: an action that turns out infeasible when executed is
-// executed as Drop instead, and the step says so (drop-backup).
+// candidate offsets (NoCopy k), prefetch it started at one of K candidate times (Copy k), or,
+// at a buffer's first segment, move the buffer back in the order (Defer). Every finished game
+// is a valid assignment: an action that turns out infeasible when executed is executed as Drop
+// instead, and the step says so (drop-backup). Playing Drop/NoCopy(0)/Copy(0) the way
+// HeuristicPolicy does reproduces XLA's heuristic exactly; the other Copy starts and Defer are
+// the levers heuristic-tuned wins with (copy timing and buffer order), so a search can start
+// from the heuristic's trajectory and only improve on it.
 #ifndef MMAP_OPT_GAME_MALLOC_GAME_H_
 #define MMAP_OPT_GAME_MALLOC_GAME_H_
 
@@ -40,11 +44,18 @@ struct GameOptions {
   int eviction_retries = 1;
   // The order of the buffers, as HeuristicOptions::priority (empty: XLA's).
   std::vector<double> priority;
+  // Times one buffer may be deferred (0: no Defer action). A Defer divides the buffer's
+  // priority by e (the scale of heuristic-tuned's order noise) and moves it behind the
+  // following buffers whose priority is still higher (at least one). Promoting a buffer is
+  // deferring the ones ahead of it.
+  int max_defers = 2;
 };
 
-enum class ActionKind { kDrop, kNoCopy, kCopy };
+enum class ActionKind { kDrop, kNoCopy, kCopy, kDefer };
 
-// Action index a: 0 = Drop; 1..K = NoCopy(a - 1); K+1..2K = Copy(a - K - 1).
+// Action index a: 0 = Drop; 1..K = NoCopy(a - 1); K+1..2K = Copy(a - K - 1); 2K+1 = Defer
+// (when max_defers > 0). Copy(0) starts where the picker prefers (the heuristic's choice);
+// Copy(1..K-1) start at other feasible times: the latest, the earliest, then in between.
 struct Action {
   ActionKind kind = ActionKind::kDrop;
   int candidate = 0;
@@ -61,9 +72,9 @@ struct Segment {
 };
 
 struct StepResult {
-  double reward = 0;        // Cost-model time the decision saves, over the program's headroom.
-  bool drop_backup = false; // The chosen action was infeasible and was executed as Drop.
-  Action executed;          // What actually happened.
+  double reward = 0;         // Cost-model time the decision saves, over the program's headroom.
+  bool drop_backup = false;  // The chosen action was infeasible and was executed as Drop.
+  Action executed;           // What actually happened.
 };
 
 class MallocGame {
@@ -71,9 +82,12 @@ class MallocGame {
   // Features per observation: see Observe() for the layout.
   static int ObservationSize(const GameOptions& options);
 
+  // Actions per position: 1 + 2K, plus Defer when max_defers > 0.
+  static int NumActions(const GameOptions& options);
+
   static absl::StatusOr<MallocGame> Create(const CostModel& cost, GameOptions options = {});
 
-  int num_actions() const { return 1 + 2 * options_.num_candidates; }
+  int num_actions() const { return NumActions(options_); }
   Action DecodeAction(int index) const;
   int EncodeAction(const Action& action) const;
 
@@ -84,11 +98,14 @@ class MallocGame {
 
   // Legality of each action for the current segment (Drop is always legal).
   const std::vector<bool>& legal() const { return legal_; }
-  // The candidate offset of a NoCopy/Copy action, and the copy start a Copy would use.
+  // The candidate offset of a NoCopy/Copy action (-1 when it has none).
   int64_t candidate_offset(const Action& action) const;
   // The last time a NoCopy / Copy of this segment would reserve (>= the use).
   Time reserve_end(const Action& action) const;
-  std::optional<Time> copy_start() const { return copy_start_; }
+  // When Copy(k) would issue its prefetch; copy_start() is Copy(0)'s, the picker's choice.
+  std::optional<Time> copy_start(int k = 0) const;
+  // How often the current segment's buffer has been deferred.
+  int defers() const { return done() ? 0 : defers_[segment().buffer]; }
 
   // Plays one action on the current segment. Precondition: !done().
   StepResult Step(int action);
@@ -107,12 +124,15 @@ class MallocGame {
     } buffer;
     double total_reward = 0;
     int drop_backups = 0;
+    size_t deferred = 0;  // Entries of the defer log.
   };
   Snapshot Save() const;
   void Restore(const Snapshot& snapshot);
 
   // The placements so far, as an assignment (valid at every step).
-  proto::Assignment ToAssignment(const std::string& agent) const { return state_.ToAssignment(agent); }
+  proto::Assignment ToAssignment(const std::string& agent) const {
+    return state_.ToAssignment(agent);
+  }
 
   double total_reward() const { return total_reward_; }
   int drop_backups() const { return drop_backups_; }
@@ -144,6 +164,14 @@ class MallocGame {
   // Schedules (or drops) the eviction the open PRODUCED placement needs when it ends at `end`.
   bool RescheduleEviction(Time end);
   double ServeUse(Time t, bool produced_here);
+  // Segments of buffer b (its uses, or the one definition-only segment).
+  int SegmentCount(BufferIndex b) const;
+  bool CanDefer() const;
+  void ExecuteDefer();
+  void UndoDefer();
+  // Whether a prefetch issued after `after` for the current segment fits the copy engine and
+  // the heap: its best-fit offset and reserve end.
+  bool TryCopyStart(Time after, const std::vector<Time>& ends, int64_t* offset, Time* end) const;
 
   const CostModel* cost_;
   GameOptions options_;
@@ -151,20 +179,29 @@ class MallocGame {
   PrefetchIntervalPicker picker_;
   MemoryState state_;
   std::vector<Segment> segments_;
+  std::vector<double> priority_;  // Per buffer, the order's first key (for Defer).
   double headroom_ = 0;
 
   int segment_index_ = 0;
   BufferProgress progress_;
   double total_reward_ = 0;
   int drop_backups_ = 0;
+  std::vector<int> defers_;  // Per buffer.
+  // Each Defer moved segments [first, first + count) behind [first + count, last): undone by
+  // the opposite rotation when a snapshot from before it is restored.
+  struct DeferMove {
+    int first, count, last;
+  };
+  std::vector<DeferMove> defer_log_;
 
   // Derived for the current segment.
   std::vector<bool> legal_;
   std::vector<int64_t> no_copy_offsets_;
   std::vector<int64_t> copy_offsets_;
-  std::optional<Time> copy_start_;
+  std::vector<Time> copy_starts_;  // Issue times, parallel to copy_offsets_.
+  std::vector<Time> copy_ends_;
+  Time copy_earliest_ = 0;  // The earliest issue the picker allowed (features).
   Time no_copy_end_ = 0;
-  Time copy_end_ = 0;
 };
 
 }  // namespace mmap_opt
