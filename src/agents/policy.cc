@@ -26,6 +26,32 @@ int HeuristicPolicy::Choose(const MallocGame& game) {
   return 0;
 }
 
+void GamePlan::Record(const Segment& segment, const Action& executed, int executed_index) {
+  if (executed.kind == ActionKind::kDefer) {
+    if (defers_.size() <= segment.buffer) defers_.resize(segment.buffer + 1, 0);
+    ++defers_[segment.buffer];
+    return;
+  }
+  actions_[Key(segment)] = executed_index;
+}
+
+std::optional<int> GamePlan::action(const Segment& segment) const {
+  auto it = actions_.find(Key(segment));
+  if (it == actions_.end()) return std::nullopt;
+  return it->second;
+}
+
+int PlanPolicy::Choose(const MallocGame& game) {
+  const Segment& seg = game.segment();
+  if (game.options().max_defers > 0 && plan_->defers(seg.buffer) > game.defers()) {
+    const int defer = game.EncodeAction({ActionKind::kDefer, 0});
+    if (game.legal()[defer]) return defer;
+  }
+  const std::optional<int> planned = plan_->action(seg);
+  if (planned && *planned < game.num_actions() && game.legal()[*planned]) return *planned;
+  return fallback_.Choose(game);
+}
+
 absl::StatusOr<GameRecord> PlayGame(
     const CostModel& cost, Policy& policy, const std::string& agent, const GameOptions& options,
     const std::function<void(const MallocGame&, const StepTrace&)>& on_step) {
@@ -40,7 +66,9 @@ absl::StatusOr<GameRecord> PlayGame(
       game.Restore(snapshot);
       on_step(game, trace);
     }
-    game.Step(trace.chosen);
+    const Segment segment = game.segment();
+    const StepResult step = game.Step(trace.chosen);
+    record.plan.Record(segment, step.executed, game.EncodeAction(step.executed));
     ++record.steps;
   }
   record.assignment = game.ToAssignment(agent);

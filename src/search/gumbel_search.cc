@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "mmap_opt/agents/policy.h"
 
@@ -13,12 +14,12 @@ constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
 
 // One state of one game's tree. Edge statistics live on the parent, indexed by action.
 struct Node {
-  std::vector<float> logits;   // -inf for illegal actions.
-  float value = 0;             // The network's value; 0 for a finished game.
-  double rollout = 0;          // Summed reward of the rollout from here (rollout_steps > 0).
-  int latent = -1;             // kLearned: the state's row in the tree's latent pool.
+  std::vector<float> logits;  // -inf for illegal actions.
+  float value = 0;            // The network's value; 0 for a finished game.
+  double rollout = 0;         // Summed reward of the rollout from here (rollout_steps > 0).
+  int latent = -1;            // kLearned: the state's row in the tree's latent pool.
   bool terminal = false;
-  std::vector<int> child;      // -1 until the edge is first taken.
+  std::vector<int> child;  // -1 until the edge is first taken.
   std::vector<int> visits;
   std::vector<double> value_sum;  // Sum of (edge reward + value below) over the visits.
   std::vector<double> reward;     // The environment's reward for the edge (deterministic).
@@ -134,6 +135,14 @@ void SetLogits(Node& node, const MallocGame& game, const float* logits) {
 
 // The root's Gumbel noise (drawn for every action, so the stream stays aligned), the top-m
 // considered actions and the visit sequence of sequential halving.
+// Removes `action` from a root's choices unless it is its only legal action.
+void Exclude(Node& root, int action) {
+  if (action < 0 || !root.legal(action)) return;
+  int legal = 0;
+  for (size_t a = 0; a < root.logits.size(); ++a) legal += root.legal(a);
+  if (legal > 1) root.logits[action] = kMinusInf;
+}
+
 void InitRoot(Tree& tree, const SearchOptions& options, std::mt19937_64& rng) {
   const Node& root = tree.nodes[0];
   const int num_actions = static_cast<int>(root.logits.size());
@@ -204,12 +213,12 @@ std::vector<int> ConsideredVisitSequence(int max_considered, int simulations) {
   return sequence;
 }
 
-BatchedGumbelSearch::BatchedGumbelSearch(Evaluator& evaluator, SearchOptions options,
-                                         uint64_t seed)
+BatchedGumbelSearch::BatchedGumbelSearch(Evaluator& evaluator, SearchOptions options, uint64_t seed)
     : evaluator_(evaluator), options_(options), rng_(seed) {}
 
-std::vector<SearchResult> BatchedGumbelSearch::Search(const std::vector<MallocGame*>& games) {
-  if (options_.dynamics == SearchDynamics::kLearned) return SearchLearned(games);
+std::vector<SearchResult> BatchedGumbelSearch::Search(const std::vector<MallocGame*>& games,
+                                                      const std::vector<int>& root_excluded) {
+  if (options_.dynamics == SearchDynamics::kLearned) return SearchLearned(games, root_excluded);
   const int batch = static_cast<int>(games.size());
   const int num_actions = evaluator_.num_actions();
   const int obs_size = evaluator_.observation_size();
@@ -228,6 +237,7 @@ std::vector<SearchResult> BatchedGumbelSearch::Search(const std::vector<MallocGa
     Node& root = tree.nodes[0];
     root.Init(num_actions);
     SetLogits(root, *games[g], &logits[g * num_actions]);
+    if (!root_excluded.empty()) Exclude(root, root_excluded[g]);
     root.value = values[g];
     InitRoot(tree, options_, rng_);
   }
@@ -268,7 +278,10 @@ std::vector<SearchResult> BatchedGumbelSearch::Search(const std::vector<MallocGa
             leaf_nodes.push_back(index);
             if (options_.rollout_steps > 0) {
               double rollout = 0;
-              HeuristicPolicy policy;
+              HeuristicPolicy heuristic;
+              std::optional<PlanPolicy> plan;
+              if (options_.rollout_plan != nullptr) plan.emplace(*options_.rollout_plan);
+              Policy& policy = plan ? static_cast<Policy&>(*plan) : heuristic;
               for (int k = 0; k < options_.rollout_steps && !game.done(); ++k) {
                 rollout += game.Step(policy.Choose(game)).reward;
               }
@@ -308,7 +321,7 @@ std::vector<SearchResult> BatchedGumbelSearch::Search(const std::vector<MallocGa
 }
 
 std::vector<SearchResult> BatchedGumbelSearch::SearchLearned(
-    const std::vector<MallocGame*>& games) {
+    const std::vector<MallocGame*>& games, const std::vector<int>& root_excluded) {
   const int batch = static_cast<int>(games.size());
   const int num_actions = evaluator_.num_actions();
   const int obs_size = evaluator_.observation_size();
@@ -332,6 +345,7 @@ std::vector<SearchResult> BatchedGumbelSearch::SearchLearned(
     Node& root = tree.nodes[0];
     root.Init(num_actions);
     SetLogits(root, *games[g], &logits[g * num_actions]);  // The real legality at the root.
+    if (!root_excluded.empty()) Exclude(root, root_excluded[g]);
     root.value = values[g];
     root.latent = 0;
     pools[g].assign(latents.begin() + g * latent_size, latents.begin() + (g + 1) * latent_size);

@@ -19,6 +19,7 @@
 #include <random>
 #include <vector>
 
+#include "mmap_opt/agents/policy.h"
 #include "mmap_opt/game/malloc_game.h"
 #include "nn/evaluator.h"
 
@@ -50,13 +51,15 @@ struct SearchOptions {
   // as Drop ends the game inside the tree (a terminal with nothing more to gain), the way a
   // game without drop-backup would end in failure; the game actually played still drops.
   bool drop_backup = true;
+  // The rollouts' policy: this plan replayed (PlanPolicy) when set, else the heuristic's.
+  const GamePlan* rollout_plan = nullptr;
 };
 
 struct SearchResult {
-  int action = 0;                     // The action to play.
-  std::vector<float> policy_target;   // softmax(logits + σ(completed q̂)) over legal actions.
-  float root_value = 0;               // The network's value of the root.
-  int simulations = 0;                // Simulations run for this game.
+  int action = 0;                    // The action to play.
+  std::vector<float> policy_target;  // softmax(logits + σ(completed q̂)) over legal actions.
+  float root_value = 0;              // The network's value of the root.
+  int simulations = 0;               // Simulations run for this game.
 };
 
 // The visit count each of the simulations asks of the considered root actions (mctx's
@@ -70,13 +73,17 @@ class BatchedGumbelSearch {
 
   // One search per game (none may be done); each game is left exactly as it was.
   // In kLearned mode the evaluator must have a learned model (PlaySearchGames checks).
-  std::vector<SearchResult> Search(const std::vector<MallocGame*>& games);
+  // `root_excluded` (empty, or one entry per game: an action index or -1) removes an action
+  // from a root's choices unless it is the only legal one.
+  std::vector<SearchResult> Search(const std::vector<MallocGame*>& games,
+                                   const std::vector<int>& root_excluded = {});
 
   // Simulations run since construction, over all games.
   int64_t total_simulations() const { return total_simulations_; }
 
  private:
-  std::vector<SearchResult> SearchLearned(const std::vector<MallocGame*>& games);
+  std::vector<SearchResult> SearchLearned(const std::vector<MallocGame*>& games,
+                                          const std::vector<int>& root_excluded);
 
   Evaluator& evaluator_;
   SearchOptions options_;

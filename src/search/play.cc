@@ -1,5 +1,8 @@
 #include "search/play.h"
 
+#include <optional>
+#include <random>
+
 #include "absl/strings/str_cat.h"
 #include "mmap_opt/status_macros.h"
 
@@ -27,33 +30,70 @@ absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const 
     games.push_back(std::move(game));
   }
   std::vector<PlayedGame> played(costs.size());
-  BatchedGumbelSearch search(evaluator, options.search, options.seed);
-  SearchOptions no_search_options = options.search;
+  SearchOptions search_options = options.search;
+  if (options.anchor != nullptr) search_options.rollout_plan = options.anchor;
+  BatchedGumbelSearch search(evaluator, search_options, options.seed);
+  SearchOptions no_search_options = search_options;
   no_search_options.simulations = 0;
   BatchedGumbelSearch no_search(evaluator, no_search_options, options.seed + 1);
-  std::vector<MallocGame*> active;
-  std::vector<int> active_index;
+  std::optional<PlanPolicy> anchor;
+  if (options.anchor != nullptr) anchor.emplace(*options.anchor);
+  std::mt19937_64 deviation_rng(options.seed ^ 0x5deece66dull);
+  std::uniform_real_distribution<double> unit(0, 1);
+  const int num_actions = MallocGame::NumActions(options.game);
+  std::vector<MallocGame*> searched;
+  std::vector<int> searched_index, excluded;
+  std::vector<int> chosen(games.size());
   while (true) {
-    active.clear();
-    active_index.clear();
+    searched.clear();
+    searched_index.clear();
+    excluded.clear();
+    bool any = false;
     for (size_t i = 0; i < games.size(); ++i) {
-      if (!games[i].done()) active.push_back(&games[i]), active_index.push_back(i);
+      if (games[i].done()) continue;
+      any = true;
+      chosen[i] = -1;
+      if (anchor) {
+        chosen[i] = anchor->Choose(games[i]);
+        const double p = options.deviations_per_game / std::max(games[i].num_segments(), 1);
+        if (unit(deviation_rng) >= p) continue;  // Replay the anchor.
+        ++played[i].deviations;
+      }
+      searched.push_back(&games[i]);
+      searched_index.push_back(i);
+      excluded.push_back(chosen[i]);
     }
-    if (active.empty()) break;
+    if (!any) break;
     const bool late =
         options.deadline.has_value() && std::chrono::steady_clock::now() >= *options.deadline;
-    std::vector<SearchResult> results = (late ? no_search : search).Search(active);
-    for (size_t i = 0; i < active.size(); ++i) {
-      MallocGame& game = *active[i];
+    std::vector<SearchResult> results;
+    if (!searched.empty()) {
+      results =
+          (late ? no_search : search).Search(searched, anchor ? excluded : std::vector<int>{});
+    }
+    std::vector<int> result_of(games.size(), -1);
+    for (size_t r = 0; r < searched.size(); ++r) result_of[searched_index[r]] = r;
+    for (size_t i = 0; i < games.size(); ++i) {
+      MallocGame& game = games[i];
+      if (game.done() || (chosen[i] < 0 && result_of[i] < 0)) continue;
       PlayedStep step;
+      const int r = result_of[i];
+      step.action = r >= 0 ? results[r].action : chosen[i];
       if (options.record) {
         step.observation.resize(MallocGame::ObservationSize(options.game));
         game.Observe(step.observation.data());
-        step.policy_target = std::move(results[i].policy_target);
+        if (r >= 0) {
+          step.policy_target = std::move(results[r].policy_target);
+        } else {
+          step.policy_target.assign(num_actions, 0.0f);
+          step.policy_target[step.action] = 1;
+        }
       }
-      step.action = results[i].action;
-      step.reward = static_cast<float>(game.Step(results[i].action).reward);
-      if (options.record) played[active_index[i]].steps.push_back(std::move(step));
+      const Segment segment = game.segment();
+      const StepResult result = game.Step(step.action);
+      played[i].plan.Record(segment, result.executed, game.EncodeAction(result.executed));
+      step.reward = static_cast<float>(result.reward);
+      if (options.record) played[i].steps.push_back(std::move(step));
     }
   }
   for (size_t i = 0; i < games.size(); ++i) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "mmap_opt/agents/policy.h"
 #include "mmap_opt/game/malloc_game.h"
 #include "mmap_opt/proto/mmap_opt.pb.h"
 #include "mmap_opt/sim/cost_model.h"
@@ -28,8 +29,10 @@ struct PlayedStep {
 
 struct PlayedGame {
   proto::Assignment assignment;
+  GamePlan plan;  // Its decisions, to anchor later games on.
   double total_reward = 0;
   int drop_backups = 0;
+  int deviations = 0;             // Moves searched away from the anchor (anchored play only).
   std::vector<PlayedStep> steps;  // Only when recording.
 };
 
@@ -41,6 +44,15 @@ struct PlayOptions {
   // Moves started after this play the network's policy without search, so that every game
   // still finishes (anytime behaviour).
   std::optional<std::chrono::steady_clock::time_point> deadline;
+  // Exploration around an incumbent. With an anchor, a move replays the anchor's plan
+  // (PlanPolicy: no search, no network call) except at deviation moves, drawn independently
+  // with probability deviations_per_game / segments, where the search chooses among the
+  // actions other than the anchor's (and its rollouts follow the anchor's plan). This is how
+  // improvements accumulate over rounds, as in a local search, while the network decides what
+  // to try at each deviation. Recorded non-deviation moves get the anchor's action as a one-hot
+  // policy target (the network learns the incumbent); deviation moves the search's target.
+  const GamePlan* anchor = nullptr;
+  double deviations_per_game = 8;
 };
 
 // Plays one game per entry of `costs` (an entry may repeat) to the end. The evaluator must

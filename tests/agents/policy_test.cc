@@ -2,7 +2,10 @@
 // known (the cases of heuristic_test.cc).
 #include "mmap_opt/agents/policy.h"
 
+#include <random>
+
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "mmap_opt/agents/heuristic.h"
 #include "mmap_opt/sim/simulator.h"
@@ -13,6 +16,7 @@ namespace {
 
 using ::mmap_opt::testing::DecimalHardware;
 using ::mmap_opt::testing::ProgramFromText;
+using ::mmap_opt::testing::RandomProgram;
 
 std::string Fillers(int first_id, int count) {
   std::string text;
@@ -57,12 +61,51 @@ TEST(HeuristicPolicyTest, MatchesTheHeuristicOnAnEvictionAndPrefetchBack) {
   HeuristicOptions options;
   options.prefetch.max_overlap_to_mem_size_async_copy_ratio = 0.5;
   ExpectSameLatency(R"pb(
-    buffers { id: 1 name: "h" size: 100 }
-    instructions { id: 0 name: "make" outputs: 1 }
-    instructions { id: 1 name: "use1" operands: 1 }
-  )pb" + Fillers(2, 10) + R"pb(
-    instructions { id: 12 name: "use2" operands: 1 }
-  )pb", options);
+                          buffers { id: 1 name: "h" size: 100 }
+                          instructions { id: 0 name: "make" outputs: 1 }
+                          instructions { id: 1 name: "use1" operands: 1 }
+                        )pb" +
+                        Fillers(2, 10) + R"pb(
+                      instructions { id: 12 name: "use2" operands: 1 }
+                    )pb",
+                    options);
+}
+
+// Property: replaying the plan of any game (random choices, defers and drop-backups included)
+// gives that game's assignment exactly, and a plan replays a heuristic-game as the heuristic.
+TEST(PlanPolicyTest, ReplaysAnyGameExactly) {
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 30; ++trial) {
+    Program program = *Program::Create(RandomProgram(rng, 10 + rng() % 40));
+    proto::Hardware hw = DecimalHardware();
+    hw.set_fast_capacity(150 + rng() % 1000);
+    CostModel cost = *CostModel::Create(program, hw);
+    RandomPolicy random(trial);
+    HeuristicPolicy heuristic;
+    for (Policy* policy : std::vector<Policy*>{&random, &heuristic}) {
+      GameRecord first = *PlayGame(cost, *policy, "a");
+      PlanPolicy replay(first.plan);
+      GameRecord second = *PlayGame(cost, replay, "a");
+      EXPECT_TRUE(
+          google::protobuf::util::MessageDifferencer::Equals(first.assignment, second.assignment))
+          << "trial " << trial;
+      EXPECT_DOUBLE_EQ(first.total_reward, second.total_reward);
+    }
+  }
+}
+
+// An empty plan falls back on the heuristic's choices.
+TEST(PlanPolicyTest, EmptyPlanPlaysTheHeuristic) {
+  std::mt19937 rng(3);
+  Program program = *Program::Create(RandomProgram(rng, 40));
+  proto::Hardware hw = DecimalHardware();
+  hw.set_fast_capacity(500);
+  CostModel cost = *CostModel::Create(program, hw);
+  GamePlan empty;
+  PlanPolicy replay(empty);
+  HeuristicPolicy heuristic;
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+      PlayGame(cost, replay, "a")->assignment, PlayGame(cost, heuristic, "a")->assignment));
 }
 
 }  // namespace

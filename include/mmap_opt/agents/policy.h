@@ -6,9 +6,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "mmap_opt/game/malloc_game.h"
 
@@ -43,6 +46,41 @@ class HeuristicPolicy : public Policy {
   int Choose(const MallocGame& game) override;
 };
 
+// The decisions of a game, keyed by segment (buffer, use index) rather than by move number, so
+// that they still apply after a deviation earlier in the game changed the state: the action
+// executed at each segment, and how often each buffer was deferred. Search agents keep the
+// best game's plan as the incumbent and explore around it.
+class GamePlan {
+ public:
+  // Records the step just played: `segment` is the segment it decided, `executed` what the
+  // game executed (after any drop-backup).
+  void Record(const Segment& segment, const Action& executed, int executed_index);
+  // The action recorded for this segment, if any; how often the plan deferred buffer b.
+  std::optional<int> action(const Segment& segment) const;
+  int defers(BufferIndex b) const { return b < defers_.size() ? defers_[b] : 0; }
+  bool empty() const { return actions_.empty() && defers_.empty(); }
+
+ private:
+  static uint64_t Key(const Segment& segment) {
+    return (static_cast<uint64_t>(segment.buffer) << 32) | static_cast<uint32_t>(segment.use_index);
+  }
+  absl::flat_hash_map<uint64_t, int> actions_;
+  std::vector<int> defers_;
+};
+
+// Replays a plan: Defer while the plan deferred the segment's buffer more often than this game
+// has, else the plan's action for the segment when it is legal, else the heuristic's choice.
+// On the plan of a heuristic-game it replays that game exactly.
+class PlanPolicy : public Policy {
+ public:
+  explicit PlanPolicy(const GamePlan& plan) : plan_(&plan) {}
+  int Choose(const MallocGame& game) override;
+
+ private:
+  const GamePlan* plan_;
+  HeuristicPolicy fallback_;
+};
+
 // One step of a played game, for `play --trace`.
 struct StepTrace {
   int segment_index;
@@ -53,16 +91,17 @@ struct StepTrace {
 
 struct GameRecord {
   proto::Assignment assignment;
+  GamePlan plan;
   double total_reward = 0;
   int drop_backups = 0;
   int steps = 0;
 };
 
 // Plays a whole game with `policy`; `on_step` (optional) sees each step before it is played.
-absl::StatusOr<GameRecord> PlayGame(const CostModel& cost, Policy& policy,
-                                    const std::string& agent, const GameOptions& options = {},
-                                    const std::function<void(const MallocGame&, const StepTrace&)>&
-                                        on_step = nullptr);
+absl::StatusOr<GameRecord> PlayGame(
+    const CostModel& cost, Policy& policy, const std::string& agent,
+    const GameOptions& options = {},
+    const std::function<void(const MallocGame&, const StepTrace&)>& on_step = nullptr);
 
 }  // namespace mmap_opt
 

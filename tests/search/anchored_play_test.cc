@@ -1,0 +1,88 @@
+// Anchored play (PlayOptions::anchor): games replay an incumbent's plan except at sparse
+// deviation moves, where the search must choose something else.
+#include <memory>
+#include <vector>
+
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "mmap_opt/agents/policy.h"
+#include "mmap_opt/io/hardware_io.h"
+#include "mmap_opt/io/proto_io.h"
+#include "mmap_opt/sim/validator.h"
+#include "nn/evaluator.h"
+#include "search/play.h"
+#include "test_util.h"
+
+namespace mmap_opt {
+namespace {
+
+using ::google::protobuf::util::MessageDifferencer;
+using ::mmap_opt::testing::SourcePath;
+
+struct Loaded {
+  std::unique_ptr<Program> program;
+  std::unique_ptr<CostModel> cost;
+};
+
+Loaded Load(const std::string& name) {
+  const std::string path = SourcePath("data/corpus/smoke/" + name);
+  proto::Program proto = *ReadProgram(path);
+  proto::Hardware hardware = *HardwareFor(proto, "");
+  Loaded loaded;
+  loaded.program = std::make_unique<Program>(*Program::Create(std::move(proto)));
+  loaded.cost = std::make_unique<CostModel>(*CostModel::Create(*loaded.program, hardware));
+  return loaded;
+}
+
+PlayOptions Anchored(const GamePlan& anchor, double deviations, uint64_t seed) {
+  PlayOptions play;
+  play.search.simulations = 4;
+  play.search.rollout_steps = 8;
+  play.anchor = &anchor;
+  play.deviations_per_game = deviations;
+  play.seed = seed;
+  play.record = true;
+  return play;
+}
+
+TEST(AnchoredPlayTest, NoDeviationReplaysTheAnchorWithoutSearching) {
+  Loaded l = Load("bert-tiny.inference.b8.128.bf16.edge-npu.pb");
+  HeuristicPolicy heuristic;
+  GameRecord anchor = *PlayGame(*l.cost, heuristic, "muzero");
+  UniformEvaluator evaluator(GameOptions{});
+  int64_t simulations = -1;
+  std::vector<PlayedGame> games = *PlaySearchGames({l.cost.get(), l.cost.get()}, evaluator,
+                                                   Anchored(anchor.plan, 0, 1), &simulations);
+  EXPECT_EQ(simulations, 0);
+  for (const PlayedGame& game : games) {
+    EXPECT_EQ(game.deviations, 0);
+    EXPECT_TRUE(MessageDifferencer::Equals(game.assignment, anchor.assignment));
+    // The recorded policy targets are the anchor's actions, one-hot.
+    for (const PlayedStep& step : game.steps) EXPECT_EQ(step.policy_target[step.action], 1.0f);
+  }
+}
+
+TEST(AnchoredPlayTest, DeviationsSearchAnotherActionAndStayValid) {
+  Loaded l = Load("dlrm-small.training.b256.bf16.edge-npu.pb");
+  HeuristicPolicy heuristic;
+  GameRecord anchor = *PlayGame(*l.cost, heuristic, "muzero");
+  UniformEvaluator evaluator(GameOptions{});
+  std::vector<const CostModel*> costs(4, l.cost.get());
+  std::vector<PlayedGame> games = *PlaySearchGames(costs, evaluator, Anchored(anchor.plan, 20, 7));
+  int differ = 0;
+  for (const PlayedGame& game : games) {
+    EXPECT_GT(game.deviations, 0);
+    EXPECT_LT(game.deviations, static_cast<int>(game.steps.size()));
+    EXPECT_TRUE(ValidateAssignment(*l.program, l.cost->hardware(), game.assignment).ok());
+    differ += !MessageDifferencer::Equals(game.assignment, anchor.assignment);
+  }
+  EXPECT_GT(differ, 0);
+  // Same seed, same games.
+  std::vector<PlayedGame> again = *PlaySearchGames(costs, evaluator, Anchored(anchor.plan, 20, 7));
+  for (size_t i = 0; i < games.size(); ++i) {
+    EXPECT_TRUE(MessageDifferencer::Equals(games[i].assignment, again[i].assignment));
+  }
+}
+
+}  // namespace
+}  // namespace mmap_opt
