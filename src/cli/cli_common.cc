@@ -90,6 +90,12 @@ void AddLearnedAgentOptions(CLI::App* verb, AgentOptions* options) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0))
       ->group(group);
+  verb->add_option("--deviations", options->deviations_per_game,
+                   "Moves per game, on average, where later rounds search away from the fastest "
+                   "game so far, which they otherwise replay (0: search every move)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6))
+      ->group(group);
   verb->add_flag("--learned-dynamics", options->learned_dynamics,
                  "Search in the model's learned dynamics below the root (MuZero's way) instead "
                  "of the real game")

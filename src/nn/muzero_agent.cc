@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_format.h"
 #include "mmap_opt/agents/heuristic.h"
+#include "mmap_opt/agents/policy.h"
 #include "mmap_opt/sim/score.h"
 #include "mmap_opt/status_macros.h"
 #include "search/play.h"
@@ -43,21 +44,41 @@ absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& op
   }
   AgentRun best;
   double best_latency = std::numeric_limits<double>::infinity();
+  // The incumbent, whose plan later rounds explore around (anchored play): first the
+  // heuristic's own trajectory (the game reproduces the heuristic exactly), so the search
+  // starts where the baseline is and can only improve on it.
+  GamePlan incumbent;
+  auto keep_if_faster = [&](proto::Assignment& assignment, const GamePlan& plan, double game_reward,
+                            int drop_backups) -> absl::Status {
+    ASSIGN_OR_RETURN(Score score, ScoreAssignment(cost, assignment));
+    if (!(score.simulation.latency_s < best_latency)) return absl::OkStatus();
+    best_latency = score.simulation.latency_s;
+    best.assignment = std::move(assignment);
+    best.game_reward = game_reward;
+    best.drop_backups = drop_backups;
+    incumbent = plan;
+    return absl::OkStatus();
+  };
+  {
+    HeuristicPolicy heuristic;
+    ASSIGN_OR_RETURN(GameRecord record, PlayGame(cost, heuristic, "muzero", options.game));
+    RETURN_IF_ERROR(
+        keep_if_faster(record.assignment, record.plan, record.total_reward, record.drop_backups));
+  }
+  if (options.deviations_per_game > 0) play.deviations_per_game = options.deviations_per_game;
   for (int round = 0;; ++round) {
     // Round 0: one game without root noise (the model's best guess); later rounds sample.
     play.search.gumbel_scale = round == 0 ? 0.0 : 1.0;
     play.seed = options.seed + 1000003ull * round;
     const int games = round == 0 ? 1 : std::max(options.parallel_games, 1);
     std::vector<const CostModel*> costs(games, &cost);
+    // Round 0 is the network's own game; later rounds explore around the incumbent.
+    const GamePlan anchor = incumbent;
+    play.anchor = round > 0 && options.deviations_per_game > 0 ? &anchor : nullptr;
     ASSIGN_OR_RETURN(std::vector<PlayedGame> played, PlaySearchGames(costs, evaluator, play));
     for (PlayedGame& game : played) {
-      ASSIGN_OR_RETURN(Score score, ScoreAssignment(cost, game.assignment));
-      if (score.simulation.latency_s < best_latency) {
-        best_latency = score.simulation.latency_s;
-        best.assignment = std::move(game.assignment);
-        best.game_reward = game.total_reward;
-        best.drop_backups = game.drop_backups;
-      }
+      RETURN_IF_ERROR(
+          keep_if_faster(game.assignment, game.plan, game.total_reward, game.drop_backups));
     }
     if (!play.deadline.has_value() || std::chrono::steady_clock::now() >= *play.deadline) break;
   }
@@ -75,8 +96,7 @@ absl::StatusOr<AgentRun> RunHybrid(const CostModel& cost, const AgentOptions& op
   searched.game = GameOptionsLike(tuned.options, options.game);
   ASSIGN_OR_RETURN(AgentRun agent, RunMuZero(cost, searched, evaluator));
   ASSIGN_OR_RETURN(Score agent_score, ScoreAssignment(cost, agent.assignment));
-  const double a = agent_score.simulation.latency_s, h = tuned.base_latency_s,
-               t = tuned.latency_s;
+  const double a = agent_score.simulation.latency_s, h = tuned.base_latency_s, t = tuned.latency_s;
   // Ties go to the heuristic (the baseline a user already trusts), then to the tuned one.
   const bool agent_wins = a < t;
   const char* kept = agent_wins ? "muzero" : t < h ? "heuristic-tuned" : "heuristic";
@@ -95,29 +115,31 @@ absl::StatusOr<AgentRun> RunHybrid(const CostModel& cost, const AgentOptions& op
 }
 
 void RegisterTorchAgents() {
-  RegisterAgent({"muzero",
-                 "Gumbel search guided by a trained model (--model, --simulations, --time-limit)",
-                 [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
-                   ASSIGN_OR_RETURN(std::unique_ptr<Evaluator> evaluator, EvaluatorFor(options));
-                   return RunMuZero(cost, options, *evaluator);
-                 }});
-  RegisterAgent({"mcts",
-                 "Search without learning: Gumbel MCTS over the real game, leaves valued by "
-                 "rollouts of the heuristic's policy (--simulations, --rollout-steps, --time-limit)",
-                 [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
-                   UniformEvaluator evaluator(options.game);
-                   AgentOptions mcts = options;
-                   mcts.learned_dynamics = false;
-                   mcts.rollout_weight = 1.0;
-                   return RunMuZero(cost, mcts, evaluator);
-                 }});
-  RegisterAgent({"hybrid",
-                 "the heuristic, the heuristic tuned per program, and muzero searching with the "
-                 "tuned copy timing; keeps the fastest by the simulator",
-                 [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
-                   ASSIGN_OR_RETURN(std::unique_ptr<Evaluator> evaluator, EvaluatorFor(options));
-                   return RunHybrid(cost, options, *evaluator);
-                 }});
+  RegisterAgent(
+      {"muzero", "Gumbel search guided by a trained model (--model, --simulations, --time-limit)",
+       [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
+         ASSIGN_OR_RETURN(std::unique_ptr<Evaluator> evaluator, EvaluatorFor(options));
+         return RunMuZero(cost, options, *evaluator);
+       }});
+  RegisterAgent(
+      {"mcts",
+       "Search without learning: Gumbel MCTS over the real game, leaves valued by "
+       "rollouts of the heuristic's policy (--simulations, --rollout-steps, --time-limit)",
+       [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
+         UniformEvaluator evaluator(options.game);
+         AgentOptions mcts = options;
+         mcts.learned_dynamics = false;
+         mcts.rollout_weight = 1.0;
+         return RunMuZero(cost, mcts, evaluator);
+       }});
+  RegisterAgent(
+      {"hybrid",
+       "the heuristic, the heuristic tuned per program, and muzero searching with the "
+       "tuned copy timing; keeps the fastest by the simulator",
+       [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
+         ASSIGN_OR_RETURN(std::unique_ptr<Evaluator> evaluator, EvaluatorFor(options));
+         return RunHybrid(cost, options, *evaluator);
+       }});
 }
 
 }  // namespace mmap_opt

@@ -21,19 +21,19 @@ namespace mmap_opt {
 
 // What an agent may be told besides the program and hardware (in the cost model).
 struct AgentOptions {
-  uint64_t seed = 0;             // For agents that make random choices.
-  GameOptions game;              // For agents that play the MallocGame.
-  HeuristicOptions heuristic;    // For the heuristic (and agents that fall back on it).
-  HeuristicTuning tuning;        // For heuristic-tuned and hybrid (its seed comes from `seed`).
-  std::string model_path;        // For learned agents; empty: the bundled model.
+  uint64_t seed = 0;           // For agents that make random choices.
+  GameOptions game;            // For agents that play the MallocGame.
+  HeuristicOptions heuristic;  // For the heuristic (and agents that fall back on it).
+  HeuristicTuning tuning;      // For heuristic-tuned and hybrid (its seed comes from `seed`).
+  std::string model_path;      // For learned agents; empty: the bundled model.
   // Search budget of the learned agents (muzero, hybrid): simulations per move (0: the
   // network's policy alone), and a wall-clock limit in seconds. With a limit, further games
   // (Gumbel-sampled) are played while time remains and the best by the simulator is kept; a
   // game still running at the limit finishes without search. 0: one deterministic game.
   int simulations = 16;
   double time_limit_s = 0;
-  int parallel_games = 8;        // Games searched together per round (one network batch).
-  int threads = 1;               // Intra-op threads of the network.
+  int parallel_games = 8;  // Games searched together per round (one network batch).
+  int threads = 1;         // Intra-op threads of the network.
   // Leaf values of the learned agents' search: the network's value mixed with the summed
   // reward of a `rollout_steps`-move rollout by the heuristic's policy (0: network alone).
   // The default (64 moves, all weight on the rollout) played best in the ablation on the test
@@ -43,6 +43,10 @@ struct AgentOptions {
   // Where the search's transitions come from below the root: the real MallocGame (false) or
   // the model's learned dynamics (true, MuZero's way).
   bool learned_dynamics = false;
+  // Exploration of the search agents' later rounds (muzero, mcts): each game replays the
+  // fastest game so far except at about this many moves, where the search tries another action
+  // (PlayOptions::anchor). 0: every move is searched from scratch (the old behaviour).
+  double deviations_per_game = 8;
   // Ablation only: false ends a game inside the search tree when an action is executed as
   // Drop instead of backing up the Drop state's value (DESIGN.md §5).
   bool drop_backup = true;
