@@ -56,7 +56,8 @@ std::string FormatCount(double value, const std::string& unit) {
 void AddTuningOptions(CLI::App* verb, HeuristicTuning* tuning) {
   verb->add_option("--tune-steps", tuning->order_steps,
                    "heuristic-tuned and hybrid: steps of the local search over the buffer order "
-                   "(one heuristic run each, after the 97 of the knob grid; 0: knobs only)")
+                   "(one heuristic run each, after the 97 of the knob grid; 0: knobs only); a "
+                   "--time-limit replaces it")
       ->capture_default_str()
       ->check(CLI::Range(0, 10000000));
 }
