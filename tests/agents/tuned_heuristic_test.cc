@@ -227,6 +227,33 @@ TEST(TunedHeuristicTest, TimeLimitReplacesTheStepCountAndStops) {
   }
 }
 
+// The clock only decides how far the seeded search goes: a time-limited run that made k order
+// steps gives exactly the step-count run with order_steps = k (so with time to spare it is at
+// least as fast as the default 400 steps). Checked for whatever k the machine reached.
+TEST(TunedHeuristicTest, TimeLimitedRunFollowsTheSeededTrajectory) {
+  for (int seed = 0; seed < 3; ++seed) {
+    std::mt19937 rng(900 + seed);
+    Program program = *Program::Create(RandomProgram(rng, 30));
+    CostModel cost = *CostModel::Create(program, RoundHardware());
+    HeuristicTuning timed;
+    timed.seed = seed;
+    timed.time_limit_s = 0.05;
+    absl::StatusOr<TunedHeuristic> clocked = RunTunedHeuristic(cost, {}, timed);
+    ASSERT_TRUE(clocked.ok()) << clocked.status();
+    if (!clocked->grid_complete) continue;  // A very slow machine: nothing to compare.
+    HeuristicTuning stepped;
+    stepped.seed = seed;
+    stepped.order_steps = clocked->order_steps_run;
+    absl::StatusOr<TunedHeuristic> counted = RunTunedHeuristic(cost, {}, stepped);
+    ASSERT_TRUE(counted.ok()) << counted.status();
+    EXPECT_EQ(clocked->runs, counted->runs) << "seed " << seed;
+    EXPECT_EQ(clocked->order_steps_kept, counted->order_steps_kept) << "seed " << seed;
+    EXPECT_EQ(clocked->latency_s, counted->latency_s) << "seed " << seed;
+    EXPECT_EQ(clocked->assignment.SerializeAsString(), counted->assignment.SerializeAsString())
+        << "seed " << seed;
+  }
+}
+
 TEST(TunedHeuristicTest, OnlySearchAgentsTakeATimeLimit) {
   EXPECT_TRUE(TakesTimeLimit("heuristic-tuned"));
   for (const char* agent : {"none", "greedy", "heuristic", "heuristic-game", "random", "oracle"}) {
