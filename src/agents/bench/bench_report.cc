@@ -158,10 +158,12 @@ std::string Seconds(double seconds) { return absl::StrFormat("%g s", seconds); }
 std::string BudgetSentence(const BenchResults& results) {
   if (results.time_limited.empty()) return "";
   const std::string agents = absl::StrJoin(results.time_limited, ", ");
-  const std::string overshoot =
+  const bool hybrid = std::find(results.time_limited.begin(), results.time_limited.end(),
+                                "hybrid") != results.time_limited.end();
+  const std::string overshoot = absl::StrCat(
       " The clock is read between heuristic runs and between moves, so the run or game in "
-      "progress at the limit finishes and a solve may pass its budget slightly; hybrid gives "
-      "half of it to its tuning and the rest to muzero.";
+      "progress at the limit finishes and a solve may pass its budget slightly",
+      hybrid ? "; hybrid gives half of it to its tuning and the rest to muzero." : ".");
   if (!results.budgets.empty()) {
     std::vector<std::string> budgets;
     for (double budget : results.budgets) budgets.push_back(Seconds(budget));
