@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -143,8 +144,8 @@ proto::Program RandomProgram(std::mt19937& rng, int instructions) {
     const int reads = 1 + rng() % 3;
     for (int r = 0; r < reads; ++r) {
       const size_t recent = std::min<size_t>(3, available.size());
-      const size_t pick = rng() % 4 == 0 ? rng() % available.size()
-                                         : available.size() - 1 - rng() % recent;
+      const size_t pick =
+          rng() % 4 == 0 ? rng() % available.size() : available.size() - 1 - rng() % recent;
       inst->add_operands(available[pick]);
     }
     proto::Buffer* b = program.add_buffers();
@@ -157,6 +158,84 @@ proto::Program RandomProgram(std::mt19937& rng, int instructions) {
     available.push_back(next_id++);
   }
   return program;
+}
+
+absl::StatusOr<std::map<std::string, int>> XmlElementCounts(const std::string& xml) {
+  std::map<std::string, int> counts;
+  std::vector<std::string> open;
+  int roots = 0;
+  auto error = [&](size_t at, const std::string& what) {
+    return absl::InvalidArgumentError("XML at byte " + std::to_string(at) + ": " + what);
+  };
+  auto is_name = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == ':' ||
+           c == '.';
+  };
+  // Text (and attribute values) may hold entities but no bare '<' or '&'.
+  auto check_text = [&](size_t from, size_t to) -> absl::Status {
+    for (size_t i = from; i < to; ++i) {
+      if (xml[i] == '<') return error(i, "'<' in text");
+      if (xml[i] != '&') continue;
+      const size_t semi = xml.find(';', i);
+      const std::string entity = semi == std::string::npos ? "" : xml.substr(i, semi - i + 1);
+      if (entity != "&amp;" && entity != "&lt;" && entity != "&gt;" && entity != "&quot;" &&
+          entity != "&apos;") {
+        return error(i, "unknown entity");
+      }
+    }
+    return absl::OkStatus();
+  };
+  size_t i = 0;
+  while (i < xml.size()) {
+    const size_t lt = xml.find('<', i);
+    const size_t text_end = lt == std::string::npos ? xml.size() : lt;
+    const bool blank = xml.find_first_not_of(" \t\r\n", i) >= text_end;
+    if (!blank && open.empty()) return error(i, "text outside the root element");
+    if (absl::Status s = check_text(i, text_end); !s.ok()) return s;
+    if (lt == std::string::npos) break;
+    size_t j = lt + 1;
+    const bool closing = j < xml.size() && xml[j] == '/';
+    if (closing) ++j;
+    const size_t name_start = j;
+    while (j < xml.size() && is_name(xml[j])) ++j;
+    const std::string name = xml.substr(name_start, j - name_start);
+    if (name.empty()) return error(lt, "a tag without a name");
+    if (closing) {
+      while (j < xml.size() && std::isspace(static_cast<unsigned char>(xml[j]))) ++j;
+      if (j >= xml.size() || xml[j] != '>') return error(j, "unterminated closing tag");
+      if (open.empty() || open.back() != name) return error(lt, "</" + name + "> closes nothing");
+      open.pop_back();
+      i = j + 1;
+      continue;
+    }
+    // Attributes: name="value" (or 'value'), then '>' or '/>'.
+    for (;;) {
+      while (j < xml.size() && std::isspace(static_cast<unsigned char>(xml[j]))) ++j;
+      if (j >= xml.size()) return error(lt, "unterminated tag <" + name);
+      if (xml[j] == '>' || xml.compare(j, 2, "/>") == 0) break;
+      const size_t attribute = j;
+      while (j < xml.size() && is_name(xml[j])) ++j;
+      if (j == attribute || j + 1 >= xml.size() || xml[j] != '=' ||
+          (xml[j + 1] != '"' && xml[j + 1] != '\'')) {
+        return error(attribute, "an attribute not name=\"value\" in <" + name);
+      }
+      const size_t end = xml.find(xml[j + 1], j + 2);
+      if (end == std::string::npos) return error(j, "unterminated attribute value");
+      if (absl::Status s = check_text(j + 2, end); !s.ok()) return s;
+      j = end + 1;
+    }
+    ++counts[name];
+    if (open.empty() && ++roots > 1) return error(lt, "a second root element");
+    if (xml[j] == '>') {
+      open.push_back(name);
+      i = j + 1;
+    } else {
+      i = j + 2;
+    }
+  }
+  if (!open.empty()) return absl::InvalidArgumentError("XML: <" + open.back() + "> not closed");
+  if (roots != 1) return absl::InvalidArgumentError("XML: no root element");
+  return counts;
 }
 
 }  // namespace mmap_opt::testing

@@ -2,11 +2,13 @@
 #ifndef MMAP_OPT_TESTS_TEST_UTIL_H_
 #define MMAP_OPT_TESTS_TEST_UTIL_H_
 
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "gtest/gtest.h"
 #include "mmap_opt/proto/mmap_opt.pb.h"
 
@@ -19,10 +21,11 @@ std::string SourcePath(const std::string& relative);
 // user's clone): tests that need it skip with MMAP_OPT_SKIP_WITHOUT_SHARED_DATA.
 std::optional<std::string> SharedDataPath(const std::string& relative);
 
-#define MMAP_OPT_SKIP_WITHOUT_SHARED_DATA(var, relative)                                  \
-  std::optional<std::string> var##_opt = ::mmap_opt::testing::SharedDataPath(relative);  \
-  if (!var##_opt) GTEST_SKIP() << "../shared/data/" << relative                           \
-                               << " is absent (only CI and developers have ../shared)"; \
+#define MMAP_OPT_SKIP_WITHOUT_SHARED_DATA(var, relative)                                \
+  std::optional<std::string> var##_opt = ::mmap_opt::testing::SharedDataPath(relative); \
+  if (!var##_opt)                                                                       \
+    GTEST_SKIP() << "../shared/data/" << relative                                       \
+                 << " is absent (only CI and developers have ../shared)";               \
   const std::string var = *var##_opt
 
 // A fresh empty folder under the test's temp dir, unique per call.
@@ -61,6 +64,11 @@ void ExpectCleanFailure(const CommandResult& result, const std::string& path);
 // buffers (mostly recent ones, sometimes old ones: long live ranges) and defining one new
 // buffer of 1-400 B; about 10% outputs, 5% slow-only, a third with FLOPs.
 proto::Program RandomProgram(std::mt19937& rng, int instructions);
+
+// The elements of an XML document (the SVG the tools write) by name, with how many of each;
+// an error saying where when it is not well-formed: tags that do not nest, an attribute not
+// name="value", text outside the one root element, an unknown entity.
+absl::StatusOr<std::map<std::string, int>> XmlElementCounts(const std::string& xml);
 
 }  // namespace mmap_opt::testing
 

@@ -34,7 +34,7 @@ std::string TunedHeuristicSummary(const TunedHeuristic& tuned) {
   auto gain = [&](double latency_s) {
     return latency_s > 0 ? 100.0 * (tuned.base_latency_s / latency_s - 1) : 0.0;
   };
-  return absl::StrFormat(
+  std::string summary = absl::StrFormat(
       "tuned in %d heuristic runs: knobs %+.2f%% (overlap ratios preferred %g, minimum %g, too "
       "long %g; %d retries), then the buffer order %+.2f%% (%d steps kept): %+.2f%% against the "
       "heuristic",
@@ -43,6 +43,13 @@ std::string TunedHeuristicSummary(const TunedHeuristic& tuned) {
       tuned.options.max_retries,
       tuned.latency_s > 0 ? 100.0 * (tuned.knobs_latency_s / tuned.latency_s - 1) : 0.0,
       tuned.order_steps_kept, gain(tuned.latency_s));
+  if (tuned.time_limit_s > 0) {
+    absl::StrAppend(&summary,
+                    absl::StrFormat("; time limit %g s: %d order steps", tuned.time_limit_s,
+                                    tuned.order_steps_run),
+                    tuned.grid_complete ? "" : ", the knob grid cut short");
+  }
+  return summary;
 }
 
 namespace {
@@ -61,25 +68,26 @@ std::vector<AgentInfo>& MutableAgents() {
          ASSIGN_OR_RETURN(AgentRun run,
                           FromAssignment(RunMsaHeuristic(cost, options.heuristic, &stats)));
          if (options.heuristic.max_repacks > 0) {
-           run.summary = absl::StrCat("repacks: ", stats.repacks_tried, " tried, ",
-                                      stats.repacks_applied, " applied, ",
-                                      stats.buffers_improved, " buffers with more fast uses");
+           run.summary =
+               absl::StrCat("repacks: ", stats.repacks_tried, " tried, ", stats.repacks_applied,
+                            " applied, ", stats.buffers_improved, " buffers with more fast uses");
          }
          return run;
        }},
       {"heuristic-tuned",
        "the heuristic tuned per program by the simulator: its knobs, then its buffer order "
-       "(--tune-steps, --seed)",
+       "(--tune-steps, --seed; --time-limit replaces the step count)",
        [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
          HeuristicTuning tuning = options.tuning;
          tuning.seed = options.seed;
-         ASSIGN_OR_RETURN(TunedHeuristic tuned,
-                          RunTunedHeuristic(cost, options.heuristic, tuning));
+         tuning.time_limit_s = options.time_limit_s;
+         ASSIGN_OR_RETURN(TunedHeuristic tuned, RunTunedHeuristic(cost, options.heuristic, tuning));
          AgentRun run;
          run.assignment = std::move(tuned.assignment);
          run.summary = TunedHeuristicSummary(tuned);
          return run;
-       }},
+       },
+       /*takes_time_limit=*/true},
       {"heuristic-game", "the heuristic's decisions played through the MallocGame",
        [](const CostModel& cost, const AgentOptions& options) {
          HeuristicPolicy policy;
@@ -104,6 +112,21 @@ std::vector<std::string> AgentNames() {
   return names;
 }
 
+std::vector<std::string> TimeLimitedAgentNames() {
+  std::vector<std::string> names;
+  for (const AgentInfo& agent : Agents()) {
+    if (agent.takes_time_limit) names.push_back(agent.name);
+  }
+  return names;
+}
+
+bool TakesTimeLimit(absl::string_view name) {
+  for (const AgentInfo& agent : Agents()) {
+    if (agent.name == name) return agent.takes_time_limit;
+  }
+  return false;
+}
+
 void RegisterAgent(AgentInfo agent) {
   for (AgentInfo& existing : MutableAgents()) {
     if (existing.name == agent.name) {
@@ -123,8 +146,8 @@ absl::StatusOr<AgentRun> RunAgent(absl::string_view name, const CostModel& cost,
     run.assignment.set_agent(agent.name);
     return run;
   }
-  return absl::NotFoundError(absl::StrCat("unknown agent '", name,
-                                          "' (known: ", absl::StrJoin(AgentNames(), ", "), ")"));
+  return absl::NotFoundError(
+      absl::StrCat("unknown agent '", name, "' (known: ", absl::StrJoin(AgentNames(), ", "), ")"));
 }
 
 }  // namespace mmap_opt

@@ -1,5 +1,6 @@
 // The heuristic tuned per program: a grid over its knobs, then a local search over its buffer
 // order (heuristic.h).
+#include <chrono>
 #include <cmath>
 #include <random>
 
@@ -48,7 +49,19 @@ absl::StatusOr<TunedHeuristic> RunTunedHeuristic(const CostModel& cost,
         "tuning needs order_steps >= 0, order_noise >= 0 and order_fraction in [0, 1], not ",
         tuning.order_steps, ", ", tuning.order_noise, ", ", tuning.order_fraction));
   }
+  if (!(tuning.time_limit_s >= 0 && std::isfinite(tuning.time_limit_s))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the tuning's time limit must be >= 0 seconds, not ", tuning.time_limit_s));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  const bool timed = tuning.time_limit_s > 0;
+  auto time_spent = [&] {
+    return timed &&
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >=
+               tuning.time_limit_s;
+  };
   TunedHeuristic best;
+  best.time_limit_s = tuning.time_limit_s;
   // Runs one configuration; keeps it when strictly faster than the best so far.
   auto try_options = [&](const HeuristicOptions& options) -> absl::StatusOr<bool> {
     ASSIGN_OR_RETURN(proto::Assignment assignment, RunMsaHeuristic(cost, options));
@@ -64,16 +77,23 @@ absl::StatusOr<TunedHeuristic> RunTunedHeuristic(const CostModel& cost,
   best.base_latency_s = best.latency_s;
   if (tuning.knobs) {
     for (const HeuristicOptions& options : HeuristicTuningGrid(base)) {
+      if (time_spent()) {
+        best.grid_complete = false;
+        break;
+      }
       RETURN_IF_ERROR(try_options(options).status());
     }
   }
   best.knobs_latency_s = best.latency_s;
-  if (tuning.order_steps > 0) {
+  // With a time limit the clock, not the step count, ends the order search.
+  auto more_steps = [&](int step) { return timed ? !time_spent() : step < tuning.order_steps; };
+  if (more_steps(0)) {
     std::mt19937_64 rng(tuning.seed);
     std::normal_distribution<double> noise(0, tuning.order_noise);
     std::uniform_real_distribution<double> unit(0, 1);
     if (best.options.priority.empty()) best.options.priority = cost.MemoryBoundedness();
-    for (int step = 0; step < tuning.order_steps; ++step) {
+    for (int step = 0; more_steps(step); ++step) {
+      ++best.order_steps_run;
       HeuristicOptions candidate = best.options;
       for (double& priority : candidate.priority) {
         if (unit(rng) < tuning.order_fraction) priority *= std::exp(noise(rng));

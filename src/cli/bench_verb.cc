@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <iostream>
 #include <memory>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -33,6 +35,8 @@ struct BenchVerbOptions {
   bool no_timings = false;
   bool write_assignments = false;
   bool quiet = false;
+  std::string budgets_text;     // --budgets as given.
+  std::vector<double> budgets;  // Parsed by BudgetList.
   BenchOptions bench;
 };
 
@@ -42,6 +46,25 @@ std::vector<std::string> SplitNames(const std::string& list) {
     names.emplace_back(absl::StripAsciiWhitespace(name));
   }
   return names;
+}
+
+// `--budgets 1,10,60`: seconds, each a number > 0, at least one. Returns the budgets or
+// CLI11's ValidationError (exit 2).
+std::vector<double> BudgetList(const std::string& text) {
+  std::vector<double> budgets;
+  for (absl::string_view item : absl::StrSplit(text, ',')) {
+    item = absl::StripAsciiWhitespace(item);
+    double budget = 0;
+    if (!absl::SimpleAtod(item, &budget) || !(budget > 0) || !std::isfinite(budget) ||
+        budget > 1e6) {
+      throw CLI::ValidationError(
+          absl::StrCat("'", item,
+                       "' is not a budget: give seconds per program, each a number "
+                       "in (0, 1e6], comma-separated (e.g. 1,10,60)"));
+    }
+    budgets.push_back(budget);
+  }
+  return budgets;
 }
 
 // "[=========>          ] 7/16 programs, 0:12 elapsed, ETA 0:14" redrawn in place.
@@ -96,7 +119,6 @@ absl::Status Problems(const std::vector<std::string>& problems, absl::string_vie
 
 absl::Status RunBenchVerb(BenchVerbOptions& opts) {
   ASSIGN_OR_RETURN(std::vector<std::string> paths, ListCorpus(opts.corpus));
-  opts.bench.agents = opts.agents == "all" ? AgentNames() : SplitNames(opts.agents);
   const std::vector<std::string> never_worse = SplitNames(opts.never_worse);
   opts.bench.never_worse = {never_worse.begin(), never_worse.end()};
   opts.bench.keep_assignments = opts.write_assignments;
@@ -125,10 +147,16 @@ absl::Status RunBenchVerb(BenchVerbOptions& opts) {
                      FormatBaseline(results, absl::StrCat("tools/ci_gate.sh --update")));
     RETURN_IF_ERROR(WriteFileAtomically(opts.write_baseline, text));
   }
+  std::vector<std::string> written = {kResultsMarkdown, kResultsCsv, kResultsJson, kSpeedupSvg,
+                                      kRewardGainSvg};
+  if (!results.budgets.empty()) {
+    written.insert(written.end(), {kGainBudgetCsv, kGainBudgetSvg});
+    std::cout << "Mean speedup over the heuristic per budget (improved/equal/worse):\n"
+              << BenchBudgetMarkdown(results) << "\n";
+  }
   std::cout << BenchSummaryMarkdown(results, report) << "\nwrote " << opts.out << "/{"
-            << absl::StrJoin(
-                   {kResultsMarkdown, kResultsCsv, kResultsJson, kSpeedupSvg, kRewardGainSvg}, ",")
-            << "}" << (opts.write_assignments ? " and assignments/" : "") << "\n";
+            << absl::StrJoin(written, ",") << "}"
+            << (opts.write_assignments ? " and assignments/" : "") << "\n";
   if (!opts.write_baseline.empty()) std::cout << "wrote " << opts.write_baseline << "\n";
 
   RETURN_IF_ERROR(Problems(InvalidOutcomes(results), "assignment(s) without a valid score"));
@@ -189,6 +217,13 @@ void AddBenchVerb(CLI::App& app) {
   verb->add_option(
       "--write-baseline", opts->write_baseline,
       "Write the heuristic's scores as a baseline file (see tools/ci_gate.sh --update)");
+  CLI::Option* time_limit = AddTimeLimitOption(verb, &opts->bench.agent.time_limit_s);
+  verb->add_option("--budgets", opts->budgets_text,
+                   "A sweep: the search agents run once per time limit in this comma-separated "
+                   "list of seconds per program (e.g. 1,10,60), the others once; adds the mean "
+                   "gain per agent and budget to the tables and gain_vs_budget.svg/.csv")
+      ->excludes(time_limit)
+      ->each([opts](const std::string& text) { opts->budgets = BudgetList(text); });
   AddLearnedAgentOptions(verb, &opts->bench.agent);
   AddTuningOptions(verb, &opts->bench.agent.tuning);
   // The heuristic's knobs, to measure what they are worth (and for the gate's own test, which
@@ -210,13 +245,17 @@ void AddBenchVerb(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0, 1000000))
       ->group(knobs);
-  verb->add_option("--heuristic-repack-time-limit",
-                   opts->bench.agent.heuristic.repack_time_limit_s,
+  verb->add_option("--heuristic-repack-time-limit", opts->bench.agent.heuristic.repack_time_limit_s,
                    "Seconds each repack's packer may search (0: best-fit passes only)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e6))
       ->group(knobs);
   verb->callback([opts] {
+    // Bad budgets for the agents asked for are a bad command line, found before any work.
+    opts->bench.agents = opts->agents == "all" ? AgentNames() : SplitNames(opts->agents);
+    opts->bench.budgets = opts->budgets;
+    CheckTimeLimitTaken(opts->bench.agents, opts->bench.agent.time_limit_s, "--time-limit");
+    CheckTimeLimitTaken(opts->bench.agents, opts->budgets.empty() ? 0 : 1, "--budgets");
     absl::Status status = RunBenchVerb(*opts);
     if (!status.ok()) Fail(status);
   });

@@ -3,7 +3,9 @@
 #include <cmath>
 #include <iostream>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "mmap_opt/agents/registry.h"
 
@@ -54,9 +56,36 @@ std::string FormatCount(double value, const std::string& unit) {
 void AddTuningOptions(CLI::App* verb, HeuristicTuning* tuning) {
   verb->add_option("--tune-steps", tuning->order_steps,
                    "heuristic-tuned and hybrid: steps of the local search over the buffer order "
-                   "(one heuristic run each, after the 97 of the knob grid; 0: knobs only)")
+                   "(one heuristic run each, after the 97 of the knob grid; 0: knobs only); a "
+                   "--time-limit replaces it")
       ->capture_default_str()
       ->check(CLI::Range(0, 10000000));
+}
+
+CLI::Option* AddTimeLimitOption(CLI::App* verb, double* time_limit_s) {
+  return verb
+      ->add_option("--time-limit", *time_limit_s,
+                   absl::StrCat("Seconds per program for the search agents (",
+                                absl::StrJoin(TimeLimitedAgentNames(), ", "),
+                                "), which then search until it is spent and keep the fastest "
+                                "found: heuristic-tuned its buffer order (in place of "
+                                "--tune-steps), muzero and mcts further sampled games, hybrid "
+                                "half for its tuning and the rest for muzero. The run or game in "
+                                "progress at the limit finishes. 0: none, their step budgets"))
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6));
+}
+
+void CheckTimeLimitTaken(const std::vector<std::string>& agents, double time_limit_s,
+                         const std::string& option) {
+  if (time_limit_s <= 0) return;
+  for (const std::string& agent : agents) {
+    if (TakesTimeLimit(agent)) return;
+  }
+  throw CLI::ValidationError(
+      option, absl::StrCat(absl::StrJoin(agents, ", "), agents.size() == 1 ? " takes" : " take",
+                           " no time limit (the agents that do: ",
+                           absl::StrJoin(TimeLimitedAgentNames(), ", "), ")"));
 }
 
 void AddLearnedAgentOptions(CLI::App* verb, AgentOptions* options) {
@@ -68,12 +97,6 @@ void AddLearnedAgentOptions(CLI::App* verb, AgentOptions* options) {
                    "Search simulations per move (0: the policy alone, no search)")
       ->capture_default_str()
       ->check(CLI::Range(0, 100000))
-      ->group(group);
-  verb->add_option("--time-limit", options->time_limit_s,
-                   "Seconds of anytime search per program: sampled games are played while time "
-                   "remains and the fastest is kept (0: one game)")
-      ->capture_default_str()
-      ->check(CLI::Range(0.0, 1e6))
       ->group(group);
   verb->add_option("--threads", options->threads, "Intra-op threads of the network")
       ->capture_default_str()

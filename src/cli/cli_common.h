@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
@@ -35,6 +36,12 @@ std::string FormatCount(double value, const std::string& unit);
 void AddLearnedAgentOptions(CLI::App* verb, AgentOptions* options);
 // --tune-steps: the budget of heuristic-tuned (and of the tuning inside hybrid).
 void AddTuningOptions(CLI::App* verb, HeuristicTuning* tuning);
+// --time-limit: the wall-clock budget per program of every agent that takes one.
+CLI::Option* AddTimeLimitOption(CLI::App* verb, double* time_limit_s);
+// Throws CLI11's ValidationError (exit 2) naming `option` when a time limit is set (> 0) and
+// none of `agents` takes one.
+void CheckTimeLimitTaken(const std::vector<std::string>& agents, double time_limit_s,
+                         const std::string& option);
 
 // Registration of each verb on the top-level app (one file per verb).
 void AddInspectVerb(CLI::App& app);

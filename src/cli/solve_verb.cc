@@ -35,9 +35,9 @@ absl::Status RunSolve(const SolveVerbOptions& opts) {
   const double solve_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   proto::Assignment& assignment = run.assignment;
-  ASSIGN_OR_RETURN(Score score, ScoreOrExplain(*loaded.model, assignment,
-                                               absl::StrCat("agent '", opts.agent, "' on ",
-                                                            opts.program_path)));
+  ASSIGN_OR_RETURN(Score score,
+                   ScoreOrExplain(*loaded.model, assignment,
+                                  absl::StrCat("agent '", opts.agent, "' on ", opts.program_path)));
   if (!opts.output.empty()) RETURN_IF_ERROR(WriteMessage(opts.output, assignment));
   if (opts.json) {
     std::cout << absl::StrFormat(
@@ -81,6 +81,7 @@ void AddSolveVerb(CLI::App& app) {
                    "program's own, else tpuv4i");
   verb->add_option("--seed", opts->solve.seed, "Seed for agents that make random choices")
       ->capture_default_str();
+  AddTimeLimitOption(verb, &opts->solve.time_limit_s);
   AddLearnedAgentOptions(verb, &opts->solve);
   AddTuningOptions(verb, &opts->solve.tuning);
   verb->add_option("--heuristic-max-repacks", opts->solve.heuristic.max_repacks,
@@ -94,6 +95,7 @@ void AddSolveVerb(CLI::App& app) {
       ->check(CLI::Range(0.0, 1e6));
   verb->add_flag("--json", opts->json, "Print one JSON object instead of the table");
   verb->callback([opts] {
+    CheckTimeLimitTaken({opts->agent}, opts->solve.time_limit_s, "--time-limit");
     absl::Status status = RunSolve(*opts);
     if (!status.ok()) Fail(status);
   });

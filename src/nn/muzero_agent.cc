@@ -89,11 +89,20 @@ absl::StatusOr<AgentRun> RunHybrid(const CostModel& cost, const AgentOptions& op
                                    Evaluator& evaluator) {
   // The heuristic and its tuning (whose first run is the heuristic itself); then the search,
   // playing the game with the tuned copy timing, eviction retries and buffer order.
+  // With a time limit S the whole stays within S: the tuning gets S / 2, muzero what is left.
+  const auto start = std::chrono::steady_clock::now();
   HeuristicTuning tuning = options.tuning;
   tuning.seed = options.seed;
+  tuning.time_limit_s = options.time_limit_s / 2;
   ASSIGN_OR_RETURN(TunedHeuristic tuned, RunTunedHeuristic(cost, options.heuristic, tuning));
   AgentOptions searched = options;
   searched.game = GameOptionsLike(tuned.options, options.game);
+  if (options.time_limit_s > 0) {
+    const double spent =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    // Past the limit already: one game, played without search (a limit of 0 would search it).
+    searched.time_limit_s = std::max(options.time_limit_s - spent, 1e-9);
+  }
   ASSIGN_OR_RETURN(AgentRun agent, RunMuZero(cost, searched, evaluator));
   ASSIGN_OR_RETURN(Score agent_score, ScoreAssignment(cost, agent.assignment));
   const double a = agent_score.simulation.latency_s, h = tuned.base_latency_s, t = tuned.latency_s;
@@ -120,7 +129,8 @@ void RegisterTorchAgents() {
        [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
          ASSIGN_OR_RETURN(std::unique_ptr<Evaluator> evaluator, EvaluatorFor(options));
          return RunMuZero(cost, options, *evaluator);
-       }});
+       },
+       /*takes_time_limit=*/true});
   RegisterAgent(
       {"mcts",
        "Search without learning: Gumbel MCTS over the real game, leaves valued by "
@@ -131,15 +141,18 @@ void RegisterTorchAgents() {
          mcts.learned_dynamics = false;
          mcts.rollout_weight = 1.0;
          return RunMuZero(cost, mcts, evaluator);
-       }});
+       },
+       /*takes_time_limit=*/true});
   RegisterAgent(
       {"hybrid",
        "the heuristic, the heuristic tuned per program, and muzero searching with the "
-       "tuned copy timing; keeps the fastest by the simulator",
+       "tuned copy timing; keeps the fastest by the simulator (--time-limit S: S/2 "
+       "for the tuning, the rest for muzero)",
        [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
          ASSIGN_OR_RETURN(std::unique_ptr<Evaluator> evaluator, EvaluatorFor(options));
          return RunHybrid(cost, options, *evaluator);
-       }});
+       },
+       /*takes_time_limit=*/true});
 }
 
 }  // namespace mmap_opt

@@ -263,5 +263,120 @@ TEST(BenchSmokeTest, CommittedBaselineMatchesAndCatchesAChangedHeuristicOption) 
   for (const std::string& line : moved) EXPECT_THAT(line, HasSubstr("heuristic latency moved"));
 }
 
+// A sweep of budgets: each agent that takes a time limit gets a column per budget (ascending,
+// each once), the others run once; the gain per budget is summarised and plotted. Tiny budgets:
+// only that the runs stop and the columns are right is checked, never their timing.
+TEST(BenchBudgetTest, SweepRunsSearchAgentsPerBudgetAndTheOthersOnce) {
+  std::vector<std::string> paths = *ListCorpus(testing::SourcePath("data/corpus/smoke"));
+  paths.resize(2);
+  BenchOptions options;
+  options.agents = {"greedy", "heuristic-tuned"};
+  options.budgets = {0.02, 0.01, 0.02};
+  options.jobs = 2;
+  const BenchResults r = *RunBench(paths, options);
+  EXPECT_THAT(r.agents,
+              ElementsAre("heuristic", "greedy", "heuristic-tuned@0.01s", "heuristic-tuned@0.02s"));
+  EXPECT_THAT(r.budgets, ElementsAre(0.01, 0.02));
+  EXPECT_THAT(r.time_limited, ElementsAre("heuristic-tuned"));
+  EXPECT_THAT(InvalidOutcomes(r), IsEmpty());
+  // Never-worse is the agent's promise, whatever its budget.
+  EXPECT_THAT(NeverWorseViolations(r), IsEmpty());
+  for (const ProgramOutcome& p : r.programs) {
+    EXPECT_EQ(p.Find("greedy")->time_limit_s, 0);
+    const AgentOutcome* tuned = p.Find("heuristic-tuned@0.02s");
+    ASSERT_NE(tuned, nullptr);
+    EXPECT_EQ(tuned->agent_name, "heuristic-tuned");
+    EXPECT_EQ(tuned->time_limit_s, 0.02);
+    EXPECT_GE(*tuned->speedup_percent, 0) << p.file;
+  }
+  ASSERT_THAT(r.budget_summaries, SizeIs(2));
+  EXPECT_EQ(r.budget_summaries[1].agent, "heuristic-tuned");
+  EXPECT_EQ(r.budget_summaries[1].budget_s, 0.02);
+  EXPECT_EQ(r.budget_summaries[1].summary.compared, 2);
+  const BenchReportOptions report{.timings = true, .corpus = "smoke"};
+  const std::string md = BenchMarkdown(r, report);
+  EXPECT_THAT(md, HasSubstr("Budgets: heuristic-tuned ran at each of 0.01 s, 0.02 s per program"));
+  EXPECT_THAT(md, HasSubstr("## Mean gain over the heuristic per budget"));
+  EXPECT_THAT(md, HasSubstr("| agent | 0.01 s | 0.02 s |"));
+  EXPECT_THAT(md, HasSubstr("## Solve time against the budget"));
+  EXPECT_THAT(md, HasSubstr("| heuristic-tuned@0.01s | 0.01 | "));
+  EXPECT_THAT(BenchCsv(r, report), HasSubstr(",heuristic-tuned@0.02s,1,1,"));
+  const std::string budget_csv = GainBudgetCsv(r, report);
+  EXPECT_EQ(std::count(budget_csv.begin(), budget_csv.end(), '\n'), 3);
+  EXPECT_THAT(budget_csv, HasSubstr("\nheuristic-tuned,0.01,2,0,2,"));
+  EXPECT_THAT(BenchJson(r, report), HasSubstr("\"budgets\":[0.01,0.02],\"budget_summary\":[{"));
+  absl::StatusOr<std::map<std::string, int>> svg = testing::XmlElementCounts(GainBudgetSvg(r));
+  ASSERT_TRUE(svg.ok()) << svg.status();
+  EXPECT_EQ((*svg)["polyline"], 1);
+}
+
+// The budget sentence without a sweep: one time limit for every agent that takes one.
+TEST(BenchBudgetTest, TimeLimitAppliesToSearchAgentsOnly) {
+  std::vector<std::string> paths = *ListCorpus(testing::SourcePath("data/corpus/smoke"));
+  paths.resize(1);
+  BenchOptions options;
+  options.agents = {"greedy", "heuristic-tuned"};
+  options.agent.time_limit_s = 0.01;
+  const BenchResults r = *RunBench(paths, options);
+  EXPECT_THAT(r.agents, ElementsAre("heuristic", "greedy", "heuristic-tuned"));
+  EXPECT_EQ(r.programs[0].Find("heuristic-tuned")->time_limit_s, 0.01);
+  EXPECT_EQ(r.programs[0].Find("heuristic")->time_limit_s, 0);
+  const std::string md = BenchMarkdown(r, {.timings = false, .corpus = "smoke"});
+  EXPECT_THAT(md, HasSubstr("Budget: heuristic-tuned at a time limit of 0.01 s per program"));
+  EXPECT_THAT(md, Not(HasSubstr("## Solve time")));
+  options.agent.time_limit_s = 0;
+  EXPECT_THAT(BenchMarkdown(*RunBench(paths, options), {.timings = false}),
+              HasSubstr("Budget: no time limit; heuristic-tuned ran with step budgets only"));
+}
+
+TEST(BenchBudgetTest, RejectsBadBudgets) {
+  const std::vector<std::string> paths = {testing::SourcePath("data/examples/mlp_inference.txtpb")};
+  BenchOptions options;
+  options.agents = {"heuristic-tuned"};
+  for (double bad : {-1.0, 0.0, std::nan(""), HUGE_VAL}) {
+    options.budgets = {1, bad};
+    EXPECT_EQ(RunBench(paths, options).status().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
+  options.budgets = {1};
+  options.agent.time_limit_s = 1;
+  EXPECT_THAT(RunBench(paths, options).status().message(), HasSubstr("exclude each other"));
+  options.agent.time_limit_s = -1;
+  options.budgets.clear();
+  EXPECT_EQ(RunBench(paths, options).status().code(), absl::StatusCode::kInvalidArgument);
+  // Budgets for agents that take none.
+  options.agent.time_limit_s = 0;
+  options.agents = {"greedy"};
+  options.budgets = {1};
+  EXPECT_THAT(RunBench(paths, options).status().message(),
+              HasSubstr("none of the agents takes a time limit"));
+}
+
+// The plot by hand: two agents over three budgets, one polyline with a marker per point each.
+TEST(BenchBudgetTest, GainBudgetPlotHasALinePerAgent) {
+  BenchResults r;
+  r.time_limited = {"a", "b<&>"};
+  r.budgets = {1, 10, 60};
+  for (const std::string& agent : r.time_limited) {
+    for (double budget : r.budgets) {
+      AgentSummary summary;
+      summary.compared = 3;
+      summary.mean_speedup_percent = agent == "a" ? budget / 10 : -budget / 100;
+      r.budget_summaries.push_back({agent, budget, summary});
+    }
+  }
+  const std::string text = GainBudgetSvg(r);
+  absl::StatusOr<std::map<std::string, int>> svg = testing::XmlElementCounts(text);
+  ASSERT_TRUE(svg.ok()) << svg.status() << "\n" << text;
+  EXPECT_EQ((*svg)["polyline"], 2);
+  EXPECT_EQ((*svg)["circle"], 2 * 3 + 2);  // Markers, then one per legend entry.
+  EXPECT_THAT(text, HasSubstr(">60 s</text>"));
+  EXPECT_THAT(text, HasSubstr("b&lt;&amp;&gt; at 10 s: -0.100% mean over 3 programs"));
+  EXPECT_EQ(text, GainBudgetSvg(r));
+  // The checker itself rejects what is not well-formed.
+  EXPECT_FALSE(testing::XmlElementCounts("<svg><g></svg></g>").ok());
+  EXPECT_FALSE(testing::XmlElementCounts("<svg a=1/>").ok());
+  EXPECT_FALSE(testing::XmlElementCounts("<svg>&nbsp;</svg>").ok());
+}
+
 }  // namespace
 }  // namespace mmap_opt

@@ -1,6 +1,8 @@
 // heuristic-tuned (RunTunedHeuristic): the knob grid, the local search over the buffer order,
 // and the promises that make it safe to use: never slower than the heuristic, valid,
 // deterministic for a seed.
+#include <algorithm>
+#include <limits>
 #include <set>
 #include <tuple>
 
@@ -37,7 +39,11 @@ Program OrderTrap() {
     buffers { id: 1 name: "a" size: 1000 }
     buffers { id: 2 name: "b" size: 500 }
     buffers { id: 3 name: "c" size: 500 }
-    instructions { id: 0 name: "make" outputs: [ 1, 2, 3 ] }
+    instructions {
+      id: 0
+      name: "make"
+      outputs: [ 1, 2, 3 ]
+    }
     instructions {
       id: 1
       name: "use"
@@ -153,11 +159,10 @@ TEST(TunedHeuristicTest, PriorityListMustCoverEveryBuffer) {
 TEST(TunedHeuristicTest, RejectsBadTuning) {
   Program program = OrderTrap();
   CostModel cost = *CostModel::Create(program, RoundHardware());
-  for (HeuristicTuning bad : {HeuristicTuning{.order_steps = -1},
-                              HeuristicTuning{.order_noise = -1},
-                              HeuristicTuning{.order_fraction = 1.5}}) {
-    EXPECT_EQ(RunTunedHeuristic(cost, {}, bad).status().code(),
-              absl::StatusCode::kInvalidArgument);
+  for (HeuristicTuning bad :
+       {HeuristicTuning{.order_steps = -1}, HeuristicTuning{.order_noise = -1},
+        HeuristicTuning{.order_fraction = 1.5}}) {
+    EXPECT_EQ(RunTunedHeuristic(cost, {}, bad).status().code(), absl::StatusCode::kInvalidArgument);
   }
 }
 
@@ -170,6 +175,100 @@ TEST(TunedHeuristicTest, AgentReportsWhatItTuned) {
   EXPECT_EQ(run->assignment.agent(), "heuristic-tuned");
   EXPECT_THAT(run->summary, HasSubstr("tuned in 497 heuristic runs"));
   EXPECT_THAT(run->summary, HasSubstr("+18.95% against the heuristic"));
+}
+
+// A time limit is for users and depends on the machine, so these tests check only that a run
+// with one stops and keeps the promises; the step count stays the budget of the tests above.
+TEST(TunedHeuristicTest, TinyTimeLimitStillValidAndNeverSlower) {
+  for (int seed = 0; seed < 10; ++seed) {
+    std::mt19937 rng(700 + seed);
+    Program program = *Program::Create(RandomProgram(rng, 40));
+    CostModel cost = *CostModel::Create(program, RoundHardware());
+    HeuristicTuning tuning;
+    tuning.seed = seed;
+    tuning.time_limit_s = 1e-9;  // Spent before the second run: the heuristic alone.
+    absl::StatusOr<TunedHeuristic> tuned = RunTunedHeuristic(cost, {}, tuning);
+    ASSERT_TRUE(tuned.ok()) << tuned.status();
+    const double heuristic = Latency(cost, *RunMsaHeuristic(cost));
+    EXPECT_GE(tuned->runs, 1);
+    EXPECT_DOUBLE_EQ(tuned->base_latency_s, heuristic) << "seed " << seed;
+    EXPECT_LE(tuned->latency_s, heuristic) << "seed " << seed;
+    EXPECT_DOUBLE_EQ(Latency(cost, tuned->assignment), tuned->latency_s) << "seed " << seed;
+    EXPECT_EQ(tuned->time_limit_s, 1e-9);
+  }
+}
+
+// order_steps 0 would end after the grid; with a time limit the order search runs until the
+// clock stops it, and the run returns.
+TEST(TunedHeuristicTest, TimeLimitReplacesTheStepCountAndStops) {
+  Program program = OrderTrap();
+  CostModel cost = *CostModel::Create(program, RoundHardware());
+  HeuristicTuning tuning;
+  tuning.order_steps = 0;
+  tuning.time_limit_s = 0.2;
+  absl::StatusOr<TunedHeuristic> tuned = RunTunedHeuristic(cost, {}, tuning);
+  ASSERT_TRUE(tuned.ok()) << tuned.status();
+  EXPECT_LE(tuned->latency_s, 226 + 1e-9);
+  EXPECT_GE(tuned->latency_s, 190 - 1e-9);
+  EXPECT_DOUBLE_EQ(Latency(cost, tuned->assignment), tuned->latency_s);
+  // Every run is counted: the heuristic, the grid (all of it unless the clock cut it short,
+  // and then no order step), the order steps.
+  if (tuned->grid_complete) {
+    EXPECT_EQ(tuned->runs, 97 + tuned->order_steps_run);
+  } else {
+    EXPECT_EQ(tuned->order_steps_run, 0);
+  }
+  EXPECT_THAT(TunedHeuristicSummary(*tuned), HasSubstr("; time limit 0.2 s: "));
+  for (double bad :
+       {-1.0, std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN()}) {
+    tuning.time_limit_s = bad;
+    EXPECT_EQ(RunTunedHeuristic(cost, {}, tuning).status().code(),
+              absl::StatusCode::kInvalidArgument);
+  }
+}
+
+// The clock only decides how far the seeded search goes: a time-limited run that made k order
+// steps gives exactly the step-count run with order_steps = k (so with time to spare it is at
+// least as fast as the default 400 steps). Checked for whatever k the machine reached.
+TEST(TunedHeuristicTest, TimeLimitedRunFollowsTheSeededTrajectory) {
+  for (int seed = 0; seed < 3; ++seed) {
+    std::mt19937 rng(900 + seed);
+    Program program = *Program::Create(RandomProgram(rng, 30));
+    CostModel cost = *CostModel::Create(program, RoundHardware());
+    HeuristicTuning timed;
+    timed.seed = seed;
+    timed.time_limit_s = 0.05;
+    absl::StatusOr<TunedHeuristic> clocked = RunTunedHeuristic(cost, {}, timed);
+    ASSERT_TRUE(clocked.ok()) << clocked.status();
+    if (!clocked->grid_complete) continue;  // A very slow machine: nothing to compare.
+    HeuristicTuning stepped;
+    stepped.seed = seed;
+    stepped.order_steps = clocked->order_steps_run;
+    absl::StatusOr<TunedHeuristic> counted = RunTunedHeuristic(cost, {}, stepped);
+    ASSERT_TRUE(counted.ok()) << counted.status();
+    EXPECT_EQ(clocked->runs, counted->runs) << "seed " << seed;
+    EXPECT_EQ(clocked->order_steps_kept, counted->order_steps_kept) << "seed " << seed;
+    EXPECT_EQ(clocked->latency_s, counted->latency_s) << "seed " << seed;
+    EXPECT_EQ(clocked->assignment.SerializeAsString(), counted->assignment.SerializeAsString())
+        << "seed " << seed;
+  }
+}
+
+TEST(TunedHeuristicTest, OnlySearchAgentsTakeATimeLimit) {
+  EXPECT_TRUE(TakesTimeLimit("heuristic-tuned"));
+  for (const char* agent : {"none", "greedy", "heuristic", "heuristic-game", "random", "oracle"}) {
+    EXPECT_FALSE(TakesTimeLimit(agent)) << agent;
+  }
+  const std::vector<std::string> timed = TimeLimitedAgentNames();
+  EXPECT_NE(std::find(timed.begin(), timed.end(), "heuristic-tuned"), timed.end());
+  // Through the registry the agent's time limit reaches the tuning.
+  Program program = OrderTrap();
+  CostModel cost = *CostModel::Create(program, RoundHardware());
+  AgentOptions options;
+  options.time_limit_s = 0.05;
+  absl::StatusOr<AgentRun> run = RunAgent("heuristic-tuned", cost, options);
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_THAT(run->summary, HasSubstr("; time limit 0.05 s: "));
 }
 
 }  // namespace

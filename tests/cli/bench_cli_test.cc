@@ -1,6 +1,7 @@
 // `mmap-opt bench` as a user and CI run it: its five outputs, byte-for-byte reproducible
 // without timings, clean one-line errors on bad input, and the CI gate (tools/ci_gate.sh)
 // passing as committed and failing on a changed heuristic option or a slower never-worse agent.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -117,6 +118,72 @@ TEST(BenchCliTest, CiGateFailsWhenANeverWorseAgentIsSlower) {
   EXPECT_THAT(gate.out, HasSubstr("FAIL  greedy is slower than the heuristic on"));
   EXPECT_THAT(gate.out, HasSubstr("(more than the 0.00% allowed by --fail-if-slower)"));
   EXPECT_THAT(gate.out, HasSubstr("entered fast memory in B"));  // diff's report.
+}
+
+// `bench --budgets`: a sweep on the smoke corpus at tiny budgets writes the gain-per-budget
+// table and plot besides the five usual outputs; the plot parses, a line per search agent.
+TEST(BenchCliTest, BudgetSweepWritesThePlotAndTable) {
+  const std::string out = MakeTempDir();
+  CommandResult run = RunCli({"bench", "--corpus", kSmoke, "--agents", "greedy,heuristic-tuned",
+                              "--budgets", "0.05,0.01", "--jobs", "2", "--out", out});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  for (const std::string& file : kOutputs) EXPECT_FALSE(ReadTestFile(out + "/" + file).empty());
+  const std::string svg = ReadTestFile(out + "/gain_vs_budget.svg");
+  absl::StatusOr<std::map<std::string, int>> elements = testing::XmlElementCounts(svg);
+  ASSERT_TRUE(elements.ok()) << elements.status();
+  EXPECT_EQ((*elements)["polyline"], 1);
+  EXPECT_THAT(svg, HasSubstr(">0.01 s</text>"));
+  const std::string md = ReadTestFile(out + "/results.md");
+  EXPECT_THAT(md, HasSubstr("| agent | 0.01 s | 0.05 s |"));
+  EXPECT_THAT(md, HasSubstr("| heuristic-tuned@0.05s | 0.05 | "));  // Solve time vs budget.
+  EXPECT_THAT(md, Not(HasSubstr("greedy@")));
+  const std::string csv = ReadTestFile(out + "/gain_vs_budget.csv");
+  EXPECT_THAT(csv, StartsWith("agent,budget_s,programs,invalid,compared,improved,equal,worse,"));
+  EXPECT_THAT(csv, HasSubstr("\nheuristic-tuned,0.05,6,0,6,"));
+  EXPECT_THAT(ReadTestFile(out + "/results.json"), HasSubstr("\"budgets\":[0.01,0.05"));
+  EXPECT_THAT(run.out, HasSubstr("Mean speedup over the heuristic per budget"));
+  EXPECT_THAT(run.out, HasSubstr("gain_vs_budget.csv,gain_vs_budget.svg}"));
+}
+
+// A time limit for solve: heuristic-tuned stops, never slower than the heuristic, and says so.
+TEST(BenchCliTest, SolveTakesATimeLimitForSearchAgentsOnly) {
+  const std::string program = kSmoke + "/bert-tiny.inference.b8.128.bf16.edge-npu.pb";
+  CommandResult tuned =
+      RunCli({"solve", program, "--agent", "heuristic-tuned", "--time-limit", "0.05"});
+  ASSERT_EQ(tuned.exit_code, 0) << tuned.err;
+  EXPECT_THAT(tuned.out, HasSubstr("; time limit 0.05 s: "));
+  CommandResult plain = RunCli({"solve", program, "--agent", "heuristic", "--time-limit", "1"});
+  EXPECT_EQ(plain.exit_code, 2);
+  EXPECT_THAT(plain.err, HasSubstr("--time-limit: heuristic takes no time limit (the agents "
+                                   "that do: heuristic-tuned"));
+  EXPECT_EQ(RunCli({"solve", program, "--agent", "heuristic", "--time-limit", "0"}).exit_code, 0);
+}
+
+// Bad budgets are a bad command line (exit 2) with one line saying why, before any work.
+TEST(BenchCliTest, BadBudgetsAreRejected) {
+  const std::vector<std::vector<std::string>> bad = {
+      {"--budgets", "-1"},
+      {"--budgets", "1,abc"},
+      {"--budgets", ""},
+      {"--budgets", "1,,10"},
+      {"--budgets", "0"},
+      {"--time-limit", "-1"},
+      {"--time-limit", "ten"},
+      {"--time-limit", "1", "--budgets", "1,10"},
+      {"--budgets", "1", "--agents", "greedy,none"},
+      {"--time-limit", "1", "--agents", "heuristic"},
+  };
+  for (const std::vector<std::string>& extra : bad) {
+    std::vector<std::string> args = {"bench", "--corpus", kSmoke, "--out", MakeTempDir()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    CommandResult run = RunCli(args);
+    EXPECT_EQ(run.exit_code, 2) << extra[0] << " " << extra[1] << ": " << run.err;
+    EXPECT_THAT(run.err, Not(HasSubstr("mmap-opt: "))) << run.err;  // Not a failed run.
+    EXPECT_FALSE(run.err.empty());
+  }
+  CommandResult none =
+      RunCli({"bench", "--corpus", kSmoke, "--budgets", "1", "--agents", "greedy"});
+  EXPECT_THAT(none.err, HasSubstr("--budgets: greedy takes no time limit"));
 }
 
 }  // namespace

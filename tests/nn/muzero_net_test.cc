@@ -117,5 +117,29 @@ TEST(HybridTest, NeverWorseThanTheHeuristicOnTheSmokeCorpus) {
   }
 }
 
+// With a time limit hybrid gives half to its tuning and what is left to the search; a tiny
+// limit still returns a valid answer never slower than the heuristic (timings not asserted:
+// bench reports them against the budget).
+TEST(HybridTest, TimeLimitIsSplitAndStillNeverWorse) {
+  absl::StatusOr<proto::Program> proto =
+      ReadProgram(SourcePath("data/corpus/smoke/bert-tiny.inference.b8.128.bf16.edge-npu.pb"));
+  ASSERT_TRUE(proto.ok()) << proto.status();
+  absl::StatusOr<proto::Hardware> hardware = HardwareFor(*proto, "");
+  absl::StatusOr<Program> program = Program::Create(*std::move(proto));
+  absl::StatusOr<CostModel> cost = CostModel::Create(*program, *hardware);
+  ASSERT_TRUE(cost.ok());
+  AgentOptions options;
+  options.simulations = 4;
+  options.time_limit_s = 0.05;
+  UniformEvaluator evaluator(options.game);
+  absl::StatusOr<AgentRun> hybrid = RunHybrid(*cost, options, evaluator);
+  ASSERT_TRUE(hybrid.ok()) << hybrid.status();
+  absl::StatusOr<Score> score = ScoreAssignment(*cost, hybrid->assignment);
+  ASSERT_TRUE(score.ok()) << score.status();
+  const double h = ScoreAssignment(*cost, *RunMsaHeuristic(*cost))->simulation.latency_s;
+  EXPECT_LE(score->simulation.latency_s, h);
+  EXPECT_THAT(hybrid->summary, HasSubstr("; time limit 0.025 s: "));
+}
+
 }  // namespace
 }  // namespace mmap_opt

@@ -25,7 +25,8 @@ inline constexpr char kBenchReference[] = "heuristic";
 // production hybrid keeps the better of its own answer and the heuristic's). The CI gate fails
 // when one of them is; an agent with that promise joins this list.
 inline const std::set<std::string>& DefaultNeverWorseAgents() {
-  static const std::set<std::string>* agents = new std::set<std::string>{"heuristic-tuned", "hybrid"};
+  static const std::set<std::string>* agents =
+      new std::set<std::string>{"heuristic-tuned", "hybrid"};
   return *agents;
 }
 
@@ -38,7 +39,13 @@ struct BenchOptions {
   std::vector<std::string> agents;
   // Seed, game options, heuristic knobs and model path, the same for every program. Each
   // program gets the same seed, so `mmap-opt solve --agent A --seed S` reproduces a row.
+  // Its time_limit_s is the budget of every agent that takes one (TakesTimeLimit), so all of
+  // them are compared at the same wall-clock budget; the others run without it.
   AgentOptions agent;
+  // A sweep: each agent that takes a time limit runs once per budget (seconds, each > 0), in
+  // a column named BudgetColumn(agent, budget); the others run once. Empty: no sweep. Not
+  // together with agent.time_limit_s.
+  std::vector<double> budgets;
   // `--hardware`: empty runs each program on its own hardware (HardwareFor).
   std::string hardware;
   // Programs solved at once (each program's agents run one after another on one thread).
@@ -51,10 +58,15 @@ struct BenchOptions {
   std::function<void(int done, int total, const std::string& program)> on_progress;
 };
 
+// "mcts@10s": the column of an agent run at a budget in a sweep.
+std::string BudgetColumn(const std::string& agent, double budget_s);
+
 // One agent on one program.
 struct AgentOutcome {
-  std::string agent;
-  std::string error;  // Why there is no score: the agent failed or its assignment is invalid.
+  std::string agent;        // The column: the agent's name, or BudgetColumn() in a sweep.
+  std::string agent_name;   // The agent that ran.
+  double time_limit_s = 0;  // The budget it ran with (0: none, its step budget).
+  std::string error;        // Why there is no score: the agent failed or its assignment is invalid.
   double latency_s = 0;
   double headroom_closed = 0;
   // Over the heuristic, in percent: (heuristic latency / latency - 1) x 100; positive is
@@ -67,6 +79,8 @@ struct AgentOutcome {
   proto::Assignment assignment;  // Only with BenchOptions::keep_assignments.
 
   bool valid() const { return error.empty(); }
+  // The agent that ran (`agent` where agent_name is not set).
+  const std::string& AgentName() const { return agent_name.empty() ? agent : agent_name; }
 };
 
 // Every agent on one program, in BenchOptions::agents order.
@@ -115,9 +129,23 @@ struct RewardCorrelation {
   double spearman = 0;
 };
 
+// An agent's mean gain over the heuristic at one budget of a sweep.
+struct BudgetSummary {
+  std::string agent;
+  double budget_s = 0;
+  AgentSummary summary;  // Of its column, BudgetColumn(agent, budget_s).
+};
+
 struct BenchResults {
   std::vector<std::string> agents;  // Column order: the heuristic, then the others once each.
   uint64_t seed = 0;
+  // The time limit the agents that take one ran with (0: none), and the agents that did.
+  double time_limit_s = 0;
+  std::vector<std::string> time_limited;
+  // A sweep's budgets, ascending, and per agent of `time_limited` and budget its summary
+  // (agent by agent, budgets ascending); empty without a sweep.
+  std::vector<double> budgets;
+  std::vector<BudgetSummary> budget_summaries;
   std::set<std::string> never_worse;
   std::vector<ProgramOutcome> programs;         // In the order of the paths given.
   std::vector<AgentSummary> summaries;          // One per agent, in column order.

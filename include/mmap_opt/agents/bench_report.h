@@ -20,6 +20,8 @@ struct BenchReportOptions {
 
 // The per-agent summary table alone (what `bench` prints).
 std::string BenchSummaryMarkdown(const BenchResults& results, const BenchReportOptions& options);
+// A sweep's mean gain per agent (rows) and budget (columns); empty without a sweep.
+std::string BenchBudgetMarkdown(const BenchResults& results);
 std::string BenchMarkdown(const BenchResults& results, const BenchReportOptions& options);
 std::string BenchCsv(const BenchResults& results, const BenchReportOptions& options);
 std::string BenchJson(const BenchResults& results, const BenchReportOptions& options);
@@ -32,14 +34,24 @@ std::string SpeedupSvg(const BenchResults& results);
 // if the reward were exact.
 std::string RewardGainSvg(const BenchResults& results);
 
+// A sweep of budgets: mean speedup over the heuristic (y, %) against the time limit per
+// program (x, seconds, log scale), one line with markers per agent that takes a time limit.
+std::string GainBudgetSvg(const BenchResults& results);
+// The same as a table: one row per agent and budget.
+std::string GainBudgetCsv(const BenchResults& results, const BenchReportOptions& options);
+
 // The file names WriteBenchReport uses inside its folder.
 inline constexpr char kResultsMarkdown[] = "results.md";
 inline constexpr char kResultsCsv[] = "results.csv";
 inline constexpr char kResultsJson[] = "results.json";
 inline constexpr char kSpeedupSvg[] = "speedup.svg";
 inline constexpr char kRewardGainSvg[] = "reward_vs_gain.svg";
+// Only for a sweep of budgets (BenchResults::budgets).
+inline constexpr char kGainBudgetCsv[] = "gain_vs_budget.csv";
+inline constexpr char kGainBudgetSvg[] = "gain_vs_budget.svg";
 
-// Creates `dir` (and its parents) when missing and writes the five files atomically.
+// Creates `dir` (and its parents) when missing and writes the five files atomically, and for
+// a sweep of budgets the two gain_vs_budget files.
 absl::Status WriteBenchReport(const BenchResults& results, const std::string& dir,
                               const BenchReportOptions& options);
 

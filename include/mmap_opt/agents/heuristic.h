@@ -7,11 +7,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "mmap_opt/game/buffer_order.h"
+#include "mmap_opt/game/malloc_game.h"
 #include "mmap_opt/model/program.h"
 #include "mmap_opt/proto/mmap_opt.pb.h"
 #include "mmap_opt/sim/cost_model.h"
-#include "mmap_opt/game/buffer_order.h"
-#include "mmap_opt/game/malloc_game.h"
 #include "mmap_opt/sim/prefetch_interval_picker.h"
 
 namespace mmap_opt {
@@ -55,9 +55,9 @@ struct HeuristicOptions {
 
 // What a run did besides its assignment.
 struct HeuristicStats {
-  int repacks_tried = 0;    // Packer calls made (each counts against max_repacks).
-  int repacks_applied = 0;  // Those that found offsets, after which the buffer was re-planned.
-  int buffers_improved = 0; // Re-planned buffers that then served more of their uses fast.
+  int repacks_tried = 0;     // Packer calls made (each counts against max_repacks).
+  int repacks_applied = 0;   // Those that found offsets, after which the buffer was re-planned.
+  int buffers_improved = 0;  // Re-planned buffers that then served more of their uses fast.
 };
 
 // XLA-style memory-space assignment: buffers in memory-boundedness order (then size, then live
@@ -83,16 +83,25 @@ struct HeuristicTuning {
   double order_noise = 1.0;
   double order_fraction = 0.1;
   uint64_t seed = 0;
+  // Wall-clock budget in seconds; 0: none, and `order_steps` is the budget (deterministic).
+  // With a limit it replaces the step count: the clock is read between heuristic runs, the
+  // grid stops when the time is spent and the order search runs until it is. The first run
+  // (`base`) always happens and a run in progress finishes, so the total may pass the limit
+  // by one heuristic run.
+  double time_limit_s = 0;
 };
 
 struct TunedHeuristic {
   proto::Assignment assignment;
-  HeuristicOptions options;  // The winning configuration (priority empty: XLA's order).
-  double latency_s = 0;      // Its simulated latency.
-  double base_latency_s = 0; // The latency with `base` itself.
-  int runs = 0;              // Heuristic runs made.
-  int order_steps_kept = 0;  // Order steps that made it faster.
-  double knobs_latency_s = 0; // The best after the grid, before the order search.
+  HeuristicOptions options;    // The winning configuration (priority empty: XLA's order).
+  double latency_s = 0;        // Its simulated latency.
+  double base_latency_s = 0;   // The latency with `base` itself.
+  int runs = 0;                // Heuristic runs made.
+  int order_steps_kept = 0;    // Order steps that made it faster.
+  double knobs_latency_s = 0;  // The best after the grid, before the order search.
+  int order_steps_run = 0;     // Order steps tried.
+  double time_limit_s = 0;     // HeuristicTuning::time_limit_s of the run.
+  bool grid_complete = true;   // False when the time limit cut the grid short.
 };
 
 // `game` set to play in the heuristic's copy timing, eviction retries and buffer order (as

@@ -26,11 +26,15 @@ struct AgentOptions {
   HeuristicOptions heuristic;  // For the heuristic (and agents that fall back on it).
   HeuristicTuning tuning;      // For heuristic-tuned and hybrid (its seed comes from `seed`).
   std::string model_path;      // For learned agents; empty: the bundled model.
-  // Search budget of the learned agents (muzero, hybrid): simulations per move (0: the
-  // network's policy alone), and a wall-clock limit in seconds. With a limit, further games
-  // (Gumbel-sampled) are played while time remains and the best by the simulator is kept; a
-  // game still running at the limit finishes without search. 0: one deterministic game.
+  // Search budget of the learned agents (muzero, hybrid, mcts): simulations per move (0: the
+  // network's policy alone).
   int simulations = 16;
+  // Wall-clock budget in seconds of every agent that takes one (AgentInfo::takes_time_limit);
+  // 0: none, each agent's deterministic step budget. muzero and mcts play further
+  // (Gumbel-sampled) games while time remains and keep the best by the simulator (a game still
+  // running at the limit finishes without search; 0: one deterministic game);
+  // heuristic-tuned searches the buffer order until the limit (HeuristicTuning::time_limit_s);
+  // hybrid gives half to its tuning and what is left to muzero.
   double time_limit_s = 0;
   int parallel_games = 8;  // Games searched together per round (one network batch).
   int threads = 1;         // Intra-op threads of the network.
@@ -65,6 +69,9 @@ struct AgentInfo {
   std::string name;
   std::string help;  // One line.
   AgentFn run;
+  // Whether it honours AgentOptions::time_limit_s (a search agent); `solve` and `bench`
+  // refuse a time limit for agents that take none.
+  bool takes_time_limit = false;
 };
 
 // The one line heuristic-tuned (and hybrid) report about a tuning run.
@@ -73,6 +80,10 @@ std::string TunedHeuristicSummary(const TunedHeuristic& tuned);
 // Built-in agents first (none, greedy, heuristic, heuristic-game, random), then registered ones.
 const std::vector<AgentInfo>& Agents();
 std::vector<std::string> AgentNames();
+// The agents that take a time limit, in Agents() order.
+std::vector<std::string> TimeLimitedAgentNames();
+// Whether the named agent takes a time limit (false for an unknown name).
+bool TakesTimeLimit(absl::string_view name);
 
 // Adds an agent (a later one with the same name replaces it). Not thread-safe: call it before
 // running agents, e.g. from a static initialiser.

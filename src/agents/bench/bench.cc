@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -29,11 +30,22 @@ std::string LastComponent(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-AgentOutcome RunOne(const std::string& agent, const CostModel& cost, const BenchOptions& options) {
+// A column of the tables: an agent at a time limit.
+struct Column {
+  std::string label;
+  std::string agent;
+  double time_limit_s = 0;
+};
+
+AgentOutcome RunOne(const Column& column, const CostModel& cost, const BenchOptions& options) {
   AgentOutcome outcome;
-  outcome.agent = agent;
+  outcome.agent = column.label;
+  outcome.agent_name = column.agent;
+  outcome.time_limit_s = column.time_limit_s;
+  AgentOptions agent_options = options.agent;
+  agent_options.time_limit_s = column.time_limit_s;
   const auto started = std::chrono::steady_clock::now();
-  absl::StatusOr<AgentRun> run = RunAgent(agent, cost, options.agent);
+  absl::StatusOr<AgentRun> run = RunAgent(column.agent, cost, agent_options);
   outcome.solve_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!run.ok()) {
@@ -56,7 +68,7 @@ AgentOutcome RunOne(const std::string& agent, const CostModel& cost, const Bench
 }
 
 absl::StatusOr<ProgramOutcome> RunProgram(const std::string& path,
-                                          const std::vector<std::string>& agents,
+                                          const std::vector<Column>& columns,
                                           const BenchOptions& options) {
   ProgramOutcome outcome;
   outcome.path = path;
@@ -69,13 +81,40 @@ absl::StatusOr<ProgramOutcome> RunProgram(const std::string& path,
   outcome.instructions = program.num_instructions();
   ASSIGN_OR_RETURN(CostModel cost, CostModel::Create(program, std::move(hardware)));
   outcome.bounds = ComputeBounds(cost);
-  for (const std::string& agent : agents) {
-    outcome.agents.push_back(RunOne(agent, cost, options));
+  for (const Column& column : columns) {
+    outcome.agents.push_back(RunOne(column, cost, options));
   }
   return outcome;
 }
 
+// The budgets of `options`, checked: each finite and > 0, sorted, each once; the time limit
+// finite and >= 0, and not both.
+absl::StatusOr<std::vector<double>> CheckBudgets(const BenchOptions& options) {
+  const double limit = options.agent.time_limit_s;
+  if (!(limit >= 0 && std::isfinite(limit))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the time limit must be >= 0 seconds, not ", limit));
+  }
+  std::vector<double> budgets = options.budgets;
+  for (double budget : budgets) {
+    if (!(budget > 0 && std::isfinite(budget))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("every budget must be > 0 seconds, not ", budget));
+    }
+  }
+  if (!budgets.empty() && limit > 0) {
+    return absl::InvalidArgumentError("a time limit and a sweep of budgets exclude each other");
+  }
+  std::sort(budgets.begin(), budgets.end());
+  budgets.erase(std::unique(budgets.begin(), budgets.end()), budgets.end());
+  return budgets;
+}
+
 }  // namespace
+
+std::string BudgetColumn(const std::string& agent, double budget_s) {
+  return absl::StrFormat("%s@%gs", agent, budget_s);
+}
 
 const AgentOutcome* ProgramOutcome::Find(const std::string& agent) const {
   for (const AgentOutcome& outcome : agents) {
@@ -126,6 +165,27 @@ absl::StatusOr<BenchResults> RunBench(absl::Span<const std::string> program_path
           absl::StrCat("unknown agent '", agent, "' (known: ", absl::StrJoin(known, ", "), ")"));
     }
   }
+  ASSIGN_OR_RETURN(results.budgets, CheckBudgets(options));
+  results.time_limit_s = options.agent.time_limit_s;
+  std::vector<Column> columns;
+  for (const std::string& agent : results.agents) {
+    if (!TakesTimeLimit(agent)) {
+      columns.push_back({agent, agent, 0});
+      continue;
+    }
+    results.time_limited.push_back(agent);
+    if (results.budgets.empty()) columns.push_back({agent, agent, results.time_limit_s});
+    for (double budget : results.budgets) {
+      columns.push_back({BudgetColumn(agent, budget), agent, budget});
+    }
+  }
+  if ((results.time_limit_s > 0 || !results.budgets.empty()) && results.time_limited.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("none of the agents takes a time limit (those that do: ",
+                     absl::StrJoin(TimeLimitedAgentNames(), ", "), ")"));
+  }
+  results.agents.clear();
+  for (const Column& column : columns) results.agents.push_back(column.label);
 
   const int total = static_cast<int>(program_paths.size());
   std::vector<absl::StatusOr<ProgramOutcome>> outcomes(total, absl::UnknownError("not run"));
@@ -136,7 +196,7 @@ absl::StatusOr<BenchResults> RunBench(absl::Span<const std::string> program_path
   // corpus order) does not depend on --jobs.
   auto work = [&] {
     for (int i = next++; i < total; i = next++) {
-      outcomes[i] = RunProgram(program_paths[i], results.agents, options);
+      outcomes[i] = RunProgram(program_paths[i], columns, options);
       std::lock_guard<std::mutex> lock(progress_mutex);
       ++done;
       if (options.on_progress) options.on_progress(done, total, program_paths[i]);
@@ -173,7 +233,7 @@ std::vector<std::string> NeverWorseViolations(const BenchResults& results) {
   for (const ProgramOutcome& program : results.programs) {
     const AgentOutcome* reference = program.Find(kBenchReference);
     for (const AgentOutcome& outcome : program.agents) {
-      if (results.never_worse.count(outcome.agent) == 0 || !outcome.valid()) continue;
+      if (results.never_worse.count(outcome.AgentName()) == 0 || !outcome.valid()) continue;
       if (reference == nullptr || !reference->valid()) continue;
       if (outcome.latency_s > reference->latency_s * (1 + kEqualLatencyTolerance)) {
         lines.push_back(

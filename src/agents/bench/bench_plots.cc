@@ -1,4 +1,4 @@
-// The bench's two SVG plots. Hand-written SVG (no plotting library in the dependency set);
+// The bench's SVG plots. Hand-written SVG (no plotting library in the dependency set);
 // every coordinate is printed with fixed decimals so the files are byte-for-byte deterministic.
 #include <algorithm>
 #include <cmath>
@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "mmap_opt/agents/bench_report.h"
 #include "sim/svg.h"
 
@@ -248,6 +249,95 @@ std::string RewardGainSvg(const BenchResults& results) {
     legend_y += 44;
   }
   svg += Text(right + 25, legend_y + 4, "dashed: reward = gain", "start", 11, " fill=\"#666666\"");
+  return svg + "</svg>\n";
+}
+
+std::string GainBudgetSvg(const BenchResults& results) {
+  constexpr double kLeft = 80, kTop = 60, kWidth = 520, kHeight = 340, kLegend = 220;
+  const int width = static_cast<int>(kLeft + kWidth + kLegend);
+  const int height = static_cast<int>(kTop + kHeight + 70);
+  const double right = kLeft + kWidth, bottom = kTop + kHeight;
+  std::string svg = Header(width, height);
+  svg += Text(kLeft + kWidth / 2, 28,
+              "Mean speedup over the heuristic against the time limit per program", "middle", 15,
+              " font-weight=\"bold\"");
+  // x: log10 of the budget, padded so the end markers sit inside the frame.
+  double lo = 0, hi = 1;
+  if (!results.budgets.empty()) {
+    lo = std::log10(results.budgets.front());
+    hi = std::log10(results.budgets.back());
+  }
+  const double pad = hi > lo ? 0.08 * (hi - lo) : 0.5;
+  lo -= pad;
+  hi += pad;
+  auto x_of = [&](double budget) { return kLeft + (std::log10(budget) - lo) / (hi - lo) * kWidth; };
+  double y_lo = 0, y_hi = 0;
+  for (const BudgetSummary& b : results.budget_summaries) {
+    if (b.summary.compared == 0) continue;
+    y_lo = std::min(y_lo, b.summary.mean_speedup_percent);
+    y_hi = std::max(y_hi, b.summary.mean_speedup_percent);
+  }
+  const Axis y_axis = Axis::Around(y_lo, y_hi);
+  // Grid: every decade inside the range (light), every budget (labelled), every y tick.
+  for (int decade = static_cast<int>(std::ceil(lo)); decade <= std::floor(hi); ++decade) {
+    const double x = x_of(std::pow(10.0, decade));
+    svg += Line(x, kTop, x, bottom, "stroke=\"#f2f2f2\"");
+  }
+  for (double budget : results.budgets) {
+    const double x = x_of(budget);
+    svg += Line(x, kTop, x, bottom, "stroke=\"#dddddd\"");
+    svg += Text(x, bottom + 16, absl::StrFormat("%g s", budget), "middle", 10);
+  }
+  for (double tick : y_axis.Ticks()) {
+    const double y = y_axis.Map(tick, bottom, kTop);
+    svg += Line(kLeft, y, right, y, "stroke=\"#eeeeee\"");
+    svg += Text(kLeft - 6, y + 4, TickLabel(tick, y_axis.step, "%"), "end", 10);
+  }
+  const double zero = y_axis.Map(0, bottom, kTop);
+  svg += Line(kLeft, zero, right, zero, "stroke=\"#999999\" stroke-dasharray=\"5,4\"");
+  svg += absl::StrFormat(
+      "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+      "stroke=\"black\"/>\n",
+      kLeft, kTop, kWidth, kHeight);
+  svg +=
+      Text(kLeft + kWidth / 2, bottom + 42, "time limit per program (s, log scale)", "middle", 12);
+  svg += absl::StrFormat(
+      "<text x=\"22\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 "
+      "22 %.1f)\">mean speedup over the heuristic (%%)</text>\n",
+      kTop + kHeight / 2, kTop + kHeight / 2);
+  double legend_y = kTop + 10;
+  for (size_t a = 0; a < results.time_limited.size(); ++a) {
+    const std::string& agent = results.time_limited[a];
+    const char* colour = kPalette[a % (sizeof(kPalette) / sizeof(kPalette[0]))];
+    std::vector<std::string> points;
+    std::string markers;
+    for (const BudgetSummary& b : results.budget_summaries) {
+      if (b.agent != agent || b.summary.compared == 0) continue;
+      const double x = x_of(b.budget_s);
+      const double y = y_axis.Map(b.summary.mean_speedup_percent, bottom, kTop);
+      points.push_back(absl::StrFormat("%.2f,%.2f", x, y));
+      markers += absl::StrFormat(
+          "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"4\" fill=\"%s\"><title>%s at %g s: %+.3f%% mean "
+          "over %d programs</title></circle>\n",
+          x, y, colour, Escape(agent), b.budget_s, b.summary.mean_speedup_percent,
+          b.summary.compared);
+    }
+    // One polyline per agent, even when it has no point (it then draws nothing).
+    svg += absl::StrFormat(
+        "<polyline points=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"><title>%s</title>"
+        "</polyline>\n",
+        absl::StrJoin(points, " "), colour, Escape(agent));
+    svg += markers;
+    svg += Line(right + 20, legend_y, right + 44, legend_y,
+                absl::StrFormat("stroke=\"%s\" stroke-width=\"2\"", colour));
+    svg += absl::StrFormat("<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>\n", right + 32,
+                           legend_y, colour);
+    svg += Text(right + 52, legend_y + 4, agent, "start", 12);
+    legend_y += 22;
+  }
+  if (results.time_limited.empty() || results.budgets.empty()) {
+    svg += Text(kLeft + kWidth / 2, kTop + kHeight / 2, "no sweep of budgets", "middle", 13);
+  }
   return svg + "</svg>\n";
 }
 

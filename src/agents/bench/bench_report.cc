@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -151,10 +152,86 @@ std::vector<std::string> ProgramCells(const ProgramOutcome& program) {
   return {Cell(program.file), Cell(program.hardware)};
 }
 
+std::string Seconds(double seconds) { return absl::StrFormat("%g s", seconds); }
+
+// The sentence of results.md that says at which budget the agents ran.
+std::string BudgetSentence(const BenchResults& results) {
+  if (results.time_limited.empty()) return "";
+  const std::string agents = absl::StrJoin(results.time_limited, ", ");
+  const bool hybrid = std::find(results.time_limited.begin(), results.time_limited.end(),
+                                "hybrid") != results.time_limited.end();
+  const std::string overshoot = absl::StrCat(
+      " The clock is read between heuristic runs and between moves, so the run or game in "
+      "progress at the limit finishes and a solve may pass its budget slightly",
+      hybrid ? "; hybrid gives half of it to its tuning and the rest to muzero." : ".");
+  if (!results.budgets.empty()) {
+    std::vector<std::string> budgets;
+    for (double budget : results.budgets) budgets.push_back(Seconds(budget));
+    return absl::StrCat("Budgets: ", agents, " ran at each of ", absl::StrJoin(budgets, ", "),
+                        " per program (columns AGENT@Ns); the other agents take no time limit "
+                        "and ran once.",
+                        overshoot, "\n");
+  }
+  if (results.time_limit_s > 0) {
+    return absl::StrCat("Budget: ", agents, " at a time limit of ", Seconds(results.time_limit_s),
+                        " per program, the same for each; the other agents take none.", overshoot,
+                        "\n");
+  }
+  return absl::StrCat("Budget: no time limit; ", agents,
+                      " ran with step budgets only (deterministic).\n");
+}
+
+// Mean gain over the heuristic per agent (rows) and budget (columns) of a sweep.
+std::string BudgetTable(const BenchResults& results) {
+  std::vector<std::string> names = {"agent"};
+  for (double budget : results.budgets) names.push_back(Seconds(budget));
+  std::string text = Header(names, 1);
+  for (const std::string& agent : results.time_limited) {
+    std::vector<std::string> cells = {Cell(agent)};
+    for (const BudgetSummary& b : results.budget_summaries) {
+      if (b.agent != agent) continue;
+      cells.push_back(b.summary.compared
+                          ? absl::StrCat(Signed(b.summary.mean_speedup_percent, 2, "%"), " (",
+                                         b.summary.improved, "/", b.summary.equal, "/",
+                                         b.summary.worse, ")")
+                          : "n/a");
+    }
+    text += Row(cells);
+  }
+  return text;
+}
+
+// Per column that ran at a time limit: its median and longest solve against the limit.
+std::string SolveTimeAgainstBudget(const BenchResults& results) {
+  std::string text = Header(
+      {"column", "budget (s)", "median solve (s)", "longest solve (s)", "longest / budget"}, 1);
+  bool any = false;
+  for (const std::string& column : results.agents) {
+    std::vector<double> times;
+    double budget = 0;
+    for (const ProgramOutcome& program : results.programs) {
+      const AgentOutcome* outcome = program.Find(column);
+      if (outcome == nullptr || outcome->time_limit_s <= 0) continue;
+      budget = outcome->time_limit_s;
+      times.push_back(outcome->solve_s);
+    }
+    if (times.empty()) continue;
+    any = true;
+    const double longest = *std::max_element(times.begin(), times.end());
+    text += Row({Cell(column), absl::StrFormat("%g", budget), Fixed(Median(times), 3),
+                 Fixed(longest, 3), Fixed(longest / budget, 3)});
+  }
+  return any ? text : "";
+}
+
 }  // namespace
 
 std::string BenchSummaryMarkdown(const BenchResults& results, const BenchReportOptions& options) {
   return SummaryTable(results, options);
+}
+
+std::string BenchBudgetMarkdown(const BenchResults& results) {
+  return results.budgets.empty() ? "" : BudgetTable(results);
 }
 
 std::string BenchMarkdown(const BenchResults& results, const BenchReportOptions& options) {
@@ -162,7 +239,7 @@ std::string BenchMarkdown(const BenchResults& results, const BenchReportOptions&
   std::string text = absl::StrCat(
       "# mmap-opt bench", options.corpus.empty() ? "" : absl::StrCat(": ", options.corpus), "\n\n",
       results.programs.size(), " programs; agents ", absl::StrJoin(results.agents, ", "), "; seed ",
-      results.seed, ".\n",
+      results.seed, ".\n", BudgetSentence(results),
       "Speedup over the heuristic = heuristic latency / agent latency - 1 (positive: faster). "
       "Headroom closed = (all-slow - latency) / (all-slow - lower bound). The capacity bound "
       "is a tighter bound that counts the fast memory's size and the HBM traffic no placement "
@@ -170,9 +247,17 @@ std::string BenchMarkdown(const BenchResults& results, const BenchReportOptions&
       kEqualLatencyTolerance, ".\n\n## Summary against the heuristic\n\n",
       SummaryTable(results, options));
 
+  if (!results.budgets.empty()) {
+    absl::StrAppend(&text,
+                    "\n## Mean gain over the heuristic per budget\n\n"
+                    "Mean speedup over the heuristic (improved/equal/worse programs) of each agent "
+                    "at each time limit per program; plotted in ",
+                    kGainBudgetSvg, ".\n\n", BudgetTable(results));
+  }
   absl::StrAppend(&text, "\n## Latency per program (ms)\n\n",
                   PerProgramTable(
-                      results, results.agents, {"program", "hardware", "all-slow", "lower bound", "capacity bound"},
+                      results, results.agents,
+                      {"program", "hardware", "all-slow", "lower bound", "capacity bound"},
                       [](const AgentOutcome& o) { return Fixed(1e3 * o.latency_s, 4); },
                       [](const ProgramOutcome& p) {
                         std::vector<std::string> cells = ProgramCells(p);
@@ -207,6 +292,16 @@ std::string BenchMarkdown(const BenchResults& results, const BenchReportOptions&
     }
   }
   if (options.timings) {
+    const std::string against_budget = SolveTimeAgainstBudget(results);
+    if (!against_budget.empty()) {
+      absl::StrAppend(
+          &text,
+          "\n## Solve time against the budget\n\n"
+          "Wall time of each agent run at a time limit, against that limit. The run "
+          "or game in progress when the limit passes finishes, so a little over 1 is "
+          "expected (for muzero and hybrid the time also includes loading the model).\n\n",
+          against_budget);
+    }
     absl::StrAppend(&text, "\n## Solve time per program (s)\n\n",
                     PerProgramTable(
                         results, results.agents, {"program", "hardware"},
@@ -224,26 +319,26 @@ std::string BenchCsv(const BenchResults& results, const BenchReportOptions& opti
   // The columns scripts read first (tools/ci_gate.sh reads 1-3), free text last.
   std::string text =
       "program,agent,never_worse,valid,latency_s,speedup_percent,headroom_closed,game_reward,"
-      "drop_backups,placements,";
+      "drop_backups,placements,time_limit_s,";
   if (options.timings) text += "solve_s,";
   text += "all_slow_s,lower_bound_s,capacity_bound_s,hardware,instructions,name,error\n";
   for (const ProgramOutcome& p : results.programs) {
     for (const AgentOutcome& o : p.agents) {
       std::vector<std::string> cells = {Csv(p.file),
                                         Csv(o.agent),
-                                        results.never_worse.count(o.agent) ? "1" : "0",
+                                        results.never_worse.count(o.AgentName()) ? "1" : "0",
                                         o.valid() ? "1" : "0",
                                         o.valid() ? Exact(o.latency_s, "") : "",
                                         Exact(o.speedup_percent, ""),
                                         o.valid() ? Exact(o.headroom_closed, "") : "",
                                         Exact(o.game_reward, ""),
                                         absl::StrCat(o.drop_backups),
-                                        absl::StrCat(o.placements)};
+                                        absl::StrCat(o.placements),
+                                        absl::StrFormat("%g", o.time_limit_s)};
       if (options.timings) cells.push_back(absl::StrFormat("%.6f", o.solve_s));
-      for (std::string cell :
-           {Exact(p.bounds.all_slow_s, ""), Exact(p.bounds.lower_bound_s, ""),
-            Exact(p.bounds.capacity_bound_s, ""), Csv(p.hardware), absl::StrCat(p.instructions),
-            Csv(p.name), Csv(o.error)}) {
+      for (std::string cell : {Exact(p.bounds.all_slow_s, ""), Exact(p.bounds.lower_bound_s, ""),
+                               Exact(p.bounds.capacity_bound_s, ""), Csv(p.hardware),
+                               absl::StrCat(p.instructions), Csv(p.name), Csv(o.error)}) {
         cells.push_back(std::move(cell));
       }
       absl::StrAppend(&text, absl::StrJoin(cells, ","), "\n");
@@ -268,33 +363,33 @@ std::string BenchJson(const BenchResults& results, const BenchReportOptions& opt
           ",\"speedup_percent\":", Exact(o.speedup_percent, "null"),
           ",\"headroom_closed\":", o.valid() ? Exact(o.headroom_closed, "null") : "null",
           ",\"game_reward\":", Exact(o.game_reward, "null"), ",\"drop_backups\":", o.drop_backups,
-          ",\"placements\":", o.placements);
+          ",\"placements\":", o.placements, ",\"time_limit_s\":", Exact(o.time_limit_s, "null"));
       if (options.timings) absl::StrAppend(&item, ",\"solve_s\":", Exact(o.solve_s, "null"));
       if (!o.valid()) absl::StrAppend(&item, ",\"error\":", JsonString(o.error));
       outcomes.push_back(item + "}");
     }
-    programs.push_back(absl::StrCat("{\"file\":", JsonString(p.file), ",\"name\":", JsonString(p.name),
-                                    ",\"hardware\":", JsonString(p.hardware),
-                                    ",\"instructions\":", p.instructions,
-                                    ",\"all_slow_s\":", Exact(p.bounds.all_slow_s, "null"),
-                                    ",\"lower_bound_s\":", Exact(p.bounds.lower_bound_s, "null"),
-                                    ",\"capacity_bound_s\":", Exact(p.bounds.capacity_bound_s, "null"),
-                                    ",\"headroom_s\":", Exact(p.bounds.headroom_s, "null"),
-                                    ",\"agents\":[", absl::StrJoin(outcomes, ","), "]}"));
+    programs.push_back(absl::StrCat(
+        "{\"file\":", JsonString(p.file), ",\"name\":", JsonString(p.name),
+        ",\"hardware\":", JsonString(p.hardware), ",\"instructions\":", p.instructions,
+        ",\"all_slow_s\":", Exact(p.bounds.all_slow_s, "null"),
+        ",\"lower_bound_s\":", Exact(p.bounds.lower_bound_s, "null"),
+        ",\"capacity_bound_s\":", Exact(p.bounds.capacity_bound_s, "null"), ",\"headroom_s\":",
+        Exact(p.bounds.headroom_s, "null"), ",\"agents\":[", absl::StrJoin(outcomes, ","), "]}"));
   }
   std::vector<std::string> summaries;
   for (const AgentSummary& s : results.summaries) {
-    std::string item = absl::StrCat(
-        "{\"agent\":", JsonString(s.agent), ",\"programs\":", s.programs, ",\"invalid\":", s.invalid,
-        ",\"compared\":", s.compared, ",\"improved\":", s.improved, ",\"equal\":", s.equal,
-        ",\"worse\":", s.worse, ",\"mean_speedup_percent\":", Exact(s.mean_speedup_percent, "null"),
-        ",\"median_speedup_percent\":", Exact(s.median_speedup_percent, "null"),
-        ",\"best_speedup_percent\":", Exact(s.best_speedup_percent, "null"),
-        ",\"best_program\":", JsonString(s.best_program),
-        ",\"worst_speedup_percent\":", Exact(s.worst_speedup_percent, "null"),
-        ",\"worst_program\":", JsonString(s.worst_program),
-        ",\"mean_headroom_closed\":", Exact(s.mean_headroom_closed, "null"),
-        ",\"drop_backups\":", s.drop_backups);
+    std::string item =
+        absl::StrCat("{\"agent\":", JsonString(s.agent), ",\"programs\":", s.programs,
+                     ",\"invalid\":", s.invalid, ",\"compared\":", s.compared,
+                     ",\"improved\":", s.improved, ",\"equal\":", s.equal, ",\"worse\":", s.worse,
+                     ",\"mean_speedup_percent\":", Exact(s.mean_speedup_percent, "null"),
+                     ",\"median_speedup_percent\":", Exact(s.median_speedup_percent, "null"),
+                     ",\"best_speedup_percent\":", Exact(s.best_speedup_percent, "null"),
+                     ",\"best_program\":", JsonString(s.best_program),
+                     ",\"worst_speedup_percent\":", Exact(s.worst_speedup_percent, "null"),
+                     ",\"worst_program\":", JsonString(s.worst_program),
+                     ",\"mean_headroom_closed\":", Exact(s.mean_headroom_closed, "null"),
+                     ",\"drop_backups\":", s.drop_backups);
     if (options.timings)
       absl::StrAppend(&item, ",\"total_solve_s\":", Exact(s.total_solve_s, "null"));
     summaries.push_back(item + "}");
@@ -305,12 +400,46 @@ std::string BenchJson(const BenchResults& results, const BenchReportOptions& opt
                                         ",\"pearson\":", Exact(c.pearson, "null"),
                                         ",\"spearman\":", Exact(c.spearman, "null"), "}"));
   }
-  return absl::StrCat("{\"corpus\":", JsonString(options.corpus), ",\"seed\":", results.seed,
-                      ",\"agents\":", names(results.agents),
-                      ",\"never_worse\":", names(results.never_worse), ",\"programs\":[",
-                      absl::StrJoin(programs, ","), "],\"summary\":[",
-                      absl::StrJoin(summaries, ","), "],\"reward_correlation\":[",
-                      absl::StrJoin(correlations, ","), "]}\n");
+  std::vector<std::string> budgets, budget_summaries;
+  for (double budget : results.budgets) budgets.push_back(Exact(budget, "null"));
+  for (const BudgetSummary& b : results.budget_summaries) {
+    std::string item = absl::StrCat(
+        "{\"agent\":", JsonString(b.agent), ",\"budget_s\":", Exact(b.budget_s, "null"),
+        ",\"compared\":", b.summary.compared, ",\"improved\":", b.summary.improved,
+        ",\"equal\":", b.summary.equal, ",\"worse\":", b.summary.worse,
+        ",\"mean_speedup_percent\":", Exact(b.summary.mean_speedup_percent, "null"),
+        ",\"median_speedup_percent\":", Exact(b.summary.median_speedup_percent, "null"));
+    if (options.timings) {
+      absl::StrAppend(&item, ",\"total_solve_s\":", Exact(b.summary.total_solve_s, "null"));
+    }
+    budget_summaries.push_back(item + "}");
+  }
+  return absl::StrCat(
+      "{\"corpus\":", JsonString(options.corpus), ",\"seed\":", results.seed,
+      ",\"time_limit_s\":", Exact(results.time_limit_s, "null"),
+      ",\"time_limited\":", names(results.time_limited), ",\"budgets\":[",
+      absl::StrJoin(budgets, ","), "],\"budget_summary\":[", absl::StrJoin(budget_summaries, ","),
+      "]", ",\"agents\":", names(results.agents), ",\"never_worse\":", names(results.never_worse),
+      ",\"programs\":[", absl::StrJoin(programs, ","), "],\"summary\":[",
+      absl::StrJoin(summaries, ","), "],\"reward_correlation\":[", absl::StrJoin(correlations, ","),
+      "]}\n");
+}
+
+std::string GainBudgetCsv(const BenchResults& results, const BenchReportOptions& options) {
+  std::string text =
+      "agent,budget_s,programs,invalid,compared,improved,equal,worse,mean_speedup_percent,"
+      "median_speedup_percent";
+  text += options.timings ? ",total_solve_s\n" : "\n";
+  for (const BudgetSummary& b : results.budget_summaries) {
+    const AgentSummary& s = b.summary;
+    absl::StrAppend(&text, Csv(b.agent), ",", absl::StrFormat("%g", b.budget_s), ",", s.programs,
+                    ",", s.invalid, ",", s.compared, ",", s.improved, ",", s.equal, ",", s.worse,
+                    ",", Exact(s.mean_speedup_percent, ""), ",",
+                    Exact(s.median_speedup_percent, ""));
+    if (options.timings) absl::StrAppend(&text, ",", absl::StrFormat("%.6f", s.total_solve_s));
+    text += "\n";
+  }
+  return text;
 }
 
 absl::Status MakeDirectories(const std::string& dir) {
@@ -341,6 +470,10 @@ absl::Status WriteBenchReport(const BenchResults& results, const std::string& di
   RETURN_IF_ERROR(WriteFileAtomically(prefix + kResultsJson, BenchJson(results, options)));
   RETURN_IF_ERROR(WriteFileAtomically(prefix + kSpeedupSvg, SpeedupSvg(results)));
   RETURN_IF_ERROR(WriteFileAtomically(prefix + kRewardGainSvg, RewardGainSvg(results)));
+  if (!results.budgets.empty()) {
+    RETURN_IF_ERROR(WriteFileAtomically(prefix + kGainBudgetCsv, GainBudgetCsv(results, options)));
+    RETURN_IF_ERROR(WriteFileAtomically(prefix + kGainBudgetSvg, GainBudgetSvg(results)));
+  }
   return absl::OkStatus();
 }
 

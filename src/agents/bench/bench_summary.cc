@@ -116,6 +116,13 @@ void Summarize(BenchResults& results) {
       results.correlations.push_back(*c);
     }
   }
+  results.budget_summaries.clear();
+  for (const std::string& agent : results.time_limited) {
+    for (double budget : results.budgets) {
+      results.budget_summaries.push_back(
+          {agent, budget, SummarizeAgent(results, BudgetColumn(agent, budget))});
+    }
+  }
 }
 
 double Median(std::vector<double> values) {
