@@ -8,6 +8,8 @@
 #include "mmap_opt/sim/score.h"
 #include "mmap_opt/status_macros.h"
 #include "search/play.h"
+// Learning on the program lives with the trainer (same library); the agent only dispatches.
+#include "train/program_learner.h"
 
 namespace mmap_opt {
 
@@ -20,13 +22,17 @@ absl::StatusOr<std::unique_ptr<Evaluator>> EvaluatorFor(const AgentOptions& opti
 }
 
 absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& options,
-                                   Evaluator& evaluator) {
+                                   Evaluator& evaluator, const RoundHook& on_round) {
   if (options.simulations < 0 || options.simulations > 100000) {
     return absl::InvalidArgumentError(
         absl::StrFormat("simulations must be in [0, 100000], not %d", options.simulations));
   }
   if (!(options.time_limit_s >= 0)) {
     return absl::InvalidArgumentError("the time limit must be >= 0 seconds");
+  }
+  if (options.max_games < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("the game count must be >= 0, not %d", options.max_games));
   }
   const auto start = std::chrono::steady_clock::now();
   PlayOptions play;
@@ -37,21 +43,27 @@ absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& op
   play.search.drop_backup = options.drop_backup;
   play.search.dynamics =
       options.learned_dynamics ? SearchDynamics::kLearned : SearchDynamics::kReal;
+  play.record = on_round != nullptr;
   if (options.time_limit_s > 0) {
     play.deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                 std::chrono::duration<double>(options.time_limit_s));
   }
   AgentRun best;
   double best_latency = std::numeric_limits<double>::infinity();
+  int games_played = 0;
   for (int round = 0;; ++round) {
     // Round 0: one game without root noise (the model's best guess); later rounds sample.
     play.search.gumbel_scale = round == 0 ? 0.0 : 1.0;
     play.seed = options.seed + 1000003ull * round;
-    const int games = round == 0 ? 1 : std::max(options.parallel_games, 1);
+    int games = round == 0 ? 1 : std::max(options.parallel_games, 1);
+    if (options.max_games > 0) games = std::min(games, options.max_games - games_played);
     std::vector<const CostModel*> costs(games, &cost);
     ASSIGN_OR_RETURN(std::vector<PlayedGame> played, PlaySearchGames(costs, evaluator, play));
+    games_played += games;
+    std::vector<double> latencies;
     for (PlayedGame& game : played) {
       ASSIGN_OR_RETURN(Score score, ScoreAssignment(cost, game.assignment));
+      latencies.push_back(score.simulation.latency_s);
       if (score.simulation.latency_s < best_latency) {
         best_latency = score.simulation.latency_s;
         best.assignment = std::move(game.assignment);
@@ -59,7 +71,13 @@ absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& op
         best.drop_backups = game.drop_backups;
       }
     }
-    if (!play.deadline.has_value() || std::chrono::steady_clock::now() >= *play.deadline) break;
+    // Without a time limit only the game count goes on; without a count, only the time.
+    const bool games_left =
+        options.max_games > 0 ? games_played < options.max_games : play.deadline.has_value();
+    const bool time_left =
+        !play.deadline.has_value() || std::chrono::steady_clock::now() < *play.deadline;
+    if (!games_left || !time_left) break;
+    if (on_round) RETURN_IF_ERROR(on_round(played, latencies));
   }
   return best;
 }
@@ -75,8 +93,7 @@ absl::StatusOr<AgentRun> RunHybrid(const CostModel& cost, const AgentOptions& op
   searched.game = GameOptionsLike(tuned.options, options.game);
   ASSIGN_OR_RETURN(AgentRun agent, RunMuZero(cost, searched, evaluator));
   ASSIGN_OR_RETURN(Score agent_score, ScoreAssignment(cost, agent.assignment));
-  const double a = agent_score.simulation.latency_s, h = tuned.base_latency_s,
-               t = tuned.latency_s;
+  const double a = agent_score.simulation.latency_s, h = tuned.base_latency_s, t = tuned.latency_s;
   // Ties go to the heuristic (the baseline a user already trusts), then to the tuned one.
   const bool agent_wins = a < t;
   const char* kept = agent_wins ? "muzero" : t < h ? "heuristic-tuned" : "heuristic";
@@ -95,29 +112,34 @@ absl::StatusOr<AgentRun> RunHybrid(const CostModel& cost, const AgentOptions& op
 }
 
 void RegisterTorchAgents() {
-  RegisterAgent({"muzero",
-                 "Gumbel search guided by a trained model (--model, --simulations, --time-limit)",
-                 [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
-                   ASSIGN_OR_RETURN(std::unique_ptr<Evaluator> evaluator, EvaluatorFor(options));
-                   return RunMuZero(cost, options, *evaluator);
-                 }});
-  RegisterAgent({"mcts",
-                 "Search without learning: Gumbel MCTS over the real game, leaves valued by "
-                 "rollouts of the heuristic's policy (--simulations, --rollout-steps, --time-limit)",
-                 [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
-                   UniformEvaluator evaluator(options.game);
-                   AgentOptions mcts = options;
-                   mcts.learned_dynamics = false;
-                   mcts.rollout_weight = 1.0;
-                   return RunMuZero(cost, mcts, evaluator);
-                 }});
-  RegisterAgent({"hybrid",
-                 "the heuristic, the heuristic tuned per program, and muzero searching with the "
-                 "tuned copy timing; keeps the fastest by the simulator",
-                 [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
-                   ASSIGN_OR_RETURN(std::unique_ptr<Evaluator> evaluator, EvaluatorFor(options));
-                   return RunHybrid(cost, options, *evaluator);
-                 }});
+  RegisterAgent(
+      {"muzero",
+       "Gumbel search guided by a trained model; with a budget (--time-limit, --max-games) "
+       "it trains the model on this program between rounds of games (--no-learn: not)",
+       [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
+         if (LearnsOnProgram(options)) return LearnOnProgram(cost, options);
+         ASSIGN_OR_RETURN(std::unique_ptr<Evaluator> evaluator, EvaluatorFor(options));
+         return RunMuZero(cost, options, *evaluator);
+       }});
+  RegisterAgent(
+      {"mcts",
+       "Search without learning: Gumbel MCTS over the real game, leaves valued by "
+       "rollouts of the heuristic's policy (--simulations, --rollout-steps, --time-limit)",
+       [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
+         UniformEvaluator evaluator(options.game);
+         AgentOptions mcts = options;
+         mcts.learned_dynamics = false;
+         mcts.rollout_weight = 1.0;
+         return RunMuZero(cost, mcts, evaluator);
+       }});
+  RegisterAgent(
+      {"hybrid",
+       "the heuristic, the heuristic tuned per program, and muzero searching with the "
+       "tuned copy timing; keeps the fastest by the simulator",
+       [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
+         ASSIGN_OR_RETURN(std::unique_ptr<Evaluator> evaluator, EvaluatorFor(options));
+         return RunHybrid(cost, options, *evaluator);
+       }});
 }
 
 }  // namespace mmap_opt

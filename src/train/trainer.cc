@@ -1,18 +1,16 @@
 #include "train/trainer.h"
 
+#include <torch/torch.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <random>
 #include <sstream>
 #include <vector>
-
-#include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -25,6 +23,9 @@
 #include "nn/evaluator.h"
 #include "nn/muzero_net.h"
 #include "search/play.h"
+#include "train/learner.h"
+#include "train/replay.h"
+#include "train/targets.h"
 
 namespace mmap_opt {
 namespace {
@@ -73,33 +74,6 @@ absl::StatusOr<std::vector<CorpusProgram>> LoadCorpus(const TrainOptions& option
   return corpus;
 }
 
-// Games kept for training; each move with its value target (the Monte-Carlo return: episodes
-// are short and finite, muzero-notes.md §5.5).
-struct Episode {
-  std::vector<float> observations;  // length x O
-  std::vector<float> policies;      // length x A
-  std::vector<int64_t> actions;
-  std::vector<float> rewards;
-  std::vector<float> returns;
-  int length() const { return static_cast<int>(actions.size()); }
-};
-
-Episode ToEpisode(std::vector<PlayedStep>& steps) {
-  Episode episode;
-  for (PlayedStep& step : steps) {
-    episode.observations.insert(episode.observations.end(), step.observation.begin(),
-                                step.observation.end());
-    episode.policies.insert(episode.policies.end(), step.policy_target.begin(),
-                            step.policy_target.end());
-    episode.actions.push_back(step.action);
-    episode.rewards.push_back(step.reward);
-  }
-  episode.returns.resize(episode.rewards.size());
-  float sum = 0;
-  for (int t = episode.length() - 1; t >= 0; --t) episode.returns[t] = sum += episode.rewards[t];
-  return episode;
-}
-
 struct State {
   MuZeroNet net{nullptr};
   std::unique_ptr<torch::optim::Adam> optimizer;
@@ -108,74 +82,17 @@ struct State {
   int64_t train_steps = 0;
   double elapsed_s = 0;
   std::mt19937_64 rng;
-  std::deque<Episode> replay;
-  int64_t replay_moves = 0;
+  std::unique_ptr<ReplayBuffer> replay;
   std::string metrics = "iteration,phase,episodes,train_steps,loss,mean_gain_pct,elapsed_s\n";
 };
 
-void AddEpisode(State& state, Episode episode, int capacity) {
-  if (episode.length() == 0) return;
-  state.replay_moves += episode.length();
-  state.replay.push_back(std::move(episode));
-  while (state.replay_moves > capacity && state.replay.size() > 1) {
-    state.replay_moves -= state.replay.front().length();
-    state.replay.pop_front();
-  }
-}
-
 // One Adam step on a sampled batch; returns the loss.
-double TrainStep(State& state, const TrainOptions& options) {
-  const int O = state.net->config().observation_size, A = state.net->config().num_actions;
-  const int B = options.batch_size, K = options.unroll_steps;
-  std::vector<int64_t> offsets;  // Prefix sums of episode lengths.
-  int64_t total = 0;
-  for (const Episode& e : state.replay) offsets.push_back(total += e.length());
-  std::uniform_int_distribution<int64_t> pick(0, total - 1);
-  std::vector<float> obs(B * O), policy((K + 1) * B * A, 0.0f), value((K + 1) * B, 0.0f),
-      mask((K + 1) * B, 0.0f), reward(K * B, 0.0f);
-  std::vector<int64_t> action(K * B, 0);
-  for (int b = 0; b < B; ++b) {
-    const int64_t index = pick(state.rng);
-    const size_t e = std::upper_bound(offsets.begin(), offsets.end(), index) - offsets.begin();
-    const Episode& episode = state.replay[e];
-    const int t = static_cast<int>(index - (offsets[e] - episode.length()));
-    std::copy_n(&episode.observations[t * O], O, &obs[b * O]);
-    for (int k = 0; k <= K && t + k < episode.length(); ++k) {
-      std::copy_n(&episode.policies[(t + k) * A], A, &policy[(k * B + b) * A]);
-      value[k * B + b] = episode.returns[t + k];
-      mask[k * B + b] = 1;
-      if (k < K) {
-        action[k * B + b] = episode.actions[t + k];
-        reward[k * B + b] = episode.rewards[t + k];
-      }
-    }
-  }
-  auto tensor = [](std::vector<float>& v, std::vector<int64_t> shape) {
-    return torch::from_blob(v.data(), shape, torch::kFloat32);
-  };
-  torch::Tensor policy_t = tensor(policy, {K + 1, B, A}), value_t = tensor(value, {K + 1, B}),
-                mask_t = tensor(mask, {K + 1, B}), reward_t = tensor(reward, {std::max(K, 1), B});
-  torch::Tensor action_t = torch::from_blob(action.data(), {std::max(K, 1), B}, torch::kInt64);
-  torch::Tensor latent = state.net->Represent(tensor(obs, {B, O}));
-  torch::Tensor loss = torch::zeros({B});
-  for (int k = 0; k <= K; ++k) {
-    auto [logits, v] = state.net->Predict(latent);
-    torch::Tensor step_loss = -(policy_t[k] * torch::log_softmax(logits, 1)).sum(1) +
-                              (v - value_t[k]).pow(2);
-    if (k < K) {
-      auto [next, r] = state.net->Dynamics(latent, action_t[k]);
-      step_loss = step_loss + (r - reward_t[k]).pow(2);
-      // MuZero halves the gradient flowing back through the dynamics.
-      latent = 0.5 * next + 0.5 * next.detach();
-    }
-    loss = loss + mask_t[k] * step_loss;
-  }
-  torch::Tensor mean = loss.mean() / (K + 1);
-  state.optimizer->zero_grad();
-  mean.backward();
-  state.optimizer->step();
+double Step(State& state, const TrainOptions& options) {
+  const NetConfig& c = state.net->config();
+  const TrainingBatch batch = state.replay->Sample(
+      state.rng, options.batch_size, options.unroll_steps, c.observation_size, c.num_actions);
   ++state.train_steps;
-  return mean.item<double>();
+  return TrainStep(state.net, *state.optimizer, batch);
 }
 
 // --- Checkpoint ---------------------------------------------------------------------------
@@ -204,8 +121,8 @@ absl::Status SaveCheckpoint(State& state, const std::string& path) {
     torch::serialize::OutputArchive optimizer;
     state.optimizer->save(optimizer);
     archive.write("optimizer", optimizer);
-    archive.write("counters",
-                  Ints({state.iteration, state.episodes, state.train_steps, state.replay_moves}));
+    archive.write("counters", Ints({state.iteration, state.episodes, state.train_steps,
+                                    state.replay->moves()}));
     archive.write("elapsed", torch::tensor({state.elapsed_s}, torch::kFloat64));
     std::ostringstream rng;
     rng << state.rng;
@@ -213,11 +130,11 @@ absl::Status SaveCheckpoint(State& state, const std::string& path) {
     archive.write("metrics", c10::IValue(state.metrics));
     std::vector<float> obs, policies, rewards, returns;
     std::vector<int64_t> actions, lengths;
-    for (const Episode& e : state.replay) {
+    for (const Episode& e : state.replay->episodes()) {
       obs.insert(obs.end(), e.observations.begin(), e.observations.end());
       policies.insert(policies.end(), e.policies.begin(), e.policies.end());
       rewards.insert(rewards.end(), e.rewards.begin(), e.rewards.end());
-      returns.insert(returns.end(), e.returns.begin(), e.returns.end());
+      returns.insert(returns.end(), e.values.begin(), e.values.end());
       actions.insert(actions.end(), e.actions.begin(), e.actions.end());
       lengths.push_back(e.length());
     }
@@ -286,19 +203,17 @@ absl::Status LoadCheckpoint(State& state, const std::string& path, const TrainOp
         returns.size() != size_t(total)) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": inconsistent replay buffer"));
     }
-    state.replay.clear();
-    state.replay_moves = 0;
+    state.replay->Clear();
     int64_t at = 0;
     for (int64_t l : lengths) {
       Episode e;
       e.observations.assign(obs.begin() + at * O, obs.begin() + (at + l) * O);
       e.policies.assign(policies.begin() + at * A, policies.begin() + (at + l) * A);
       e.rewards.assign(rewards.begin() + at, rewards.begin() + at + l);
-      e.returns.assign(returns.begin() + at, returns.begin() + at + l);
+      e.values.assign(returns.begin() + at, returns.begin() + at + l);
       e.actions.assign(actions.begin() + at, actions.begin() + at + l);
       at += l;
-      state.replay_moves += l;
-      state.replay.push_back(std::move(e));
+      state.replay->Add(std::move(e));
     }
   } catch (const std::exception& e) {
     std::string what = e.what();
@@ -331,7 +246,7 @@ absl::StatusOr<double> ImitationGames(State& state, const std::vector<CorpusProg
     }
     ASSIGN_OR_RETURN(Score score, ScoreAssignment(*entry.cost, game.ToAssignment("imitation")));
     gain += (entry.heuristic_latency - score.simulation.latency_s) / entry.heuristic_latency;
-    AddEpisode(state, ToEpisode(steps), options.replay_capacity);
+    state.replay->Add(ToEpisode(steps, ValueTarget::kRemainingReward));
     ++state.episodes;
   }
   return gain / corpus.size();
@@ -360,7 +275,7 @@ absl::StatusOr<double> SelfPlayGames(State& state, const std::vector<CorpusProgr
   for (size_t i = 0; i < games.size(); ++i) {
     ASSIGN_OR_RETURN(Score score, ScoreAssignment(*costs[i], games[i].assignment));
     gain += (heuristic[i] - score.simulation.latency_s) / heuristic[i];
-    AddEpisode(state, ToEpisode(games[i].steps), options.replay_capacity);
+    state.replay->Add(ToEpisode(games[i].steps, ValueTarget::kRemainingReward));
     ++state.episodes;
   }
   return gain / games.size();
@@ -390,11 +305,13 @@ absl::Status Train(const TrainOptions& options) {
   const std::string run_dir = options.run_dir.empty() ? options.output + ".run" : options.run_dir;
   std::error_code error;
   fs::create_directories(run_dir, error);
-  if (error) return absl::InternalError(absl::StrCat(run_dir, ": cannot create: ", error.message()));
+  if (error)
+    return absl::InternalError(absl::StrCat(run_dir, ": cannot create: ", error.message()));
   const std::string checkpoint = (fs::path(run_dir) / "checkpoint.pt").string();
   const std::string metrics_path = (fs::path(run_dir) / "metrics.csv").string();
 
   State state;
+  state.replay = std::make_unique<ReplayBuffer>(options.replay_capacity);
   if (options.resume && fs::exists(checkpoint, error)) {
     RETURN_IF_ERROR(LoadCheckpoint(state, checkpoint, options));
   } else {
@@ -412,8 +329,8 @@ absl::Status Train(const TrainOptions& options) {
   // Minibatch sampling draws from state.rng; torch's own generator only initialises weights.
   state.net->train();
   while (true) {
-    const double used = std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-                            .count();
+    const double used =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (used >= options.time_limit_s) break;
     if (options.max_iterations > 0 && state.iteration >= options.max_iterations) break;
     const auto iteration_start = std::chrono::steady_clock::now();
@@ -427,12 +344,11 @@ absl::Status Train(const TrainOptions& options) {
       ASSIGN_OR_RETURN(gain, SelfPlayGames(state, corpus, options));
     }
     double loss = 0;
-    for (int s = 0; s < steps; ++s) loss += TrainStep(state, options);
+    for (int s = 0; s < steps; ++s) loss += Step(state, options);
     loss /= std::max(steps, 1);
     state.iteration = iteration;
-    state.elapsed_s += std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                     iteration_start)
-                           .count();
+    state.elapsed_s +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - iteration_start).count();
     absl::StrAppendFormat(&state.metrics, "%d,%s,%d,%d,%.6f,%.4f,%.2f\n", iteration,
                           iteration == 0 ? "imitation" : "self-play", state.episodes,
                           state.train_steps, loss, 100 * gain, state.elapsed_s);
@@ -442,8 +358,8 @@ absl::Status Train(const TrainOptions& options) {
     RETURN_IF_ERROR(SaveCheckpoint(state, checkpoint));
     RETURN_IF_ERROR(WriteFileAtomically(metrics_path, state.metrics));
     if (options.on_progress) {
-      options.on_progress({iteration, state.episodes, state.train_steps, loss, gain,
-                           state.elapsed_s});
+      options.on_progress(
+          {iteration, state.episodes, state.train_steps, loss, gain, state.elapsed_s});
     }
   }
   if (state.iteration < 0) {
