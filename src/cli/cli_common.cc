@@ -81,6 +81,12 @@ void AddLearnedAgentOptions(CLI::App* verb, AgentOptions* options) {
       ->capture_default_str()
       ->check(CLI::Range(0, 10000000))
       ->group(group);
+  verb->add_option("--games-per-round", options->parallel_games,
+                   "Games searched together in each round after the first (one network batch); "
+                   "muzero learning on the program trains between rounds")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096))
+      ->group(group);
   verb->add_flag("!--no-learn", options->learn,
                  "muzero: search with the model as loaded instead of training it on the "
                  "program between rounds of games (the ablation)")

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
 #include <memory>
 #include <random>
 
@@ -24,7 +26,8 @@ absl::StatusOr<AgentRun> LearnOnProgram(const CostModel& cost, const AgentOption
                                         const ProgramLearningOptions& learning,
                                         ProgramLearningStats* stats) {
   if (learning.steps_per_round < 0 || learning.batch_size < 1 || learning.unroll_steps < 0 ||
-      learning.replay_capacity < 1 || !(learning.learning_rate > 0)) {
+      learning.replay_capacity < 1 || !(learning.learning_rate > 0) ||
+      !(learning.samples_per_move > 0)) {
     return absl::InvalidArgumentError("learning sizes and the learning rate must be positive");
   }
   ASSIGN_OR_RETURN(MuZeroNet net,
@@ -44,20 +47,27 @@ absl::StatusOr<AgentRun> LearnOnProgram(const CostModel& cost, const AgentOption
   auto train_on_round = [&](std::vector<PlayedGame>& games,
                             const std::vector<double>& latencies) -> absl::Status {
     const std::vector<float> outcomes = ranked.Score(latencies);
+    int64_t moves = 0;
     for (size_t i = 0; i < games.size(); ++i) {
+      moves += games[i].steps.size();
       replay.Add(ToEpisode(games[i].steps, ValueTarget::kOutcome, outcomes[i]));
     }
-    if (replay.empty() || learning.steps_per_round == 0) return absl::OkStatus();
+    if (replay.empty()) return absl::OkStatus();
+    const int steps =
+        learning.steps_per_round > 0
+            ? learning.steps_per_round
+            : static_cast<int>(std::max<double>(
+                  1, std::ceil(learning.samples_per_move * moves / learning.batch_size)));
     net->train();
     double loss = 0;
-    for (int step = 0; step < learning.steps_per_round; ++step) {
+    for (int step = 0; step < steps; ++step) {
       loss += TrainStep(net, adam,
                         replay.Sample(rng, learning.batch_size, learning.unroll_steps,
                                       config.observation_size, config.num_actions));
     }
     net->eval();
-    s.train_steps += learning.steps_per_round;
-    s.round_losses.push_back(loss / learning.steps_per_round);
+    s.train_steps += steps;
+    s.round_losses.push_back(loss / steps);
     ++s.rounds_trained;
     return absl::OkStatus();
   };

@@ -20,7 +20,12 @@
 namespace mmap_opt {
 
 struct ProgramLearningOptions {
-  int steps_per_round = 40;  // Adam steps after each round of games (train's per iteration).
+  // Adam steps after each round of games: this many, or with 0, enough for every new move to
+  // be drawn `samples_per_move` times on average (a replay ratio, as muzero-general's). A
+  // fixed count over-trains on small programs: tens of rounds a second of 100-move games
+  // drove the policy to one action per state and every sampled game to the same one.
+  int steps_per_round = 0;
+  double samples_per_move = 4;
   int batch_size = 128;
   int unroll_steps = 3;
   double learning_rate = 1e-3;

@@ -16,6 +16,7 @@ using ::mmap_opt::testing::MakeTempDir;
 using ::mmap_opt::testing::ReadTestFile;
 using ::mmap_opt::testing::RunCli;
 using ::mmap_opt::testing::SourcePath;
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -34,7 +35,8 @@ TEST(LearnCliTest, SolveWithAGameBudget) {
   const std::string dir = MakeTempDir();
   CommandResult learned = RunCli(Solve(dir + "/a.pb", {}));
   ASSERT_EQ(learned.exit_code, 0) << learned.err;
-  EXPECT_THAT(learned.out, HasSubstr("learned on the program: 40 Adam steps after 1 round(s)"));
+  EXPECT_THAT(learned.out,
+              ContainsRegex("learned on the program: [1-9][0-9]* Adam steps after 1 round"));
   CommandResult again = RunCli(Solve(dir + "/b.pb", {}));
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(ReadTestFile(dir + "/a.pb"), ReadTestFile(dir + "/b.pb"));
