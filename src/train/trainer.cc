@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "nn/muzero_net.h"
 #include "search/play.h"
 #include "train/learner.h"
+#include "train/learning_curve.h"
 #include "train/replay.h"
 #include "train/targets.h"
 
@@ -39,13 +41,10 @@ struct CorpusProgram {
   double heuristic_latency = 0;
 };
 
-absl::StatusOr<std::vector<CorpusProgram>> LoadCorpus(const TrainOptions& options) {
-  fs::path dir = options.corpus;
+// The programs of one folder (sorted by path) with their heuristic latencies.
+absl::StatusOr<std::vector<CorpusProgram>> LoadPrograms(const fs::path& dir,
+                                                        const std::string& hardware_flag) {
   std::error_code error;
-  if (!fs::is_directory(dir, error)) {
-    return absl::NotFoundError(absl::StrCat(options.corpus, ": not a folder"));
-  }
-  if (fs::is_directory(dir / "train", error)) dir /= "train";
   std::vector<std::string> paths;
   for (const fs::directory_entry& entry : fs::directory_iterator(dir, error)) {
     if (entry.is_regular_file() && HasProtoExtension(entry.path().string())) {
@@ -61,7 +60,7 @@ absl::StatusOr<std::vector<CorpusProgram>> LoadCorpus(const TrainOptions& option
     CorpusProgram entry;
     entry.path = path;
     ASSIGN_OR_RETURN(proto::Program proto, ReadProgram(path));
-    ASSIGN_OR_RETURN(proto::Hardware hardware, HardwareFor(proto, options.hardware));
+    ASSIGN_OR_RETURN(proto::Hardware hardware, HardwareFor(proto, hardware_flag));
     ASSIGN_OR_RETURN(Program program, Program::Create(std::move(proto)));
     entry.program = std::make_unique<Program>(std::move(program));
     ASSIGN_OR_RETURN(CostModel cost, CostModel::Create(*entry.program, std::move(hardware)));
@@ -74,6 +73,33 @@ absl::StatusOr<std::vector<CorpusProgram>> LoadCorpus(const TrainOptions& option
   return corpus;
 }
 
+absl::StatusOr<std::vector<CorpusProgram>> LoadCorpus(const TrainOptions& options) {
+  fs::path dir = options.corpus;
+  std::error_code error;
+  if (!fs::is_directory(dir, error)) {
+    return absl::NotFoundError(absl::StrCat(options.corpus, ": not a folder"));
+  }
+  if (fs::is_directory(dir / "train", error)) dir /= "train";
+  return LoadPrograms(dir, options.hardware);
+}
+
+// The held-out programs (TrainOptions::heldout); none when there are no such programs.
+absl::StatusOr<std::vector<CorpusProgram>> LoadHeldOut(const TrainOptions& options) {
+  if (options.heldout_every == 0) return std::vector<CorpusProgram>();
+  std::error_code error;
+  if (!options.heldout.empty()) {
+    if (!fs::is_directory(options.heldout, error)) {
+      return absl::NotFoundError(absl::StrCat(options.heldout, ": not a folder"));
+    }
+    return LoadPrograms(options.heldout, options.hardware);
+  }
+  const fs::path corpus = options.corpus;
+  if (fs::is_directory(corpus / "train", error) && fs::is_directory(corpus / "test", error)) {
+    return LoadPrograms(corpus / "test", options.hardware);
+  }
+  return std::vector<CorpusProgram>();
+}
+
 struct State {
   MuZeroNet net{nullptr};
   std::unique_ptr<torch::optim::Adam> optimizer;
@@ -83,7 +109,8 @@ struct State {
   double elapsed_s = 0;
   std::mt19937_64 rng;
   std::unique_ptr<ReplayBuffer> replay;
-  std::string metrics = "iteration,phase,episodes,train_steps,loss,mean_gain_pct,elapsed_s\n";
+  std::string metrics =
+      "iteration,phase,episodes,train_steps,loss,mean_gain_pct,heldout_gain_pct,elapsed_s\n";
 };
 
 // One Adam step on a sampled batch; returns the loss.
@@ -281,11 +308,39 @@ absl::StatusOr<double> SelfPlayGames(State& state, const std::vector<CorpusProgr
   return gain / games.size();
 }
 
+// The model's deterministic game on every held-out program at the fixed search budget, all
+// games batched in one PlaySearchGames; the mean gain over the heuristic.
+absl::StatusOr<double> HeldOutGain(State& state, const std::vector<CorpusProgram>& heldout,
+                                   const TrainOptions& options) {
+  std::vector<const CostModel*> costs;
+  for (const CorpusProgram& entry : heldout) costs.push_back(entry.cost.get());
+  std::unique_ptr<Evaluator> evaluator = MakeNetEvaluator(state.net, options.threads);
+  PlayOptions play;
+  play.game = options.game;
+  play.search.simulations = options.heldout_simulations;
+  play.search.rollout_steps = options.heldout_rollout_steps;
+  play.search.gumbel_scale = 0;
+  play.seed = options.seed;
+  ASSIGN_OR_RETURN(std::vector<PlayedGame> games, PlaySearchGames(costs, *evaluator, play));
+  state.net->train();
+  double gain = 0;
+  for (size_t i = 0; i < games.size(); ++i) {
+    ASSIGN_OR_RETURN(Score score, ScoreAssignment(*costs[i], games[i].assignment));
+    gain +=
+        (heldout[i].heuristic_latency - score.simulation.latency_s) / heldout[i].heuristic_latency;
+  }
+  return gain / games.size();
+}
+
 absl::Status CheckOptions(const TrainOptions& o) {
   if (o.output.empty()) return absl::InvalidArgumentError("train needs an output model path");
   auto bad = [](const std::string& what) { return absl::InvalidArgumentError(what); };
   if (!(o.time_limit_s > 0)) return bad("the time limit must be > 0 seconds");
   if (o.max_iterations < 0) return bad("--iterations must be >= 0");
+  if (o.heldout_every < 0) return bad("--heldout-every must be >= 0");
+  if (o.heldout_simulations < 0 || o.heldout_simulations > 1024 || o.heldout_rollout_steps < 0) {
+    return bad("--heldout-simulations must be in [0, 1024]");
+  }
   if (o.threads < 1 || o.threads > 256) return bad("--threads must be in [1, 256]");
   if (o.simulations < 0 || o.simulations > 1024) return bad("simulations must be in [0, 1024]");
   if (o.games_per_iteration < 1 || o.batch_size < 1 || o.unroll_steps < 0 ||
@@ -302,6 +357,7 @@ absl::Status Train(const TrainOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   at::set_num_threads(options.threads);
   ASSIGN_OR_RETURN(std::vector<CorpusProgram> corpus, LoadCorpus(options));
+  ASSIGN_OR_RETURN(std::vector<CorpusProgram> heldout, LoadHeldOut(options));
   const std::string run_dir = options.run_dir.empty() ? options.output + ".run" : options.run_dir;
   std::error_code error;
   fs::create_directories(run_dir, error);
@@ -309,6 +365,7 @@ absl::Status Train(const TrainOptions& options) {
     return absl::InternalError(absl::StrCat(run_dir, ": cannot create: ", error.message()));
   const std::string checkpoint = (fs::path(run_dir) / "checkpoint.pt").string();
   const std::string metrics_path = (fs::path(run_dir) / "metrics.csv").string();
+  const std::string curve_path = (fs::path(run_dir) / "learning_curve.svg").string();
 
   State state;
   state.replay = std::make_unique<ReplayBuffer>(options.replay_capacity);
@@ -349,14 +406,26 @@ absl::Status Train(const TrainOptions& options) {
     state.iteration = iteration;
     state.elapsed_s +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - iteration_start).count();
-    absl::StrAppendFormat(&state.metrics, "%d,%s,%d,%d,%.6f,%.4f,%.2f\n", iteration,
+    // Measured after the iteration's training and outside elapsed_s (training time).
+    std::optional<double> heldout_gain;
+    if (!heldout.empty() && iteration % options.heldout_every == 0) {
+      ASSIGN_OR_RETURN(heldout_gain, HeldOutGain(state, heldout, options));
+    }
+    absl::StrAppendFormat(&state.metrics, "%d,%s,%d,%d,%.6f,%.4f,%s,%.2f\n", iteration,
                           iteration == 0 ? "imitation" : "self-play", state.episodes,
-                          state.train_steps, loss, 100 * gain, state.elapsed_s);
+                          state.train_steps, loss, 100 * gain,
+                          heldout_gain ? absl::StrFormat("%.4f", 100 * *heldout_gain) : "",
+                          state.elapsed_s);
     // Model first: a kill between the two files leaves a checkpoint that redoes this
     // iteration, never a checkpoint ahead of the model.
     RETURN_IF_ERROR(SaveModel(state.net, options.output));
     RETURN_IF_ERROR(SaveCheckpoint(state, checkpoint));
     RETURN_IF_ERROR(WriteFileAtomically(metrics_path, state.metrics));
+    if (!heldout.empty()) {
+      RETURN_IF_ERROR(WriteFileAtomically(
+          curve_path, LearningCurveSvg(HeldOutPoints(state.metrics),
+                                       fs::path(options.output).filename().string())));
+    }
     if (options.on_progress) {
       options.on_progress(
           {iteration, state.episodes, state.train_steps, loss, gain, state.elapsed_s});
