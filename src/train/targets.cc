@@ -39,8 +39,11 @@ std::vector<float> RankedReward::Score(const std::vector<double>& latencies) {
   std::vector<float> outcomes(latencies.size(), 0.0f);
   if (!window_.empty()) {
     const double threshold = Threshold();
+    const double tolerance = options_.tie_tolerance * threshold;
     for (size_t i = 0; i < latencies.size(); ++i) {
-      outcomes[i] = latencies[i] < threshold ? 1.0f : latencies[i] > threshold ? -1.0f : 0.0f;
+      outcomes[i] = latencies[i] < threshold - tolerance   ? 1.0f
+                    : latencies[i] > threshold + tolerance ? -1.0f
+                                                           : 0.0f;
     }
   }
   for (double latency : latencies) {

@@ -31,9 +31,14 @@ Episode ToEpisode(std::vector<PlayedStep>& steps, ValueTarget mode, float outcom
 // latency that a fraction `quantile` of the recent games are no faster than: 0.75 asks a game
 // to rank in the best quarter of recent play. Ties score 0 rather than R2's coin toss so that
 // the outcome is deterministic; a game identical to the threshold game carries no signal.
+// A tie is a difference within `tie_tolerance` of the threshold (relative): once the search
+// has settled on a plateau, its games differ from each other by a few parts in 10^7 (summation
+// order in the simulator), which must not read as wins and losses; a game 0.1% better still
+// does.
 struct RankedRewardOptions {
-  int window = 64;         // Recent games kept for the threshold.
-  double quantile = 0.75;  // R2's α.
+  int window = 64;              // Recent games kept for the threshold.
+  double quantile = 0.75;       // R2's α.
+  double tie_tolerance = 1e-6;  // Relative.
 };
 
 class RankedReward {

@@ -58,6 +58,11 @@ TEST(RankedRewardTest, OutcomesAgainstTheRecentGames) {
   median.Score({1.0, 2.0, 3.0, 4.0});
   EXPECT_EQ(median.Threshold(), 2.0);
   EXPECT_EQ(median.Score({1.5, 2.5}), (std::vector<float>{1, -1}));
+  // Within the relative tolerance of the threshold (1e-6 of 4.0 = 4e-6): a tie.
+  RankedReward plateau({.window = 8, .quantile = 0.75, .tie_tolerance = 1e-6});
+  plateau.Score({4.0});
+  EXPECT_EQ(plateau.Score({4.000003, 3.999997, 4.00001, 3.99999}),
+            (std::vector<float>{0, 0, -1, 1}));
 }
 
 TEST(ReplayBufferTest, DropsOldestGamesAndMasksPastTheEnd) {
