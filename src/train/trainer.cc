@@ -427,8 +427,15 @@ absl::Status Train(const TrainOptions& options) {
                                        fs::path(options.output).filename().string())));
     }
     if (options.on_progress) {
-      options.on_progress(
-          {iteration, state.episodes, state.train_steps, loss, gain, state.elapsed_s});
+      TrainProgress progress;
+      progress.iteration = iteration;
+      progress.episodes = state.episodes;
+      progress.train_steps = state.train_steps;
+      progress.loss = loss;
+      progress.mean_gain = gain;
+      progress.heldout_gain = heldout_gain;
+      progress.elapsed_s = state.elapsed_s;
+      options.on_progress(progress);
     }
   }
   if (state.iteration < 0) {

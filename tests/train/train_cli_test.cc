@@ -148,10 +148,16 @@ TEST(TrainCliTest, HeldOutGainInMetricsAndCurve) {
   // The smoke corpus is its own held-out set here; measured after iterations 0 and 2.
   const std::string dir = MakeTempDir();
   std::vector<std::string> args = TinyTrain(dir + "/m.pt", 3);
+  args.pop_back();  // -q: the progress lines name the held-out gain where it was measured.
   args.insert(args.end(),
               {"--heldout", kSmoke, "--heldout-every", "2", "--heldout-simulations", "1"});
   CommandResult train = RunCli(args);
   ASSERT_EQ(train.exit_code, 0) << train.err;
+  std::vector<std::string> progress = absl::StrSplit(train.err, '\n', absl::SkipEmpty());
+  ASSERT_EQ(progress.size(), 4u) << train.err;
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(progress[i].find("held-out ") != std::string::npos, i % 2 == 0) << progress[i];
+  }
   std::vector<std::string> rows = MetricRows(dir + "/m.pt.run");
   ASSERT_EQ(rows.size(), 5u);
   EXPECT_THAT(rows[0], HasSubstr(",heldout_gain_pct"));
