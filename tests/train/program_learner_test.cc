@@ -99,6 +99,28 @@ TEST(ProgramLearnerTest, TrainsAndKeepsTheBestGame) {
   }
 }
 
+TEST(ProgramLearnerTest, StepsPerRoundFollowTheReplayRatio) {
+  Loaded loaded = Load("bert-tiny.inference.b8.128.bf16.edge-npu.pb");
+  AgentOptions options = SmallBudget();
+  options.max_games = 2;  // Round 0 (the deterministic game), training, round 1.
+  // The first game's length, from the same search with a hook that only counts.
+  absl::StatusOr<std::unique_ptr<Evaluator>> evaluator = EvaluatorFor(options);
+  ASSERT_TRUE(evaluator.ok()) << evaluator.status();
+  size_t moves = 0;
+  auto count = [&](std::vector<PlayedGame>& games, const std::vector<double>&) {
+    moves = games.front().steps.size();
+    return absl::OkStatus();
+  };
+  ASSERT_TRUE(RunMuZero(*loaded.cost, options, **evaluator, count).ok());
+  ASSERT_GT(moves, 0u);
+  ProgramLearningOptions learning;  // steps_per_round 0: 4 samples per new move.
+  learning.batch_size = 32;
+  ProgramLearningStats stats;
+  ASSERT_TRUE(LearnOnProgram(*loaded.cost, options, learning, &stats).ok());
+  EXPECT_EQ(stats.rounds_trained, 1);
+  EXPECT_EQ(stats.train_steps, static_cast<int64_t>(std::ceil(4.0 * moves / 32)));
+}
+
 TEST(ProgramLearnerTest, WhoLearns) {
   AgentOptions options;
   EXPECT_FALSE(LearnsOnProgram(options));  // One game: nothing to learn between rounds.
