@@ -98,6 +98,22 @@ void AddLearnedAgentOptions(CLI::App* verb, AgentOptions* options) {
       ->capture_default_str()
       ->check(CLI::Range(0, 100000))
       ->group(group);
+  verb->add_option("--max-games", options->max_games,
+                   "Games per program (the first deterministic, then sampled rounds), "
+                   "deterministic for a seed; with --time-limit, whichever ends first (0: none)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10000000))
+      ->group(group);
+  verb->add_option("--games-per-round", options->parallel_games,
+                   "Games searched together in each round after the first (one network batch); "
+                   "muzero learning on the program trains between rounds")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096))
+      ->group(group);
+  verb->add_flag("!--no-learn", options->learn,
+                 "muzero: search with the model as loaded instead of training it on the "
+                 "program between rounds of games (the ablation)")
+      ->group(group);
   verb->add_option("--threads", options->threads, "Intra-op threads of the network")
       ->capture_default_str()
       ->check(CLI::Range(1, 256))

@@ -17,8 +17,7 @@ void AddTrainVerb(CLI::App& app) {
   verb->add_option("--corpus", opts->corpus, "Folder of programs (its train/ subfolder if any)")
       ->required();
   verb->add_option("-o,--output", opts->output, "Where to write the model (.pt)")->required();
-  verb->add_option("--run-dir", opts->run_dir,
-                   "Checkpoint and metrics.csv; default: <output>.run");
+  verb->add_option("--run-dir", opts->run_dir, "Checkpoint and metrics.csv; default: <output>.run");
   verb->add_flag("--resume", opts->resume, "Continue from the run folder's checkpoint");
   verb->add_option("--time-limit", opts->time_limit_s, "Seconds of training in this run")
       ->capture_default_str()
@@ -42,15 +41,29 @@ void AddTrainVerb(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0, 10000000));
   verb->add_option("--hardware", opts->hardware, "As for solve; default: each program's own");
+  verb->add_option("--heldout", opts->heldout,
+                   "Folder of held-out programs whose gain is measured as training goes; "
+                   "default: the corpus's test/ subfolder when it has train/ and test/");
+  verb->add_option("--heldout-every", opts->heldout_every,
+                   "Measure the held-out gain after iteration 0 and every N iterations "
+                   "(metrics.csv, learning_curve.svg); 0: never")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
+  verb->add_option("--heldout-simulations", opts->heldout_simulations,
+                   "Search simulations per move of the held-out games (with 16-move rollouts)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024));
   verb->add_flag("-q,--quiet", "No progress lines");
   verb->callback([opts, verb] {
     TrainOptions options = *opts;
     if (verb->count("--quiet") == 0) {
       options.on_progress = [](const TrainProgress& p) {
         std::cerr << absl::StrFormat(
-            "train: iteration %d  episodes %d  steps %d  loss %.4f  gain vs heuristic %+.2f%%  "
+            "train: iteration %d  episodes %d  steps %d  loss %.4f  gain vs heuristic %+.2f%%%s  "
             "%.1f s\n",
-            p.iteration, p.episodes, p.train_steps, p.loss, 100 * p.mean_gain, p.elapsed_s);
+            p.iteration, p.episodes, p.train_steps, p.loss, 100 * p.mean_gain,
+            p.heldout_gain ? absl::StrFormat("  held-out %+.2f%%", 100 * *p.heldout_gain) : "",
+            p.elapsed_s);
       };
     }
     absl::Status status = Train(options);

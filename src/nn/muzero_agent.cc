@@ -9,6 +9,8 @@
 #include "mmap_opt/sim/score.h"
 #include "mmap_opt/status_macros.h"
 #include "search/play.h"
+// Learning on the program lives with the trainer (same library); the agent only dispatches.
+#include "train/program_learner.h"
 
 namespace mmap_opt {
 
@@ -21,13 +23,17 @@ absl::StatusOr<std::unique_ptr<Evaluator>> EvaluatorFor(const AgentOptions& opti
 }
 
 absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& options,
-                                   Evaluator& evaluator) {
+                                   Evaluator& evaluator, const RoundHook& on_round) {
   if (options.simulations < 0 || options.simulations > 100000) {
     return absl::InvalidArgumentError(
         absl::StrFormat("simulations must be in [0, 100000], not %d", options.simulations));
   }
   if (!(options.time_limit_s >= 0)) {
     return absl::InvalidArgumentError("the time limit must be >= 0 seconds");
+  }
+  if (options.max_games < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("the game count must be >= 0, not %d", options.max_games));
   }
   const auto start = std::chrono::steady_clock::now();
   PlayOptions play;
@@ -38,6 +44,7 @@ absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& op
   play.search.drop_backup = options.drop_backup;
   play.search.dynamics =
       options.learned_dynamics ? SearchDynamics::kLearned : SearchDynamics::kReal;
+  play.record = on_round != nullptr;
   if (options.time_limit_s > 0) {
     play.deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                 std::chrono::duration<double>(options.time_limit_s));
@@ -48,39 +55,53 @@ absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& op
   // heuristic's own trajectory (the game reproduces the heuristic exactly), so the search
   // starts where the baseline is and can only improve on it.
   GamePlan incumbent;
+  // Scores a game and keeps it (and its plan) when strictly faster; returns its latency.
   auto keep_if_faster = [&](proto::Assignment& assignment, const GamePlan& plan, double game_reward,
-                            int drop_backups) -> absl::Status {
+                            int drop_backups) -> absl::StatusOr<double> {
     ASSIGN_OR_RETURN(Score score, ScoreAssignment(cost, assignment));
-    if (!(score.simulation.latency_s < best_latency)) return absl::OkStatus();
-    best_latency = score.simulation.latency_s;
+    const double latency = score.simulation.latency_s;
+    if (!(latency < best_latency)) return latency;
+    best_latency = latency;
     best.assignment = std::move(assignment);
     best.game_reward = game_reward;
     best.drop_backups = drop_backups;
     incumbent = plan;
-    return absl::OkStatus();
+    return latency;
   };
   {
     HeuristicPolicy heuristic;
     ASSIGN_OR_RETURN(GameRecord record, PlayGame(cost, heuristic, "muzero", options.game));
     RETURN_IF_ERROR(
-        keep_if_faster(record.assignment, record.plan, record.total_reward, record.drop_backups));
+        keep_if_faster(record.assignment, record.plan, record.total_reward, record.drop_backups)
+            .status());
   }
   if (options.deviations_per_game > 0) play.deviations_per_game = options.deviations_per_game;
+  int games_played = 0;
   for (int round = 0;; ++round) {
     // Round 0: one game without root noise (the model's best guess); later rounds sample.
     play.search.gumbel_scale = round == 0 ? 0.0 : 1.0;
     play.seed = options.seed + 1000003ull * round;
-    const int games = round == 0 ? 1 : std::max(options.parallel_games, 1);
+    int games = round == 0 ? 1 : std::max(options.parallel_games, 1);
+    if (options.max_games > 0) games = std::min(games, options.max_games - games_played);
     std::vector<const CostModel*> costs(games, &cost);
     // Round 0 is the network's own game; later rounds explore around the incumbent.
     const GamePlan anchor = incumbent;
     play.anchor = round > 0 && options.deviations_per_game > 0 ? &anchor : nullptr;
     ASSIGN_OR_RETURN(std::vector<PlayedGame> played, PlaySearchGames(costs, evaluator, play));
+    games_played += games;
+    std::vector<double> latencies;
     for (PlayedGame& game : played) {
-      RETURN_IF_ERROR(
-          keep_if_faster(game.assignment, game.plan, game.total_reward, game.drop_backups));
+      ASSIGN_OR_RETURN(double latency, keep_if_faster(game.assignment, game.plan, game.total_reward,
+                                                      game.drop_backups));
+      latencies.push_back(latency);
     }
-    if (!play.deadline.has_value() || std::chrono::steady_clock::now() >= *play.deadline) break;
+    // Without a time limit only the game count goes on; without a count, only the time.
+    const bool games_left =
+        options.max_games > 0 ? games_played < options.max_games : play.deadline.has_value();
+    const bool time_left =
+        !play.deadline.has_value() || std::chrono::steady_clock::now() < *play.deadline;
+    if (!games_left || !time_left) break;
+    if (on_round) RETURN_IF_ERROR(on_round(played, latencies));
   }
   return best;
 }
@@ -103,7 +124,11 @@ absl::StatusOr<AgentRun> RunHybrid(const CostModel& cost, const AgentOptions& op
     // Past the limit already: one game, played without search (a limit of 0 would search it).
     searched.time_limit_s = std::max(options.time_limit_s - spent, 1e-9);
   }
-  ASSIGN_OR_RETURN(AgentRun agent, RunMuZero(cost, searched, evaluator));
+  // muzero learns on the program in the tuned game when it has a budget (as `muzero` does),
+  // exploring around the tuned trajectory, which the game reproduces exactly.
+  ASSIGN_OR_RETURN(AgentRun agent, LearnsOnProgram(searched)
+                                       ? LearnOnProgram(cost, searched)
+                                       : RunMuZero(cost, searched, evaluator));
   ASSIGN_OR_RETURN(Score agent_score, ScoreAssignment(cost, agent.assignment));
   const double a = agent_score.simulation.latency_s, h = tuned.base_latency_s, t = tuned.latency_s;
   // Ties go to the heuristic (the baseline a user already trusts), then to the tuned one.
@@ -125,8 +150,11 @@ absl::StatusOr<AgentRun> RunHybrid(const CostModel& cost, const AgentOptions& op
 
 void RegisterTorchAgents() {
   RegisterAgent(
-      {"muzero", "Gumbel search guided by a trained model (--model, --simulations, --time-limit)",
+      {"muzero",
+       "Gumbel search guided by a trained model; with a budget (--time-limit, --max-games) "
+       "it trains the model on this program between rounds of games (--no-learn: not)",
        [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
+         if (LearnsOnProgram(options)) return LearnOnProgram(cost, options);
          ASSIGN_OR_RETURN(std::unique_ptr<Evaluator> evaluator, EvaluatorFor(options));
          return RunMuZero(cost, options, *evaluator);
        },

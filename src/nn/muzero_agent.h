@@ -4,18 +4,29 @@
 #ifndef MMAP_OPT_NN_MUZERO_AGENT_H_
 #define MMAP_OPT_NN_MUZERO_AGENT_H_
 
+#include <functional>
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "mmap_opt/agents/registry.h"
 #include "mmap_opt/sim/cost_model.h"
 #include "nn/evaluator.h"
+#include "search/play.h"
 
 namespace mmap_opt {
 
-// Anytime search (AgentOptions: simulations, time_limit_s, parallel_games, seed): a first
-// deterministic game, then rounds of Gumbel-sampled games while time remains; the assignment
-// with the lowest simulated latency is kept.
+// Called after every round of games but the last, with the round's games (recorded: their
+// steps hold observations and policy targets) and their simulated latencies: learning on the
+// program (train/program_learner.h) trains the evaluator's network here.
+using RoundHook = std::function<absl::Status(std::vector<PlayedGame>& games,
+                                             const std::vector<double>& latencies)>;
+
+// Anytime search (AgentOptions: simulations, time_limit_s, max_games, parallel_games, seed): a
+// first deterministic game (no root noise), then rounds of Gumbel-sampled games until the
+// time limit or the game count runs out (neither: the first game only); the assignment with
+// the lowest simulated latency is kept. With `on_round`, games are recorded for it.
 absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& options,
-                                   Evaluator& evaluator);
+                                   Evaluator& evaluator, const RoundHook& on_round = nullptr);
 
 // The evaluator AgentOptions::model_path names: "uniform" (no network), a model file, or
 // (empty) DefaultModelPath().

@@ -1,18 +1,15 @@
 #include "train/trainer.h"
 
-#include <unistd.h>
+#include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <random>
-#include <sstream>
 #include <vector>
-
-#include <torch/torch.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -25,6 +22,11 @@
 #include "nn/evaluator.h"
 #include "nn/muzero_net.h"
 #include "search/play.h"
+#include "train/checkpoint.h"
+#include "train/learner.h"
+#include "train/learning_curve.h"
+#include "train/replay.h"
+#include "train/targets.h"
 
 namespace mmap_opt {
 namespace {
@@ -38,13 +40,10 @@ struct CorpusProgram {
   double heuristic_latency = 0;
 };
 
-absl::StatusOr<std::vector<CorpusProgram>> LoadCorpus(const TrainOptions& options) {
-  fs::path dir = options.corpus;
+// The programs of one folder (sorted by path) with their heuristic latencies.
+absl::StatusOr<std::vector<CorpusProgram>> LoadPrograms(const fs::path& dir,
+                                                        const std::string& hardware_flag) {
   std::error_code error;
-  if (!fs::is_directory(dir, error)) {
-    return absl::NotFoundError(absl::StrCat(options.corpus, ": not a folder"));
-  }
-  if (fs::is_directory(dir / "train", error)) dir /= "train";
   std::vector<std::string> paths;
   for (const fs::directory_entry& entry : fs::directory_iterator(dir, error)) {
     if (entry.is_regular_file() && HasProtoExtension(entry.path().string())) {
@@ -60,7 +59,7 @@ absl::StatusOr<std::vector<CorpusProgram>> LoadCorpus(const TrainOptions& option
     CorpusProgram entry;
     entry.path = path;
     ASSIGN_OR_RETURN(proto::Program proto, ReadProgram(path));
-    ASSIGN_OR_RETURN(proto::Hardware hardware, HardwareFor(proto, options.hardware));
+    ASSIGN_OR_RETURN(proto::Hardware hardware, HardwareFor(proto, hardware_flag));
     ASSIGN_OR_RETURN(Program program, Program::Create(std::move(proto)));
     entry.program = std::make_unique<Program>(std::move(program));
     ASSIGN_OR_RETURN(CostModel cost, CostModel::Create(*entry.program, std::move(hardware)));
@@ -73,239 +72,42 @@ absl::StatusOr<std::vector<CorpusProgram>> LoadCorpus(const TrainOptions& option
   return corpus;
 }
 
-// Games kept for training; each move with its value target (the Monte-Carlo return: episodes
-// are short and finite, muzero-notes.md §5.5).
-struct Episode {
-  std::vector<float> observations;  // length x O
-  std::vector<float> policies;      // length x A
-  std::vector<int64_t> actions;
-  std::vector<float> rewards;
-  std::vector<float> returns;
-  int length() const { return static_cast<int>(actions.size()); }
-};
-
-Episode ToEpisode(std::vector<PlayedStep>& steps) {
-  Episode episode;
-  for (PlayedStep& step : steps) {
-    episode.observations.insert(episode.observations.end(), step.observation.begin(),
-                                step.observation.end());
-    episode.policies.insert(episode.policies.end(), step.policy_target.begin(),
-                            step.policy_target.end());
-    episode.actions.push_back(step.action);
-    episode.rewards.push_back(step.reward);
+absl::StatusOr<std::vector<CorpusProgram>> LoadCorpus(const TrainOptions& options) {
+  fs::path dir = options.corpus;
+  std::error_code error;
+  if (!fs::is_directory(dir, error)) {
+    return absl::NotFoundError(absl::StrCat(options.corpus, ": not a folder"));
   }
-  episode.returns.resize(episode.rewards.size());
-  float sum = 0;
-  for (int t = episode.length() - 1; t >= 0; --t) episode.returns[t] = sum += episode.rewards[t];
-  return episode;
+  if (fs::is_directory(dir / "train", error)) dir /= "train";
+  return LoadPrograms(dir, options.hardware);
 }
 
-struct State {
-  MuZeroNet net{nullptr};
-  std::unique_ptr<torch::optim::Adam> optimizer;
-  int iteration = -1;  // The last finished iteration.
-  int64_t episodes = 0;
-  int64_t train_steps = 0;
-  double elapsed_s = 0;
-  std::mt19937_64 rng;
-  std::deque<Episode> replay;
-  int64_t replay_moves = 0;
-  std::string metrics = "iteration,phase,episodes,train_steps,loss,mean_gain_pct,elapsed_s\n";
-};
-
-void AddEpisode(State& state, Episode episode, int capacity) {
-  if (episode.length() == 0) return;
-  state.replay_moves += episode.length();
-  state.replay.push_back(std::move(episode));
-  while (state.replay_moves > capacity && state.replay.size() > 1) {
-    state.replay_moves -= state.replay.front().length();
-    state.replay.pop_front();
+// The held-out programs (TrainOptions::heldout); none when there are no such programs.
+absl::StatusOr<std::vector<CorpusProgram>> LoadHeldOut(const TrainOptions& options) {
+  if (options.heldout_every == 0) return std::vector<CorpusProgram>();
+  std::error_code error;
+  if (!options.heldout.empty()) {
+    if (!fs::is_directory(options.heldout, error)) {
+      return absl::NotFoundError(absl::StrCat(options.heldout, ": not a folder"));
+    }
+    return LoadPrograms(options.heldout, options.hardware);
   }
+  const fs::path corpus = options.corpus;
+  if (fs::is_directory(corpus / "train", error) && fs::is_directory(corpus / "test", error)) {
+    return LoadPrograms(corpus / "test", options.hardware);
+  }
+  return std::vector<CorpusProgram>();
 }
+
+using State = TrainingState;
 
 // One Adam step on a sampled batch; returns the loss.
-double TrainStep(State& state, const TrainOptions& options) {
-  const int O = state.net->config().observation_size, A = state.net->config().num_actions;
-  const int B = options.batch_size, K = options.unroll_steps;
-  std::vector<int64_t> offsets;  // Prefix sums of episode lengths.
-  int64_t total = 0;
-  for (const Episode& e : state.replay) offsets.push_back(total += e.length());
-  std::uniform_int_distribution<int64_t> pick(0, total - 1);
-  std::vector<float> obs(B * O), policy((K + 1) * B * A, 0.0f), value((K + 1) * B, 0.0f),
-      mask((K + 1) * B, 0.0f), reward(K * B, 0.0f);
-  std::vector<int64_t> action(K * B, 0);
-  for (int b = 0; b < B; ++b) {
-    const int64_t index = pick(state.rng);
-    const size_t e = std::upper_bound(offsets.begin(), offsets.end(), index) - offsets.begin();
-    const Episode& episode = state.replay[e];
-    const int t = static_cast<int>(index - (offsets[e] - episode.length()));
-    std::copy_n(&episode.observations[t * O], O, &obs[b * O]);
-    for (int k = 0; k <= K && t + k < episode.length(); ++k) {
-      std::copy_n(&episode.policies[(t + k) * A], A, &policy[(k * B + b) * A]);
-      value[k * B + b] = episode.returns[t + k];
-      mask[k * B + b] = 1;
-      if (k < K) {
-        action[k * B + b] = episode.actions[t + k];
-        reward[k * B + b] = episode.rewards[t + k];
-      }
-    }
-  }
-  auto tensor = [](std::vector<float>& v, std::vector<int64_t> shape) {
-    return torch::from_blob(v.data(), shape, torch::kFloat32);
-  };
-  torch::Tensor policy_t = tensor(policy, {K + 1, B, A}), value_t = tensor(value, {K + 1, B}),
-                mask_t = tensor(mask, {K + 1, B}), reward_t = tensor(reward, {std::max(K, 1), B});
-  torch::Tensor action_t = torch::from_blob(action.data(), {std::max(K, 1), B}, torch::kInt64);
-  torch::Tensor latent = state.net->Represent(tensor(obs, {B, O}));
-  torch::Tensor loss = torch::zeros({B});
-  for (int k = 0; k <= K; ++k) {
-    auto [logits, v] = state.net->Predict(latent);
-    torch::Tensor step_loss = -(policy_t[k] * torch::log_softmax(logits, 1)).sum(1) +
-                              (v - value_t[k]).pow(2);
-    if (k < K) {
-      auto [next, r] = state.net->Dynamics(latent, action_t[k]);
-      step_loss = step_loss + (r - reward_t[k]).pow(2);
-      // MuZero halves the gradient flowing back through the dynamics.
-      latent = 0.5 * next + 0.5 * next.detach();
-    }
-    loss = loss + mask_t[k] * step_loss;
-  }
-  torch::Tensor mean = loss.mean() / (K + 1);
-  state.optimizer->zero_grad();
-  mean.backward();
-  state.optimizer->step();
+double Step(State& state, const TrainOptions& options) {
+  const NetConfig& c = state.net->config();
+  const TrainingBatch batch = state.replay->Sample(
+      state.rng, options.batch_size, options.unroll_steps, c.observation_size, c.num_actions);
   ++state.train_steps;
-  return mean.item<double>();
-}
-
-// --- Checkpoint ---------------------------------------------------------------------------
-
-torch::Tensor Floats(const std::vector<float>& v) {
-  return torch::from_blob(const_cast<float*>(v.data()), {static_cast<int64_t>(v.size())},
-                          torch::kFloat32)
-      .clone();
-}
-torch::Tensor Ints(const std::vector<int64_t>& v) {
-  return torch::from_blob(const_cast<int64_t*>(v.data()), {static_cast<int64_t>(v.size())},
-                          torch::kInt64)
-      .clone();
-}
-template <typename T>
-std::vector<T> Vector(const torch::Tensor& t) {
-  torch::Tensor c = t.contiguous();
-  return std::vector<T>(c.data_ptr<T>(), c.data_ptr<T>() + c.numel());
-}
-
-absl::Status SaveCheckpoint(State& state, const std::string& path) {
-  const std::string tmp = absl::StrCat(path, ".tmp.", getpid());
-  try {
-    torch::serialize::OutputArchive archive;
-    WriteNet(state.net, archive);
-    torch::serialize::OutputArchive optimizer;
-    state.optimizer->save(optimizer);
-    archive.write("optimizer", optimizer);
-    archive.write("counters",
-                  Ints({state.iteration, state.episodes, state.train_steps, state.replay_moves}));
-    archive.write("elapsed", torch::tensor({state.elapsed_s}, torch::kFloat64));
-    std::ostringstream rng;
-    rng << state.rng;
-    archive.write("rng", c10::IValue(rng.str()));
-    archive.write("metrics", c10::IValue(state.metrics));
-    std::vector<float> obs, policies, rewards, returns;
-    std::vector<int64_t> actions, lengths;
-    for (const Episode& e : state.replay) {
-      obs.insert(obs.end(), e.observations.begin(), e.observations.end());
-      policies.insert(policies.end(), e.policies.begin(), e.policies.end());
-      rewards.insert(rewards.end(), e.rewards.begin(), e.rewards.end());
-      returns.insert(returns.end(), e.returns.begin(), e.returns.end());
-      actions.insert(actions.end(), e.actions.begin(), e.actions.end());
-      lengths.push_back(e.length());
-    }
-    archive.write("replay_observations", Floats(obs));
-    archive.write("replay_policies", Floats(policies));
-    archive.write("replay_rewards", Floats(rewards));
-    archive.write("replay_returns", Floats(returns));
-    archive.write("replay_actions", Ints(actions));
-    archive.write("replay_lengths", Ints(lengths));
-    archive.save_to(tmp);
-  } catch (const std::exception& e) {
-    std::remove(tmp.c_str());
-    return absl::InternalError(absl::StrCat(path, ": cannot write checkpoint: ", e.what()));
-  }
-  return CommitFile(tmp, path);
-}
-
-absl::Status LoadCheckpoint(State& state, const std::string& path, const TrainOptions& options) {
-  try {
-    torch::serialize::InputArchive archive;
-    archive.load_from(path);
-    ASSIGN_OR_RETURN(state.net, ReadNet(archive, path));
-    const NetConfig& c = state.net->config();
-    if (c.observation_size != MallocGame::ObservationSize(options.game) ||
-        c.num_actions != MallocGame::NumActions(options.game)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": the checkpoint was trained with other game options"));
-    }
-    state.optimizer = std::make_unique<torch::optim::Adam>(
-        state.net->parameters(), torch::optim::AdamOptions(options.learning_rate));
-    torch::serialize::InputArchive optimizer;
-    archive.read("optimizer", optimizer);
-    state.optimizer->load(optimizer);
-    torch::Tensor counters, elapsed;
-    archive.read("counters", counters);
-    archive.read("elapsed", elapsed);
-    std::vector<int64_t> n = Vector<int64_t>(counters);
-    if (n.size() != 4) return absl::InvalidArgumentError(absl::StrCat(path, ": bad counters"));
-    state.iteration = static_cast<int>(n[0]);
-    state.episodes = n[1];
-    state.train_steps = n[2];
-    state.elapsed_s = elapsed.item<double>();
-    c10::IValue rng, metrics;
-    archive.read("rng", rng);
-    archive.read("metrics", metrics);
-    std::istringstream(rng.toStringRef()) >> state.rng;
-    state.metrics = metrics.toStringRef();
-    // InputArchive::read into a defined tensor copies in place (same dtype only): use a fresh
-    // tensor per key.
-    auto read = [&archive](const char* key) {
-      torch::Tensor t;
-      archive.read(key, t);
-      return t;
-    };
-    std::vector<float> obs = Vector<float>(read("replay_observations"));
-    std::vector<float> policies = Vector<float>(read("replay_policies"));
-    std::vector<float> rewards = Vector<float>(read("replay_rewards"));
-    std::vector<float> returns = Vector<float>(read("replay_returns"));
-    std::vector<int64_t> actions = Vector<int64_t>(read("replay_actions"));
-    std::vector<int64_t> lengths = Vector<int64_t>(read("replay_lengths"));
-    const int O = c.observation_size, A = c.num_actions;
-    int64_t total = 0;
-    for (int64_t l : lengths) total += l;
-    if (total != static_cast<int64_t>(actions.size()) || obs.size() != size_t(total) * O ||
-        policies.size() != size_t(total) * A || rewards.size() != size_t(total) ||
-        returns.size() != size_t(total)) {
-      return absl::InvalidArgumentError(absl::StrCat(path, ": inconsistent replay buffer"));
-    }
-    state.replay.clear();
-    state.replay_moves = 0;
-    int64_t at = 0;
-    for (int64_t l : lengths) {
-      Episode e;
-      e.observations.assign(obs.begin() + at * O, obs.begin() + (at + l) * O);
-      e.policies.assign(policies.begin() + at * A, policies.begin() + (at + l) * A);
-      e.rewards.assign(rewards.begin() + at, rewards.begin() + at + l);
-      e.returns.assign(returns.begin() + at, returns.begin() + at + l);
-      e.actions.assign(actions.begin() + at, actions.begin() + at + l);
-      at += l;
-      state.replay_moves += l;
-      state.replay.push_back(std::move(e));
-    }
-  } catch (const std::exception& e) {
-    std::string what = e.what();
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": unreadable checkpoint: ", what.substr(0, what.find('\n'))));
-  }
-  return absl::OkStatus();
+  return TrainStep(state.net, *state.optimizer, batch);
 }
 
 // --- Iterations -----------------------------------------------------------------------------
@@ -331,7 +133,7 @@ absl::StatusOr<double> ImitationGames(State& state, const std::vector<CorpusProg
     }
     ASSIGN_OR_RETURN(Score score, ScoreAssignment(*entry.cost, game.ToAssignment("imitation")));
     gain += (entry.heuristic_latency - score.simulation.latency_s) / entry.heuristic_latency;
-    AddEpisode(state, ToEpisode(steps), options.replay_capacity);
+    state.replay->Add(ToEpisode(steps, ValueTarget::kRemainingReward));
     ++state.episodes;
   }
   return gain / corpus.size();
@@ -360,8 +162,32 @@ absl::StatusOr<double> SelfPlayGames(State& state, const std::vector<CorpusProgr
   for (size_t i = 0; i < games.size(); ++i) {
     ASSIGN_OR_RETURN(Score score, ScoreAssignment(*costs[i], games[i].assignment));
     gain += (heuristic[i] - score.simulation.latency_s) / heuristic[i];
-    AddEpisode(state, ToEpisode(games[i].steps), options.replay_capacity);
+    state.replay->Add(ToEpisode(games[i].steps, ValueTarget::kRemainingReward));
     ++state.episodes;
+  }
+  return gain / games.size();
+}
+
+// The model's deterministic game on every held-out program at the fixed search budget, all
+// games batched in one PlaySearchGames; the mean gain over the heuristic.
+absl::StatusOr<double> HeldOutGain(State& state, const std::vector<CorpusProgram>& heldout,
+                                   const TrainOptions& options) {
+  std::vector<const CostModel*> costs;
+  for (const CorpusProgram& entry : heldout) costs.push_back(entry.cost.get());
+  std::unique_ptr<Evaluator> evaluator = MakeNetEvaluator(state.net, options.threads);
+  PlayOptions play;
+  play.game = options.game;
+  play.search.simulations = options.heldout_simulations;
+  play.search.rollout_steps = options.heldout_rollout_steps;
+  play.search.gumbel_scale = 0;
+  play.seed = options.seed;
+  ASSIGN_OR_RETURN(std::vector<PlayedGame> games, PlaySearchGames(costs, *evaluator, play));
+  state.net->train();
+  double gain = 0;
+  for (size_t i = 0; i < games.size(); ++i) {
+    ASSIGN_OR_RETURN(Score score, ScoreAssignment(*costs[i], games[i].assignment));
+    gain +=
+        (heldout[i].heuristic_latency - score.simulation.latency_s) / heldout[i].heuristic_latency;
   }
   return gain / games.size();
 }
@@ -371,6 +197,10 @@ absl::Status CheckOptions(const TrainOptions& o) {
   auto bad = [](const std::string& what) { return absl::InvalidArgumentError(what); };
   if (!(o.time_limit_s > 0)) return bad("the time limit must be > 0 seconds");
   if (o.max_iterations < 0) return bad("--iterations must be >= 0");
+  if (o.heldout_every < 0) return bad("--heldout-every must be >= 0");
+  if (o.heldout_simulations < 0 || o.heldout_simulations > 1024 || o.heldout_rollout_steps < 0) {
+    return bad("--heldout-simulations must be in [0, 1024]");
+  }
   if (o.threads < 1 || o.threads > 256) return bad("--threads must be in [1, 256]");
   if (o.simulations < 0 || o.simulations > 1024) return bad("simulations must be in [0, 1024]");
   if (o.games_per_iteration < 1 || o.batch_size < 1 || o.unroll_steps < 0 ||
@@ -387,16 +217,20 @@ absl::Status Train(const TrainOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   at::set_num_threads(options.threads);
   ASSIGN_OR_RETURN(std::vector<CorpusProgram> corpus, LoadCorpus(options));
+  ASSIGN_OR_RETURN(std::vector<CorpusProgram> heldout, LoadHeldOut(options));
   const std::string run_dir = options.run_dir.empty() ? options.output + ".run" : options.run_dir;
   std::error_code error;
   fs::create_directories(run_dir, error);
-  if (error) return absl::InternalError(absl::StrCat(run_dir, ": cannot create: ", error.message()));
+  if (error)
+    return absl::InternalError(absl::StrCat(run_dir, ": cannot create: ", error.message()));
   const std::string checkpoint = (fs::path(run_dir) / "checkpoint.pt").string();
   const std::string metrics_path = (fs::path(run_dir) / "metrics.csv").string();
+  const std::string curve_path = (fs::path(run_dir) / "learning_curve.svg").string();
 
   State state;
+  state.replay = std::make_unique<ReplayBuffer>(options.replay_capacity);
   if (options.resume && fs::exists(checkpoint, error)) {
-    RETURN_IF_ERROR(LoadCheckpoint(state, checkpoint, options));
+    RETURN_IF_ERROR(LoadCheckpoint(state, checkpoint, options.game, options.learning_rate));
   } else {
     torch::manual_seed(options.seed);
     state.rng.seed(options.seed);
@@ -412,8 +246,8 @@ absl::Status Train(const TrainOptions& options) {
   // Minibatch sampling draws from state.rng; torch's own generator only initialises weights.
   state.net->train();
   while (true) {
-    const double used = std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-                            .count();
+    const double used =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (used >= options.time_limit_s) break;
     if (options.max_iterations > 0 && state.iteration >= options.max_iterations) break;
     const auto iteration_start = std::chrono::steady_clock::now();
@@ -427,23 +261,41 @@ absl::Status Train(const TrainOptions& options) {
       ASSIGN_OR_RETURN(gain, SelfPlayGames(state, corpus, options));
     }
     double loss = 0;
-    for (int s = 0; s < steps; ++s) loss += TrainStep(state, options);
+    for (int s = 0; s < steps; ++s) loss += Step(state, options);
     loss /= std::max(steps, 1);
     state.iteration = iteration;
-    state.elapsed_s += std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                     iteration_start)
-                           .count();
-    absl::StrAppendFormat(&state.metrics, "%d,%s,%d,%d,%.6f,%.4f,%.2f\n", iteration,
+    state.elapsed_s +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - iteration_start).count();
+    // Measured after the iteration's training and outside elapsed_s (training time).
+    std::optional<double> heldout_gain;
+    if (!heldout.empty() && iteration % options.heldout_every == 0) {
+      ASSIGN_OR_RETURN(heldout_gain, HeldOutGain(state, heldout, options));
+    }
+    absl::StrAppendFormat(&state.metrics, "%d,%s,%d,%d,%.6f,%.4f,%s,%.2f\n", iteration,
                           iteration == 0 ? "imitation" : "self-play", state.episodes,
-                          state.train_steps, loss, 100 * gain, state.elapsed_s);
+                          state.train_steps, loss, 100 * gain,
+                          heldout_gain ? absl::StrFormat("%.4f", 100 * *heldout_gain) : "",
+                          state.elapsed_s);
     // Model first: a kill between the two files leaves a checkpoint that redoes this
     // iteration, never a checkpoint ahead of the model.
     RETURN_IF_ERROR(SaveModel(state.net, options.output));
     RETURN_IF_ERROR(SaveCheckpoint(state, checkpoint));
     RETURN_IF_ERROR(WriteFileAtomically(metrics_path, state.metrics));
+    if (!heldout.empty()) {
+      RETURN_IF_ERROR(WriteFileAtomically(
+          curve_path, LearningCurveSvg(HeldOutPoints(state.metrics),
+                                       fs::path(options.output).filename().string())));
+    }
     if (options.on_progress) {
-      options.on_progress({iteration, state.episodes, state.train_steps, loss, gain,
-                           state.elapsed_s});
+      TrainProgress progress;
+      progress.iteration = iteration;
+      progress.episodes = state.episodes;
+      progress.train_steps = state.train_steps;
+      progress.loss = loss;
+      progress.mean_gain = gain;
+      progress.heldout_gain = heldout_gain;
+      progress.elapsed_s = state.elapsed_s;
+      options.on_progress(progress);
     }
   }
   if (state.iteration < 0) {

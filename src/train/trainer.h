@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -19,35 +20,46 @@
 namespace mmap_opt {
 
 struct TrainProgress {
-  int iteration = 0;       // 0 is the imitation warm start.
-  int64_t episodes = 0;    // Games played so far (imitation games included).
+  int iteration = 0;     // 0 is the imitation warm start.
+  int64_t episodes = 0;  // Games played so far (imitation games included).
   int64_t train_steps = 0;
-  double loss = 0;         // Mean total loss of the iteration's steps.
-  double mean_gain = 0;    // Mean (heuristic - agent) / heuristic latency of its games.
-  double elapsed_s = 0;    // Training time over all runs of this checkpoint.
+  double loss = 0;                     // Mean total loss of the iteration's steps.
+  double mean_gain = 0;                // Mean (heuristic - agent) / heuristic latency of its games.
+  std::optional<double> heldout_gain;  // The same on the held-out programs, when measured.
+  double elapsed_s = 0;                // Training time over all runs of this checkpoint.
 };
 
 struct TrainOptions {
-  std::string corpus;    // A folder of programs; its train/ subfolder when it has one.
-  std::string output;    // The model file.
-  std::string run_dir;   // Checkpoint and metrics.csv; empty: "<output>.run".
-  std::string hardware;  // As `solve --hardware`; empty: each program's own.
-  bool resume = false;   // Continue from run_dir's checkpoint (a fresh start without one).
+  std::string corpus;        // A folder of programs; its train/ subfolder when it has one.
+  std::string output;        // The model file.
+  std::string run_dir;       // Checkpoint and metrics.csv; empty: "<output>.run".
+  std::string hardware;      // As `solve --hardware`; empty: each program's own.
+  bool resume = false;       // Continue from run_dir's checkpoint (a fresh start without one).
   double time_limit_s = 60;  // This invocation's budget; the iteration in progress finishes.
   int max_iterations = 0;    // Stop after this iteration number; 0: only the time limit.
   uint64_t seed = 0;
-  int threads = 1;           // Intra-op threads of LibTorch.
+  int threads = 1;  // Intra-op threads of LibTorch.
   GameOptions game;
-  int hidden = 128;          // Network sizes (NetConfig).
+  int hidden = 128;  // Network sizes (NetConfig).
   int latent = 64;
   int imitation_steps = 400;
-  int simulations = 8;       // Search simulations per self-play move.
+  int simulations = 8;  // Search simulations per self-play move.
   int games_per_iteration = 8;
   int steps_per_iteration = 40;
   int batch_size = 128;
   int unroll_steps = 3;
   double learning_rate = 1e-3;
   int replay_capacity = 40000;  // Moves kept (oldest games dropped first).
+  // Held-out gain: after iteration 0 and every `heldout_every` iterations, the model plays one
+  // deterministic game (no root noise) on every program of `heldout` with a fixed search
+  // budget; the mean gain over the heuristic goes to metrics.csv (heldout_gain_pct) and
+  // <run_dir>/learning_curve.svg. It reads the model only (no generator state), so it does
+  // not change what training does. Empty folder: the corpus's test/ subfolder when the corpus
+  // has train/ and test/ ones (data/corpus), else none.
+  std::string heldout;
+  int heldout_every = 10;  // 0: never.
+  int heldout_simulations = 4;
+  int heldout_rollout_steps = 16;
   // Called after every iteration (progress display).
   std::function<void(const TrainProgress&)> on_progress;
 };

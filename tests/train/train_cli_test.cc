@@ -144,6 +144,47 @@ TEST(TrainCliTest, SigkillMidRunThenResume) {
   EXPECT_EQ(solve.exit_code, 0) << solve.err;
 }
 
+TEST(TrainCliTest, HeldOutGainInMetricsAndCurve) {
+  // The smoke corpus is its own held-out set here; measured after iterations 0 and 2.
+  const std::string dir = MakeTempDir();
+  std::vector<std::string> args = TinyTrain(dir + "/m.pt", 3);
+  args.pop_back();  // -q: the progress lines name the held-out gain where it was measured.
+  args.insert(args.end(),
+              {"--heldout", kSmoke, "--heldout-every", "2", "--heldout-simulations", "1"});
+  CommandResult train = RunCli(args);
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  std::vector<std::string> progress = absl::StrSplit(train.err, '\n', absl::SkipEmpty());
+  ASSERT_EQ(progress.size(), 4u) << train.err;
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(progress[i].find("held-out ") != std::string::npos, i % 2 == 0) << progress[i];
+  }
+  std::vector<std::string> rows = MetricRows(dir + "/m.pt.run");
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_THAT(rows[0], HasSubstr(",heldout_gain_pct"));
+  auto heldout = [](const std::string& row) { return row.substr(row.rfind(',') + 1); };
+  EXPECT_FALSE(heldout(rows[1]).empty());  // Iteration 0: the warm start.
+  EXPECT_TRUE(heldout(rows[2]).empty());
+  EXPECT_FALSE(heldout(rows[3]).empty());
+  EXPECT_TRUE(heldout(rows[4]).empty());
+  const std::string svg = ReadTestFile(dir + "/m.pt.run/learning_curve.svg");
+  EXPECT_THAT(svg, HasSubstr("iteration 0: "));
+  EXPECT_THAT(svg, HasSubstr("iteration 2: "));
+  // The measurement reads the model only: training itself is the same as without it.
+  const std::string plain = MakeTempDir();
+  ASSERT_EQ(RunCli(TinyTrain(plain + "/m.pt", 3)).exit_code, 0);
+  std::vector<std::string> plain_rows = MetricRows(plain + "/m.pt.run");
+  for (size_t i = 1; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].substr(0, rows[i].rfind(',')),
+              plain_rows[i].substr(0, plain_rows[i].rfind(',')));
+  }
+  CommandResult missing = RunCli({"train", "--corpus", kSmoke, "-o", dir + "/x.pt", "--heldout",
+                                  dir + "/nope"});
+  ExpectCleanFailure(missing, dir + "/nope");
+  EXPECT_EQ(RunCli({"train", "--corpus", kSmoke, "-o", dir + "/x.pt", "--heldout-every", "-1"})
+                .exit_code,
+            2);
+}
+
 TEST(TrainCliTest, BadInputsAreOneLineErrors) {
   const std::string dir = MakeTempDir();
   CommandResult no_corpus = RunCli({"train", "--corpus", dir + "/nope", "-o", dir + "/m.pt"});

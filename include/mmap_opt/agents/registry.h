@@ -36,6 +36,14 @@ struct AgentOptions {
   // heuristic-tuned searches the buffer order until the limit (HeuristicTuning::time_limit_s);
   // hybrid gives half to its tuning and what is left to muzero.
   double time_limit_s = 0;
+  // A budget in games instead of (or besides) seconds, deterministic for a seed: the first
+  // deterministic game and the sampled ones after it, until this many are played (0: no
+  // count; with neither budget, the first game only).
+  int max_games = 0;
+  // muzero with a budget of more than one game: between rounds of games, train the network on
+  // them (learning on the program being mapped, train/program_learner.h). false searches with
+  // the network as loaded (the ablation). Meaningless with no network (--model uniform, mcts).
+  bool learn = true;
   int parallel_games = 8;  // Games searched together per round (one network batch).
   int threads = 1;         // Intra-op threads of the network.
   // Leaf values of the learned agents' search: the network's value mixed with the summed

@@ -1,0 +1,47 @@
+// A `train` run's whole state (networks, optimizer, counters, generator, metrics, replay) and
+// its checkpoint file: one torch::serialize archive, written through a temporary file and a
+// rename, so a killed run finds either the previous checkpoint or the new one. Resuming from
+// it redoes the unfinished iteration exactly, since every random choice after it comes from
+// the generator state it holds. Only nn/, search/ and train/ include this header.
+#ifndef MMAP_OPT_TRAIN_CHECKPOINT_H_
+#define MMAP_OPT_TRAIN_CHECKPOINT_H_
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "absl/status/status.h"
+#include "mmap_opt/game/malloc_game.h"
+#include "nn/muzero_net.h"
+#include "train/replay.h"
+
+namespace mmap_opt {
+
+// Everything a checkpoint restores.
+struct TrainingState {
+  MuZeroNet net{nullptr};
+  std::unique_ptr<torch::optim::Adam> optimizer;
+  int iteration = -1;  // The last finished iteration.
+  int64_t episodes = 0;
+  int64_t train_steps = 0;
+  double elapsed_s = 0;
+  std::mt19937_64 rng;
+  std::unique_ptr<ReplayBuffer> replay;
+  std::string metrics =
+      "iteration,phase,episodes,train_steps,loss,mean_gain_pct,heldout_gain_pct,elapsed_s\n";
+};
+
+absl::Status SaveCheckpoint(TrainingState& state, const std::string& path);
+
+// Replaces `state` with the checkpoint's; InvalidArgument naming `path` for an unreadable one
+// or one trained with other game options. The optimizer is rebuilt with `learning_rate`
+// before its saved state is loaded. `state.replay` must exist (its capacity is kept).
+absl::Status LoadCheckpoint(TrainingState& state, const std::string& path, const GameOptions& game,
+                            double learning_rate);
+
+}  // namespace mmap_opt
+
+#endif  // MMAP_OPT_TRAIN_CHECKPOINT_H_
