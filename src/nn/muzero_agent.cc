@@ -84,13 +84,15 @@ absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& op
     int games = round == 0 ? 1 : std::max(options.parallel_games, 1);
     if (options.max_games > 0) games = std::min(games, options.max_games - games_played);
     std::vector<const CostModel*> costs(games, &cost);
-    // Round 0 is the network's own game; later rounds explore around the incumbent. When they
-    // do, round 0 plays the network's policy without search: searching every move of a long
-    // game (seconds on a large program) would spend the budget before any exploration.
+    // Round 0 is the network's own game; later rounds explore around the incumbent. When there
+    // is a budget for them, round 0 plays the network's policy without search: searching every
+    // move of a long game (seconds on a large program) would spend the budget before any
+    // exploration. Without one, round 0 is the only game and is searched.
     const bool anchored = options.deviations_per_game > 0;
+    const bool more_rounds = options.time_limit_s > 0 || options.max_games > 1;
     const GamePlan anchor = incumbent;
     play.anchor = round > 0 && anchored ? &anchor : nullptr;
-    play.search.simulations = round == 0 && anchored ? 0 : options.simulations;
+    play.search.simulations = round == 0 && anchored && more_rounds ? 0 : options.simulations;
     ASSIGN_OR_RETURN(std::vector<PlayedGame> played, PlaySearchGames(costs, evaluator, play));
     games_played += games;
     std::vector<double> latencies;
