@@ -9,6 +9,10 @@
 //   copy-start, the -done half of all-gather / collective-permute / async forwards {1} of its
 //   -start, all-reduce-done its operand. A use of a view is a use of the buffers behind it.
 //   The -start halves that carry their operand in element {0} alias it there.
+// - copy-start/copy-done pairs between memory spaces (XLA's MSA prefetches and evictions,
+//   `S(0)` <-> `S(1)`) are not program work: both are views, the copy-done's users reading the
+//   buffer the copy-start copies. What they and the layouts' `S(1)` say is recorded apart
+//   (hlo::MemorySpaces) and becomes an assignment with ImportHloWithAssignment.
 // - Entry parameters and constants are program inputs (no defining instruction: they start in
 //   slow memory). Every buffer reachable from the entry ROOT is an output.
 // - Zero-byte values (tokens, `f32[0]`) get no buffer: Program sizes must be > 0, and nothing
@@ -40,6 +44,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "hlo_assignment.h"
 #include "hlo_cost.h"
 #include "hlo_module.h"
 #include "mmap_opt/io/hlo.h"
@@ -59,6 +64,7 @@ using hlo::Shape;
 struct ValueTree {
   bool is_tuple = false;
   int64_t buffer = -1;  // -1: no storage (a zero-byte value, or a tuple nobody tabled).
+  int copy = -1;        // The memory-space copy this value came through (hlo::MemorySpaces).
   std::vector<std::shared_ptr<const ValueTree>> elements;
 };
 using Tree = std::shared_ptr<const ValueTree>;
@@ -95,6 +101,12 @@ class Importer {
     const Computation& entry = module_.computations[module_.entry];
     ASSIGN_OR_RETURN(Tree root, Flatten(module_.entry, {}, 1, 0));
     MarkOutputs(root);
+    for (const hlo::SpaceCopy& c : spaces_.copies) {
+      if (c.done < 0) {
+        return ErrorAt(module_.path, c.line,
+                       absl::StrCat("'", c.name, "': copy-start has no copy-done"));
+      }
+    }
     if (program_.instructions().empty()) {
       return ErrorAt(module_.path, entry.line,
                      absl::StrCat("entry computation '", entry.name,
@@ -104,6 +116,9 @@ class Importer {
     AddNotes();
     return std::move(program_);
   }
+
+  // What the layouts and memory-space copies said; complete once Run has returned.
+  const hlo::MemorySpaces& spaces() const { return spaces_; }
 
  private:
   absl::Status Error(const Instruction& inst, absl::string_view message) const {
@@ -202,6 +217,16 @@ class Importer {
                              const std::string& suffix) {
     const absl::string_view op = inst.opcode;
     const std::string name = absl::StrCat(inst.name, suffix);
+    line_ = inst.line;
+    if (op == "copy-start" && IsSpaceCopy(computation, inst)) {
+      const Shape& from = module_.computations[computation].instructions[inst.operands[0]].shape;
+      return LowerSpaceCopy(inst, ops[0], from.memory_space, name);
+    }
+    if (op == "copy-done" && ops.size() == 1 && ops[0]->copy >= 0) {
+      ++views_;
+      spaces_.copies[ops[0]->copy].done = program_.instructions_size();
+      return ops[0]->elements[0];
+    }
     if (op == "parameter") {
       if (computation == module_.entry) return NewTree(inst.shape, name, -1, nullptr);
       return params[inst.parameter_number];
@@ -223,6 +248,58 @@ class Importer {
       return Flatten(callee, ops, multiplier, depth + 1);
     }
     return Emit(computation, inst, ops, multiplier, name);
+  }
+
+  // A copy-start whose result (tuple element {0}) is in another memory space than its operand.
+  bool IsSpaceCopy(int computation, const Instruction& inst) const {
+    const Computation& c = module_.computations[computation];
+    if (inst.operands.size() != 1 || !inst.shape.is_tuple || inst.shape.tuple_shapes.empty()) {
+      return false;
+    }
+    const Shape& from = c.instructions[inst.operands[0]].shape;
+    const Shape& to = inst.shape.tuple_shapes[0];
+    return !from.is_tuple && !to.is_tuple && from.memory_space != to.memory_space;
+  }
+
+  // A view: the tuple's element {0} is the operand's buffer, tagged with the copy.
+  absl::StatusOr<Tree> LowerSpaceCopy(const Instruction& inst, const Tree& operand, int from_space,
+                                      const std::string& name) {
+    ++views_;
+    auto tuple = std::make_shared<ValueTree>();
+    tuple->is_tuple = true;
+    auto copied = std::make_shared<ValueTree>(*operand);
+    if (operand->buffer >= 0) {
+      hlo::SpaceCopy copy;
+      copy.name = name;
+      copy.line = inst.line;
+      copy.buffer = operand->buffer;
+      copy.from_space = from_space;
+      copy.to_space = inst.shape.tuple_shapes[0].memory_space;
+      copy.source = operand->copy;
+      copy.start = program_.instructions_size();
+      tuple->copy = copied->copy = static_cast<int>(spaces_.copies.size());
+      spaces_.copies.push_back(std::move(copy));
+    }
+    tuple->elements.push_back(copied);
+    tuple->elements.push_back(operand);
+    return tuple;
+  }
+
+  // Each array buffer `tree` reads, with the memory space `shape` (the operand's) names.
+  void RecordReads(const Tree& tree, const Shape& shape, int64_t time, const Instruction& inst,
+                   const std::string& name) {
+    if (!tree->is_tuple && !shape.is_tuple) {
+      if (tree->buffer >= 0) {
+        spaces_.uses.push_back(
+            {tree->buffer, time, shape.memory_space, tree->copy, inst.line, name});
+      }
+      return;
+    }
+    if (tree->is_tuple && shape.is_tuple && tree->elements.size() == shape.tuple_shapes.size()) {
+      for (size_t i = 0; i < tree->elements.size(); ++i) {
+        RecordReads(tree->elements[i], shape.tuple_shapes[i], time, inst, name);
+      }
+    }
   }
 
   absl::StatusOr<Tree> View(const Instruction& inst, const std::vector<Tree>& ops) {
@@ -330,6 +407,9 @@ class Importer {
     } else {
       std::vector<int64_t> reads;
       for (const Tree& operand : ops) CollectBuffers(operand, &reads);
+      for (size_t i = 0; i < ops.size(); ++i) {
+        RecordReads(ops[i], c.instructions[inst.operands[i]].shape, id, inst, name);
+      }
       absl::flat_hash_set<int64_t> seen;
       for (int64_t b : reads) {
         if (seen.insert(b).second) out->add_operands(b);
@@ -394,6 +474,9 @@ class Importer {
     auto tree = std::make_shared<ValueTree>();
     tree->is_tuple = shape.is_tuple;
     tree->buffer = NewBuffer(name, hlo::ByteSize(shape), definer, out);
+    if (tree->buffer >= 0 && !shape.is_tuple && shape.memory_space != 0) {
+      spaces_.definitions[tree->buffer] = {shape.memory_space, line_};
+    }
     for (size_t i = 0; i < shape.tuple_shapes.size(); ++i) {
       tree->elements.push_back(
           NewTree(shape.tuple_shapes[i], absl::StrCat(name, "{", i, "}"), definer, out));
@@ -519,6 +602,8 @@ class Importer {
   const Module& module_;
   const HloImportOptions& options_;
   proto::Program program_;
+  hlo::MemorySpaces spaces_;
+  int line_ = 0;  // The line of the instruction being lowered.
   std::vector<int> flatten_count_;
   std::vector<bool> in_progress_;
   std::vector<int> cost_state_;  // 0 not started, 1 in progress, 2 done.
@@ -540,6 +625,21 @@ absl::StatusOr<proto::Program> ImportHlo(absl::string_view path, absl::string_vi
   }
   ASSIGN_OR_RETURN(hlo::Module module, hlo::ParseModule(path, text));
   return Importer(module, options).Run();
+}
+
+absl::StatusOr<HloImportWithAssignment> ImportHloWithAssignment(absl::string_view path,
+                                                                absl::string_view text,
+                                                                const HloImportOptions& options) {
+  if (options.unknown_trip_count < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": unknown_trip_count must be >= 0"));
+  }
+  ASSIGN_OR_RETURN(hlo::Module module, hlo::ParseModule(path, text));
+  Importer importer(module, options);
+  HloImportWithAssignment result;
+  ASSIGN_OR_RETURN(result.program, importer.Run());
+  ASSIGN_OR_RETURN(result.assignment, hlo::AssignmentFromMemorySpaces(
+                                          path, result.program, importer.spaces(), &result.notes));
+  return result;
 }
 
 }  // namespace mmap_opt
