@@ -52,6 +52,22 @@ struct HloImportWithAssignment {
 absl::StatusOr<HloImportWithAssignment> ImportHloWithAssignment(
     absl::string_view path, absl::string_view text, const HloImportOptions& options = {});
 
+// The HLO text `text` (that `program` was imported from) with `assignment` written in as XLA's
+// memory-space assignment writes it: S(1) in the layouts of the values in fast memory,
+// copy-start/copy-done pairs for every prefetch and eviction at the assignment's times, each
+// flattened computation printed in the program's order, and is_scheduled=true. Importing the
+// result with ImportHloWithAssignment gives back the program and the same placements (up to
+// the ends of placements past their last read, which do not change latency). The assignment
+// is assumed valid (the validator's rules). Errors, one line: a module that is not
+// `program`'s, an assignment for another program, a module that already has memory spaces,
+// and placements HLO cannot express (a buffer the importer split over a computation
+// flattened twice, a read reaching a copied value only through a tuple or loop state or a
+// reshaping view, an output still in fast memory at the end).
+absl::StatusOr<std::string> ExportHlo(absl::string_view path, absl::string_view text,
+                                      const proto::Program& program,
+                                      const proto::Assignment& assignment,
+                                      const HloImportOptions& options = {});
+
 }  // namespace mmap_opt
 
 #endif  // MMAP_OPT_IO_HLO_H_

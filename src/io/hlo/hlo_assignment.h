@@ -10,6 +10,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "hlo_module.h"
+#include "mmap_opt/io/hlo.h"
 #include "mmap_opt/proto/mmap_opt.pb.h"
 
 namespace mmap_opt::hlo {
@@ -51,6 +53,32 @@ struct MemorySpaces {
   absl::flat_hash_map<int64_t, SpaceDefinition> definitions;  // Only those not in S(0).
 };
 
+// What the importer saw, for writing an assignment back into the module's text.
+struct TraceLeaf {
+  std::vector<int> path;  // Tuple indices from the instruction's shape down to the array.
+  int64_t buffer = -1;
+  int copy = -1;  // As in SpaceUse.
+};
+// A program instruction's operand holding a buffer (a read, or a tuple's element).
+struct TraceRef {
+  int64_t time = 0;
+  int computation = 0;
+  int instruction = 0;
+  int operand = 0;
+  std::vector<int> path;  // Within the operand's shape.
+  int64_t buffer = -1;
+  int copy = -1;
+  bool reads = true;  // False for a `tuple`, which only tables its elements.
+};
+struct ImportTrace {
+  std::vector<std::pair<int, int>> origin;  // Per program instruction: (computation, index).
+  std::vector<int> flattenings;             // Per computation: times flattened into the program.
+  std::vector<std::vector<int>> order;      // Per computation: the schedule used (if flattened).
+  // [computation][instruction]: the array buffers of its value (its last flattening).
+  std::vector<std::vector<std::vector<TraceLeaf>>> leaves;
+  std::vector<TraceRef> refs;
+};
+
 // The placements `spaces` express on `program` (offsets all 0: the text has none):
 // - a buffer defined in S(1): PRODUCED from its definition to its last read from S(1) as
 //   defined, or to the end of its eviction (the instruction before the copy-done);
@@ -64,6 +92,10 @@ absl::StatusOr<proto::Assignment> AssignmentFromMemorySpaces(absl::string_view p
                                                              const proto::Program& program,
                                                              const MemorySpaces& spaces,
                                                              std::vector<std::string>* notes);
+
+// The importer (src/io/hlo/hlo_import.cc) run on a parsed module, recording `trace`.
+absl::StatusOr<proto::Program> ImportTraced(const Module& module, const HloImportOptions& options,
+                                            MemorySpaces* spaces, ImportTrace* trace);
 
 }  // namespace mmap_opt::hlo
 

@@ -120,6 +120,17 @@ class Importer {
   // What the layouts and memory-space copies said; complete once Run has returned.
   const hlo::MemorySpaces& spaces() const { return spaces_; }
 
+  // Records into `trace` (sized here) during Run.
+  void set_trace(hlo::ImportTrace* trace) {
+    trace_ = trace;
+    const size_t n = module_.computations.size();
+    trace->flattenings.assign(n, 0);
+    trace->order.assign(n, {});
+    trace->leaves.assign(n, {});
+    for (size_t c = 0; c < n; ++c)
+      trace->leaves[c].resize(module_.computations[c].instructions.size());
+  }
+
  private:
   absl::Status Error(const Instruction& inst, absl::string_view message) const {
     return ErrorAt(module_.path, inst.line, absl::StrCat("'", inst.name, "': ", message));
@@ -209,6 +220,16 @@ class Importer {
       ASSIGN_OR_RETURN(values[i], Lower(index, inst, operands, params, multiplier, depth, suffix));
     }
     in_progress_[index] = false;
+    if (trace_ != nullptr) {
+      trace_->flattenings[index] = copy;
+      trace_->order[index] = order;
+      for (int i : order) {
+        std::vector<hlo::TraceLeaf>& leaves = trace_->leaves[index][i];
+        leaves.clear();
+        std::vector<int> path;
+        Leaves(values[i], &path, &leaves);
+      }
+    }
     return values[c.root];
   }
 
@@ -302,6 +323,34 @@ class Importer {
     }
   }
 
+  static void Leaves(const Tree& tree, std::vector<int>* path, std::vector<hlo::TraceLeaf>* out) {
+    if (tree == nullptr) return;
+    if (!tree->is_tuple) {
+      if (tree->buffer >= 0) out->push_back({*path, tree->buffer, tree->copy});
+      return;
+    }
+    for (size_t e = 0; e < tree->elements.size(); ++e) {
+      path->push_back(static_cast<int>(e));
+      Leaves(tree->elements[e], path, out);
+      path->pop_back();
+    }
+  }
+
+  void TraceEmit(int computation, const Instruction& inst, const std::vector<Tree>& ops,
+                 int64_t time) {
+    const int index = static_cast<int>(&inst - &module_.computations[computation].instructions[0]);
+    trace_->origin.push_back({computation, index});
+    for (size_t o = 0; o < ops.size(); ++o) {
+      std::vector<hlo::TraceLeaf> leaves;
+      std::vector<int> path;
+      Leaves(ops[o], &path, &leaves);
+      for (hlo::TraceLeaf& leaf : leaves) {
+        trace_->refs.push_back({time, computation, index, static_cast<int>(o), std::move(leaf.path),
+                                leaf.buffer, leaf.copy, inst.opcode != "tuple"});
+      }
+    }
+  }
+
   absl::StatusOr<Tree> View(const Instruction& inst, const std::vector<Tree>& ops) {
     if (ops.empty()) return Error(inst, absl::StrCat(inst.opcode, " needs an operand"));
     ++views_;
@@ -389,6 +438,7 @@ class Importer {
                      }));
     Tally(inst);
     const int64_t id = program_.instructions_size();
+    if (trace_ != nullptr) TraceEmit(computation, inst, ops, id);
     proto::Instruction* out = program_.add_instructions();
     out->set_id(id);
     out->set_name(name);
@@ -603,6 +653,7 @@ class Importer {
   const HloImportOptions& options_;
   proto::Program program_;
   hlo::MemorySpaces spaces_;
+  hlo::ImportTrace* trace_ = nullptr;
   int line_ = 0;  // The line of the instruction being lowered.
   std::vector<int> flatten_count_;
   std::vector<bool> in_progress_;
@@ -626,6 +677,23 @@ absl::StatusOr<proto::Program> ImportHlo(absl::string_view path, absl::string_vi
   ASSIGN_OR_RETURN(hlo::Module module, hlo::ParseModule(path, text));
   return Importer(module, options).Run();
 }
+
+namespace hlo {
+
+absl::StatusOr<proto::Program> ImportTraced(const Module& module, const HloImportOptions& options,
+                                            MemorySpaces* spaces, ImportTrace* trace) {
+  if (options.unknown_trip_count < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(module.path, ": unknown_trip_count must be >= 0"));
+  }
+  Importer importer(module, options);
+  importer.set_trace(trace);
+  ASSIGN_OR_RETURN(proto::Program program, importer.Run());
+  *spaces = importer.spaces();
+  return program;
+}
+
+}  // namespace hlo
 
 absl::StatusOr<HloImportWithAssignment> ImportHloWithAssignment(absl::string_view path,
                                                                 absl::string_view text,
