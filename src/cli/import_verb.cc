@@ -67,10 +67,17 @@ absl::Status RunImportHloWithAssignment(const ImportHloOptions& opts, const std:
     return absl::InvalidArgumentError(absl::StrCat(opts.input, ": ", valid.message()));
   ASSIGN_OR_RETURN(proto::Hardware hardware, HardwareFor(imported.program, opts.hardware));
   ASSIGN_OR_RETURN(Program program, Program::Create(imported.program));
+  // Best-fit passes first (they pack the real dumps at once); the complete search only when
+  // they do not fit.
   heap::RepackOptions repack;
   repack.time_limit_seconds = 10;
+  repack.exact_search = false;
   absl::StatusOr<heap::RepackResult> packed =
       heap::Repack(program, hardware, imported.assignment, repack);
+  if (packed.ok() && packed->status != heap::PackStatus::kPacked) {
+    repack.exact_search = true;
+    packed = heap::Repack(program, hardware, imported.assignment, repack);
+  }
   if (!packed.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         opts.input, ": XLA's assignment is not valid here: ", packed.status().message()));

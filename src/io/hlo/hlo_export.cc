@@ -87,6 +87,20 @@ class Exporter {
         prefetches[p.buffer_id()].push_back(&p);
       }
     }
+    absl::flat_hash_set<int64_t> arrays;  // Buffers some array value holds (not tables).
+    for (const auto& computation : trace_.leaves) {
+      for (const auto& leaves : computation) {
+        for (const hlo::TraceLeaf& leaf : leaves) arrays.insert(leaf.buffer);
+      }
+    }
+    for (const proto::Placement& p : assignment_.placements()) {
+      if (!arrays.count(p.buffer_id())) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            module_.path, ": buffer '", BufferName(p.buffer_id()),
+            "' is in fast memory but is no array of the module (a tuple's pointer table): not "
+            "expressible in HLO"));
+      }
+    }
     for (int64_t b = 0; b < program_.buffers_size(); ++b) {
       std::sort(prefetches[b].begin(), prefetches[b].end(),
                 [](const auto* x, const auto* y) { return x->start() < y->start(); });
@@ -264,6 +278,15 @@ class Exporter {
     for (const TraceRef& ref : trace_.refs) {
       if (ref.buffer != b || ref.time <= e || InPrefetch(ref, prefetches)) continue;
       const hlo::Instruction& reader = Inst({ref.computation, ref.instruction});
+      if (ref.computation != last.first && !ref.reads) {
+        return Error(
+            reader.line,
+            absl::StrCat("'", reader.name, "' passes buffer '", BufferName(b),
+                         "' on in computation '", module_.computations[ref.computation].name,
+                         "' after its eviction at t=", e,
+                         " (a loop or call state keeps one memory space throughout): "
+                         "not expressible in HLO"));
+      }
       if (ref.computation != last.first || !SameArray(ref, source->array)) {
         return Error(reader.line,
                      absl::StrCat("'", reader.name, "' reads buffer '", BufferName(b),
@@ -334,28 +357,57 @@ class Exporter {
     return absl::OkStatus();
   }
 
+  // `shape` (a result or an inline operand shape) with S(1) on the arrays at `fast` paths.
+  static std::string Relayout(absl::string_view shape, const LineEdit& edit) {
+    const std::string line = absl::StrCat("x = ", shape, " o()");
+    std::optional<hlo::LineParts> parts = hlo::SplitInstructionLine(line);
+    if (!parts) return std::string(shape);
+    std::string out = line;
+    for (auto a = parts->arrays.rbegin(); a != parts->arrays.rend(); ++a) {
+      if (!edit.fast.count(a->path) || edit.slow.count(a->path)) continue;
+      out.replace(a->span.begin, a->span.end - a->span.begin,
+                  hlo::WithFastMemorySpace(
+                      absl::string_view(line).substr(a->span.begin, a->span.end - a->span.begin)));
+    }
+    return out.substr(4, out.size() - 4 - 4);
+  }
+
   std::string EditedLine(Site site) const {
     const std::string& line = lines_[Inst(site).line - 1];
+    static const LineEdit kNoEdit;
     auto it = edits_.find(site);
-    if (it == edits_.end()) return line;
-    const LineEdit& edit = it->second;
+    const LineEdit& edit = it == edits_.end() ? kNoEdit : it->second;
     std::optional<hlo::LineParts> parts = hlo::SplitInstructionLine(line);
     if (!parts) return line;
+    const hlo::Instruction& inst = Inst(site);
     // Replacements from the end of the line backwards keep earlier spans valid.
     std::vector<std::pair<hlo::TextSpan, std::string>> replace;
-    for (const auto& [operand, name] : edit.operands) {
-      if (operand >= static_cast<int>(parts->operands.size())) continue;
-      const hlo::TextSpan span = parts->operands[operand];
+    for (size_t o = 0; o < parts->operands.size(); ++o) {
+      const hlo::TextSpan span = parts->operands[o];
       const absl::string_view old(line.data() + span.begin, span.end - span.begin);
-      const bool inline_shape = absl::StrContains(old, ' ');
-      replace.push_back({span, inline_shape
-                                   ? absl::StrCat(edit.operand_type.at(operand), " %", name)
-                                   : absl::StrCat("%", name)});
+      const size_t space = old.rfind(' ');
+      auto rewired = edit.operands.find(static_cast<int>(o));
+      if (rewired != edit.operands.end()) {
+        replace.push_back(
+            {span, space != absl::string_view::npos
+                       ? absl::StrCat(edit.operand_type.at(rewired->first), " %", rewired->second)
+                       : absl::StrCat("%", rewired->second)});
+        continue;
+      }
+      // An inline operand shape follows its operand's new layout.
+      if (space == absl::string_view::npos || parts->operands.size() != inst.operands.size()) {
+        continue;
+      }
+      auto from = edits_.find({site.first, inst.operands[o]});
+      if (from == edits_.end() || from->second.fast.empty()) continue;
+      replace.push_back(
+          {{span.begin, span.begin + space}, Relayout(old.substr(0, space), from->second)});
     }
-    for (const hlo::ArraySpan& a : parts->arrays) {
-      if (!edit.fast.count(a.path) || edit.slow.count(a.path)) continue;
-      replace.push_back({a.span, hlo::WithFastMemorySpace(absl::string_view(line).substr(
-                                     a.span.begin, a.span.end - a.span.begin))});
+    if (it != edits_.end()) {
+      replace.push_back(
+          {parts->shape, Relayout(absl::string_view(line).substr(
+                                      parts->shape.begin, parts->shape.end - parts->shape.begin),
+                                  edit)});
     }
     std::sort(replace.begin(), replace.end(),
               [](const auto& x, const auto& y) { return x.first.begin > y.first.begin; });

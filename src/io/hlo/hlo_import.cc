@@ -4,6 +4,7 @@
 // - Every instruction that is not a view is one program instruction. It defines one buffer per
 //   array of its shape with a non-zero byte size, plus the pointer table (8 bytes a element) of
 //   a tuple shape. A `tuple` instruction writes only its table: its elements alias its operands.
+//   Tables are slow_only: XLA's memory spaces are properties of arrays' layouts.
 // - Views define nothing and emit nothing: get-tuple-element forwards an element, bitcast /
 //   add-dependency / opt-barrier / domain forward their operand, copy-done forwards {0} of its
 //   copy-start, the -done half of all-gather / collective-permute / async forwards {1} of its
@@ -451,7 +452,7 @@ class Importer {
       // Only the pointer table is written; the elements are the operands themselves.
       auto tuple = std::make_shared<ValueTree>();
       tuple->is_tuple = true;
-      tuple->buffer = NewBuffer(name, hlo::ByteSize(inst.shape), id, out);
+      tuple->buffer = Table(NewBuffer(name, hlo::ByteSize(inst.shape), id, out));
       tuple->elements = ops;
       result = tuple;
     } else {
@@ -483,7 +484,7 @@ class Importer {
                     int64_t definer, proto::Instruction* out) {
     auto tree = std::make_shared<ValueTree>();
     tree->is_tuple = true;
-    tree->buffer = NewBuffer(name, hlo::ByteSize(inst.shape), definer, out);
+    tree->buffer = Table(NewBuffer(name, hlo::ByteSize(inst.shape), definer, out));
     if (inst.opcode == "async-start" || ops.size() > 1) {
       auto operands = std::make_shared<ValueTree>();
       operands->is_tuple = true;
@@ -524,6 +525,7 @@ class Importer {
     auto tree = std::make_shared<ValueTree>();
     tree->is_tuple = shape.is_tuple;
     tree->buffer = NewBuffer(name, hlo::ByteSize(shape), definer, out);
+    if (shape.is_tuple) Table(tree->buffer);
     if (tree->buffer >= 0 && !shape.is_tuple && shape.memory_space != 0) {
       spaces_.definitions[tree->buffer] = {shape.memory_space, line_};
     }
@@ -532,6 +534,16 @@ class Importer {
           NewTree(shape.tuple_shapes[i], absl::StrCat(name, "{", i, "}"), definer, out));
     }
     return tree;
+  }
+
+  // A tuple's pointer table is slow_only: XLA has no memory space for it (layouts put arrays
+  // in S(1), never tables), so no assignment XLA can write places one in fast memory.
+  int64_t Table(int64_t buffer) {
+    if (buffer >= 0) {
+      program_.mutable_buffers(buffer)->set_slow_only(true);
+      ++tables_;
+    }
+    return buffer;
   }
 
   int64_t NewBuffer(const std::string& name, int64_t bytes, int64_t definer,
@@ -623,6 +635,11 @@ class Importer {
         "': ", entry.parameters.size(), " parameters, ROOT ", RootDescription(entry),
         "; while/conditional/call bodies flattened, fusions kept whole; ", views_,
         " views (get-tuple-element, bitcast, *-done) alias their operands"));
+    if (tables_ > 0) {
+      program_.add_notes(absl::StrCat(tables_,
+                                      " tuple pointer tables are slow_only (XLA keeps them in "
+                                      "default memory)"));
+    }
     for (const std::string& note : loop_notes_) program_.add_notes(note);
     if (conditionals_ > 0) {
       program_.add_notes(absl::StrCat(conditionals_,
@@ -660,6 +677,7 @@ class Importer {
   std::vector<int> cost_state_;  // 0 not started, 1 in progress, 2 done.
   std::vector<Cost> cost_;
   int views_ = 0;
+  int tables_ = 0;
   int conditionals_ = 0;
   int zero_byte_values_ = 0;
   int dropped_uses_ = 0;
