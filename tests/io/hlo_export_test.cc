@@ -16,6 +16,7 @@ namespace {
 using ::mmap_opt::testing::ReadTestFile;
 using ::mmap_opt::testing::SourcePath;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string PostMsa(const std::string& name) {
   return ReadTestFile(SourcePath(absl::StrCat("tests/testdata/hlo/post_msa/", name)));
@@ -78,6 +79,25 @@ ENTRY %main (p0: f32[256]) -> f32[256] {
   ROOT %f = f32[256]{0} add(f32[256]{0} %e, f32[256]{0:S(1)} %copy-done.a.1)
 }
 )");
+}
+
+TEST(HloExportTest, ValueKeptAcrossAWhileLoopIsInS1InEveryAlias) {
+  // x PRODUCED [0, 7] is read in the body (t5) and after the loop (t7): S(1) on its
+  // definition, the init tuple's element, the loop's, condition's and body's parameters, the
+  // body's get-tuple-element and ROOT tuple and the loop's result; no copy is needed.
+  const std::string out = ExportOnto("while_kept.hlo", "while_kept_stripped.hlo");
+  EXPECT_THAT(out, HasSubstr("%x = f32[256]{0:S(1)} exponential"));
+  EXPECT_THAT(out, HasSubstr("%bp = (s32[], f32[256]{0:S(1)}, f32[256]{0:S(1)}) parameter(0)"));
+  EXPECT_THAT(out, HasSubstr("%kept = f32[256]{0:S(1)} get-tuple-element"));
+  EXPECT_THAT(out, Not(HasSubstr("copy-start")));
+}
+
+TEST(HloExportTest, TupleElementAndPrefetchOfAParameter) {
+  // pair{0} PRODUCED [0, 2]: S(1) on the fusion's element {0} only; p0 PREFETCHED from t0
+  // over [1, 1]: m reads the copy-done, n (t2) still reads pair{0} through g0 in S(1).
+  const std::string out = ExportOnto("tuple.hlo", "tuple_stripped.hlo");
+  EXPECT_THAT(out, HasSubstr("%pair = (f32[256]{0:S(1)}, f32[256]{0}) fusion"));
+  EXPECT_THAT(out, HasSubstr("multiply(f32[256]{0:S(1)} %g0, f32[256]{0:S(1)} %copy-done.p0)"));
 }
 
 TEST(HloExportTest, RefusesAnotherProgramsAssignmentAndAModuleAfterMsa) {

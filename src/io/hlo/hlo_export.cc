@@ -253,7 +253,8 @@ class Exporter {
       }
     }
     bool needed = !prefetches.empty() || program_.buffers(b).is_output();
-    for (const TraceRef& ref : trace_.refs) needed |= ref.buffer == b && ref.time > e;
+    // As the simulator decides (NeedsEviction): a later read, or an output.
+    for (const TraceRef& ref : trace_.refs) needed |= ref.buffer == b && ref.reads && ref.time > e;
     if (!needed) return absl::OkStatus();
     const Site last = Origin(e);
     if (e + 1 >= program_.instructions_size()) {
@@ -278,14 +279,15 @@ class Exporter {
     for (const TraceRef& ref : trace_.refs) {
       if (ref.buffer != b || ref.time <= e || InPrefetch(ref, prefetches)) continue;
       const hlo::Instruction& reader = Inst({ref.computation, ref.instruction});
-      if (ref.computation != last.first && !ref.reads) {
+      const bool root = module_.computations[ref.computation].root == ref.instruction;
+      if (!ref.reads && (ref.computation != last.first || !root)) {
         return Error(
             reader.line,
-            absl::StrCat("'", reader.name, "' passes buffer '", BufferName(b),
-                         "' on in computation '", module_.computations[ref.computation].name,
+            absl::StrCat("'", reader.name, "' tuples buffer '", BufferName(b), "' in computation '",
+                         module_.computations[ref.computation].name,
                          "' after its eviction at t=", e,
-                         " (a loop or call state keeps one memory space throughout): "
-                         "not expressible in HLO"));
+                         " (only a ROOT tuple beside the eviction can take the copy; a loop "
+                         "state keeps one memory space throughout): not expressible in HLO"));
       }
       if (ref.computation != last.first || !SameArray(ref, source->array)) {
         return Error(reader.line,
