@@ -100,6 +100,40 @@ TEST(HloExportTest, TupleElementAndPrefetchOfAParameter) {
   EXPECT_THAT(out, HasSubstr("multiply(f32[256]{0:S(1)} %g0, f32[256]{0:S(1)} %copy-done.p0)"));
 }
 
+TEST(HloExportTest, RefusesABufferOfAComputationFlattenedTwice) {
+  // f is called twice, so the program has n (t0) and n@2 (t2): one line of text cannot put
+  // only the first in S(1).
+  const std::string text = R"(HloModule twice, is_scheduled=true
+
+%f (x: f32[256]) -> f32[256] {
+  %x = f32[256]{0} parameter(0)
+  %n = f32[256]{0} negate(f32[256]{0} %x)
+  ROOT %e = f32[256]{0} exponential(f32[256]{0} %n)
+}
+
+ENTRY %main (p0: f32[256]) -> f32[256] {
+  %p0 = f32[256]{0} parameter(0)
+  %c1 = f32[256]{0} call(f32[256]{0} %p0), to_apply=%f
+  ROOT %c2 = f32[256]{0} call(f32[256]{0} %c1), to_apply=%f
+}
+)";
+  absl::StatusOr<proto::Program> program = ImportHlo("twice.hlo", text);
+  ASSERT_TRUE(program.ok()) << program.status();
+  ASSERT_EQ(program->buffers(1).name(), "n");
+  proto::Assignment assignment;
+  assignment.set_program_name("twice");
+  proto::Placement* p = assignment.add_placements();
+  p->set_buffer_id(1);
+  p->set_source(proto::Placement::PRODUCED);
+  p->set_start(0);
+  p->set_end(1);
+  absl::StatusOr<std::string> out = ExportHlo("twice.hlo", text, *program, assignment);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(),
+            "twice.hlo:5: computation 'f' is flattened 2 times into the program, so its text "
+            "cannot hold buffer 'n''s placements: not expressible in HLO");
+}
+
 TEST(HloExportTest, RefusesAnotherProgramsAssignmentAndAModuleAfterMsa) {
   absl::StatusOr<proto::Program> program =
       ImportHlo("prefetch_stripped.hlo", PostMsa("prefetch_stripped.hlo"));

@@ -74,7 +74,7 @@ struct ImportTrace {
   std::vector<std::pair<int, int>> origin;  // Per program instruction: (computation, index).
   std::vector<int> flattenings;             // Per computation: times flattened into the program.
   std::vector<std::vector<int>> order;      // Per computation: the schedule used (if flattened).
-  // [computation][instruction]: the array buffers of its value (its last flattening).
+  // [computation][instruction]: the array buffers of its value, in every flattening.
   std::vector<std::vector<std::vector<TraceLeaf>>> leaves;
   std::vector<TraceRef> refs;
 };

@@ -218,6 +218,7 @@ class Exporter {
                       absl::string_view why) {
     const Site site{ref.computation, ref.instruction};
     const hlo::Instruction& reader = Inst(site);
+    RETURN_IF_ERROR(RequireSingle(ref.computation, reader.line, ref.buffer));
     if (!ref.path.empty()) {
       return Error(reader.line,
                    absl::StrCat("'", reader.name, "' reaches buffer '", BufferName(ref.buffer),
@@ -257,6 +258,7 @@ class Exporter {
     for (const TraceRef& ref : trace_.refs) needed |= ref.buffer == b && ref.reads && ref.time > e;
     if (!needed) return absl::OkStatus();
     const Site last = Origin(e);
+    RETURN_IF_ERROR(RequireSingle(last.first, Inst(last).line, b));
     if (e + 1 >= program_.instructions_size()) {
       return Error(Inst(last).line, absl::StrCat("buffer '", BufferName(b),
                                                  "' is in fast memory at the program's end, ",

@@ -226,7 +226,6 @@ class Importer {
       trace_->order[index] = order;
       for (int i : order) {
         std::vector<hlo::TraceLeaf>& leaves = trace_->leaves[index][i];
-        leaves.clear();
         std::vector<int> path;
         Leaves(values[i], &path, &leaves);
       }
