@@ -5,6 +5,13 @@
 // test names the XLA test it follows. XLA's tests pick prefetch times by instruction count;
 // ours by cost (xla-msa.md §1.5), so where a test pins an exact schedule index we assert the
 // decision and the window it must fall in, and say so.
+//
+// Found and not yet conforming (no test here until it does): XLA's EvictAndPrefetch expects
+// tanh evicted and prefetched back for the ROOT. On 128 bytes of the decimal hardware ours
+// keeps tanh PRODUCED over [0, 16] instead (its "too long" limit, 10 x the copy of the whole
+// memory, is 12.8 s, above the 10.8 s of all-slow time between); with the limit cut to ten
+// instructions' time, ours leaves tanh in slow memory. Comparing like for like needs XLA's
+// instruction-count prefetch picker as an option (issue 17).
 #include <string>
 #include <vector>
 
@@ -13,6 +20,7 @@
 #include "mmap_opt/agents/heuristic.h"
 #include "mmap_opt/io/hlo.h"
 #include "mmap_opt/sim/cost_model.h"
+#include "mmap_opt/sim/placement_semantics.h"
 #include "mmap_opt/sim/validator.h"
 #include "test_util.h"
 
@@ -26,18 +34,19 @@ struct Assigned {
   proto::Assignment assignment;
 };
 
-Assigned Assign(const std::string& hlo, const HeuristicOptions& options = {}) {
+Assigned Assign(const std::string& hlo, const HeuristicOptions& options = {},
+                const proto::Hardware& hardware = DecimalHardware()) {
   absl::StatusOr<proto::Program> proto = ImportHlo("conformance.hlo", hlo);
   EXPECT_TRUE(proto.ok()) << proto.status();
   if (!proto.ok()) return {};
   absl::StatusOr<Program> program = Program::Create(*proto);
   EXPECT_TRUE(program.ok()) << program.status();
-  absl::StatusOr<CostModel> cost = CostModel::Create(*program, DecimalHardware());
+  absl::StatusOr<CostModel> cost = CostModel::Create(*program, hardware);
   EXPECT_TRUE(cost.ok()) << cost.status();
   absl::StatusOr<proto::Assignment> assignment = RunMsaHeuristic(*cost, options);
   EXPECT_TRUE(assignment.ok()) << assignment.status();
   if (!assignment.ok()) return {};
-  EXPECT_TRUE(ValidateAssignment(*program, DecimalHardware(), *assignment).ok());
+  EXPECT_TRUE(ValidateAssignment(*program, hardware, *assignment).ok());
   return {*proto, *assignment};
 }
 
@@ -108,6 +117,90 @@ ENTRY %NegateChain (p0: f32[2,3], p1: f32[2,3]) -> f32[2,3] {
   EXPECT_EQ(p1[0].copy_start(), 1);
   EXPECT_TRUE(Of(run, "p0").empty());
   EXPECT_TRUE(Of(run, "add").empty());
+}
+
+// XLA's CreateEvictAndPrefetchModule, written in HLO text: tanh is read early (a) and by the
+// ROOT at the end, with 15 binary ops between.
+constexpr char kEvictAndPrefetchModule[] = R"(HloModule EvictAndPrefetch, is_scheduled=true
+
+ENTRY %main (p0: f32[2,3], p1: f32[2,3]) -> f32[2,3] {
+  %p0 = f32[2,3]{1,0} parameter(0)
+  %p1 = f32[2,3]{1,0} parameter(1)
+  %tanh = f32[2,3]{1,0} tanh(f32[2,3]{1,0} %p0)
+  %a = f32[2,3]{1,0} add(f32[2,3]{1,0} %p0, f32[2,3]{1,0} %tanh)
+  %b = f32[2,3]{1,0} subtract(f32[2,3]{1,0} %p0, f32[2,3]{1,0} %p1)
+  %c = f32[2,3]{1,0} multiply(f32[2,3]{1,0} %p0, f32[2,3]{1,0} %p1)
+  %d = f32[2,3]{1,0} subtract(f32[2,3]{1,0} %p0, f32[2,3]{1,0} %p1)
+  %e = f32[2,3]{1,0} multiply(f32[2,3]{1,0} %a, f32[2,3]{1,0} %b)
+  %f = f32[2,3]{1,0} multiply(f32[2,3]{1,0} %a, f32[2,3]{1,0} %c)
+  %g = f32[2,3]{1,0} multiply(f32[2,3]{1,0} %a, f32[2,3]{1,0} %d)
+  %h = f32[2,3]{1,0} multiply(f32[2,3]{1,0} %b, f32[2,3]{1,0} %c)
+  %i = f32[2,3]{1,0} multiply(f32[2,3]{1,0} %b, f32[2,3]{1,0} %d)
+  %j = f32[2,3]{1,0} multiply(f32[2,3]{1,0} %c, f32[2,3]{1,0} %d)
+  %k = f32[2,3]{1,0} add(f32[2,3]{1,0} %e, f32[2,3]{1,0} %f)
+  %l = f32[2,3]{1,0} add(f32[2,3]{1,0} %g, f32[2,3]{1,0} %h)
+  %m = f32[2,3]{1,0} add(f32[2,3]{1,0} %i, f32[2,3]{1,0} %j)
+  %n = f32[2,3]{1,0} add(f32[2,3]{1,0} %k, f32[2,3]{1,0} %l)
+  %o = f32[2,3]{1,0} add(f32[2,3]{1,0} %n, f32[2,3]{1,0} %m)
+  ROOT %add = f32[2,3]{1,0} add(f32[2,3]{1,0} %o, f32[2,3]{1,0} %tanh)
+}
+)";
+
+// XLA: MemorySpaceAssignmentTest.EvictAndPrefetchLimitAsyncCopies0, ...1 and ...2: with at
+// most N outstanding prefetches and evictions, the assignment respects the limit (our
+// validator counts them; Assign checks it); with 0, no copy at all: no prefetch, and nothing
+// kept in fast memory that would need an eviction.
+TEST(MsaConformanceTest, EvictAndPrefetchLimitAsyncCopies) {
+  for (int limit : {0, 1, 2}) {
+    proto::Hardware hw = DecimalHardware();
+    hw.set_fast_capacity(128);  // XLA's tests: 128 bytes of alternate memory.
+    hw.set_max_outstanding_prefetches(limit);
+    hw.set_max_outstanding_evictions(limit);
+    Assigned run = Assign(kEvictAndPrefetchModule, {}, hw);
+    if (limit > 0) continue;
+    absl::StatusOr<Program> program = Program::Create(run.program);
+    ASSERT_TRUE(program.ok());
+    for (const proto::Placement& p : run.assignment.placements()) {
+      EXPECT_EQ(p.source(), proto::Placement::PRODUCED) << p.DebugString();
+      EXPECT_FALSE(NeedsEviction(*program, *program->IndexOf(p.buffer_id()), p.end()))
+          << p.DebugString();
+    }
+  }
+}
+
+// XLA: MemorySpaceAssignmentTest.While. body_data_mul, made and read inside the loop body,
+// is independent of the loop state and goes to alternate memory.
+TEST(MsaConformanceTest, While) {
+  Assigned run = Assign(R"(HloModule While, is_scheduled=true
+
+%WhileCond (cond_param: (f32[2,3], f32[])) -> pred[] {
+  %cond_param = (f32[2,3]{1,0}, f32[]) parameter(0)
+  %cond_iter = f32[] get-tuple-element((f32[2,3]{1,0}, f32[]) %cond_param), index=1
+  %cond_limit = f32[] constant(50)
+  ROOT %cond_lt = pred[] compare(f32[] %cond_iter, f32[] %cond_limit), direction=LT
+}
+
+%WhileBody (body_param: (f32[2,3], f32[])) -> (f32[2,3], f32[]) {
+  %body_param = (f32[2,3]{1,0}, f32[]) parameter(0)
+  %body_iter = f32[] get-tuple-element((f32[2,3]{1,0}, f32[]) %body_param), index=1
+  %body_data = f32[2,3]{1,0} get-tuple-element((f32[2,3]{1,0}, f32[]) %body_param), index=0
+  %body_iter_increment = f32[] constant(1)
+  %body_iter_next = f32[] add(f32[] %body_iter, f32[] %body_iter_increment)
+  %body_data_increment = f32[2,3]{1,0} constant({ { 1, 2, 3 }, { 4, 5, 6 } })
+  %body_data_mul = f32[2,3]{1,0} multiply(f32[2,3]{1,0} %body_data, f32[2,3]{1,0} %body_data)
+  %body_data_add = f32[2,3]{1,0} add(f32[2,3]{1,0} %body_data, f32[2,3]{1,0} %body_data_increment)
+  %body_data_next = f32[2,3]{1,0} add(f32[2,3]{1,0} %body_data_add, f32[2,3]{1,0} %body_data_mul)
+  ROOT %body_out = (f32[2,3]{1,0}, f32[]) tuple(f32[2,3]{1,0} %body_data_next, f32[] %body_iter_next)
+}
+
+ENTRY %While (param_iter: f32[2,3], param_data: f32[]) -> (f32[2,3], f32[]) {
+  %param_data = f32[] parameter(1)
+  %param_iter = f32[2,3]{1,0} parameter(0)
+  %tuple = (f32[2,3]{1,0}, f32[]) tuple(f32[2,3]{1,0} %param_iter, f32[] %param_data)
+  ROOT %while = (f32[2,3]{1,0}, f32[]) while((f32[2,3]{1,0}, f32[]) %tuple), condition=%WhileCond, body=%WhileBody
+}
+)");
+  EXPECT_TRUE(Produced(run, "body_data_mul"));
 }
 
 }  // namespace
