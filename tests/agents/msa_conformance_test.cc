@@ -11,7 +11,8 @@
 // keeps tanh PRODUCED over [0, 16] instead (its "too long" limit, 10 x the copy of the whole
 // memory, is 12.8 s, above the 10.8 s of all-slow time between); with the limit cut to ten
 // instructions' time, ours leaves tanh in slow memory. Comparing like for like needs XLA's
-// instruction-count prefetch picker as an option (issue 17).
+// instruction-count prefetch picker as an option (issue 17). The DISABLED_ tests below assert
+// XLA's expectation where ours differs today; each says how.
 #include <string>
 #include <vector>
 
@@ -201,6 +202,121 @@ ENTRY %While (param_iter: f32[2,3], param_data: f32[]) -> (f32[2,3], f32[]) {
 }
 )");
   EXPECT_TRUE(Produced(run, "body_data_mul"));
+}
+
+// Whether some placement of `name` covers time t (a read there is fast).
+bool FastAt(const Assigned& run, const std::string& name, int64_t t) {
+  for (const proto::Placement& p : Of(run, name)) {
+    if (p.start() <= t && t <= p.end()) return true;
+  }
+  return false;
+}
+
+// XLA: MemorySpaceAssignmentTest.Tuple. A tuple parameter's elements are prefetched where
+// they are read late: element {1} for the add (t7) and the nested {2}{0} for the mul (t8).
+// DISABLED: ours prefetches neither element (the same chain with plain parameters, as in
+// NegateChain, is prefetched); the cause is not traced yet.
+TEST(MsaConformanceTest, DISABLED_Tuple) {
+  Assigned run = Assign(R"(HloModule Tuple, is_scheduled=true
+
+ENTRY %Tuple (p: (f32[2,3], f32[2,3], (f32[2,3]))) -> f32[2,3] {
+  %p = (f32[2,3]{1,0}, f32[2,3]{1,0}, (f32[2,3]{1,0})) parameter(0)
+  %p0 = f32[2,3]{1,0} get-tuple-element(%p), index=0
+  %negate0 = f32[2,3]{1,0} negate(%p0)
+  %negate1 = f32[2,3]{1,0} negate(%negate0)
+  %negate2 = f32[2,3]{1,0} negate(%negate1)
+  %negate3 = f32[2,3]{1,0} negate(%negate2)
+  %negate4 = f32[2,3]{1,0} negate(%negate3)
+  %negate5 = f32[2,3]{1,0} negate(%negate4)
+  %negate6 = f32[2,3]{1,0} negate(%negate5)
+  %p1 = f32[2,3]{1,0} get-tuple-element(%p), index=1
+  %add = f32[2,3]{1,0} add(%negate6, %p1)
+  %p2 = (f32[2,3]{1,0}) get-tuple-element(%p), index=2
+  %p2_0 = f32[2,3]{1,0} get-tuple-element(%p2), index=0
+  ROOT %mul = f32[2,3]{1,0} multiply(%add, %p2_0)
+}
+)");
+  std::vector<proto::Placement> p1 = Of(run, "p{1}");
+  ASSERT_EQ(p1.size(), 1u);
+  EXPECT_EQ(p1[0].source(), proto::Placement::PREFETCHED);
+  EXPECT_TRUE(FastAt(run, "p{1}", 7));
+  std::vector<proto::Placement> p2_0 = Of(run, "p{2}{0}");
+  ASSERT_EQ(p2_0.size(), 1u);
+  EXPECT_EQ(p2_0[0].source(), proto::Placement::PREFETCHED);
+  EXPECT_TRUE(FastAt(run, "p{2}{0}", 8));
+  EXPECT_TRUE(Produced(run, "add"));
+}
+
+// XLA: MemorySpaceAssignmentTest.Bitcast. negate goes to alternate memory, and the add reads
+// it there through the bitcast (a view: a read of negate's buffer).
+TEST(MsaConformanceTest, Bitcast) {
+  Assigned run = Assign(R"(HloModule Bitcast, is_scheduled=true
+
+ENTRY %Bitcast (p0: f32[2,3], p1: f32[6]) -> f32[6] {
+  %p0 = f32[2,3]{1,0} parameter(0)
+  %p1 = f32[6]{0} parameter(1)
+  %negate = f32[2,3]{1,0} negate(%p0)
+  %bitcast = f32[6]{0} bitcast(%negate)
+  ROOT %add = f32[6]{0} add(%bitcast, %p1)
+}
+)");
+  EXPECT_TRUE(Produced(run, "negate"));
+  EXPECT_TRUE(FastAt(run, "negate", 1));
+}
+
+// XLA: MemorySpaceAssignmentTest.Bitcast2. p1, read through a bitcast by the add after five
+// negates, is prefetched: the add's operand 0 is in alternate memory.
+// DISABLED: ours prefetches no parameter for a read after fewer than six negates on this
+// hardware (six or seven: it does, see NegateChain); XLA's instruction-count picker needs two.
+TEST(MsaConformanceTest, DISABLED_Bitcast2) {
+  Assigned run = Assign(R"(HloModule Bitcast2, is_scheduled=true
+
+ENTRY %Bitcast2 (p0: f32[2,3], p1: f32[6]) -> f32[2,3] {
+  %p0 = f32[2,3]{1,0} parameter(0)
+  %p1 = f32[6]{0} parameter(1)
+  %negate0 = f32[2,3]{1,0} negate(%p0)
+  %negate1 = f32[2,3]{1,0} negate(%negate0)
+  %negate2 = f32[2,3]{1,0} negate(%negate1)
+  %negate3 = f32[2,3]{1,0} negate(%negate2)
+  %negate4 = f32[2,3]{1,0} negate(%negate3)
+  %bitcast = f32[2,3]{1,0} bitcast(%p1)
+  ROOT %add = f32[2,3]{1,0} add(%bitcast, %negate4)
+}
+)");
+  std::vector<proto::Placement> p1 = Of(run, "p1");
+  ASSERT_EQ(p1.size(), 1u);
+  EXPECT_EQ(p1[0].source(), proto::Placement::PREFETCHED);
+  EXPECT_TRUE(FastAt(run, "p1", 5));
+}
+
+// XLA: MemorySpaceAssignmentTest.Bitcast3. p1 is prefetched and read in alternate memory
+// through three bitcasts by the add (t5) and the mul (t6); add is made in alternate memory
+// and read there by the mul through a bitcast.
+// DISABLED: as Bitcast2, p1 read after five negates is not prefetched.
+TEST(MsaConformanceTest, DISABLED_Bitcast3) {
+  Assigned run = Assign(R"(HloModule Bitcast3, is_scheduled=true
+
+ENTRY %Bitcast3 (p0: f32[2,3], p1: f32[6]) -> f32[3,2] {
+  %p0 = f32[2,3]{1,0} parameter(0)
+  %p1 = f32[6]{0} parameter(1)
+  %negate0 = f32[2,3]{1,0} negate(%p0)
+  %negate1 = f32[2,3]{1,0} negate(%negate0)
+  %negate2 = f32[2,3]{1,0} negate(%negate1)
+  %negate3 = f32[2,3]{1,0} negate(%negate2)
+  %negate4 = f32[2,3]{1,0} negate(%negate3)
+  %bitcast1 = f32[2,3]{1,0} bitcast(%p1)
+  %add = f32[2,3]{1,0} add(%bitcast1, %negate4)
+  %bitcast2 = f32[1,6]{1,0} bitcast(%p1)
+  %bitcast3 = f32[3,2]{1,0} bitcast(%bitcast2)
+  %bitcast4 = f32[3,2]{1,0} bitcast(%add)
+  ROOT %mul = f32[3,2]{1,0} multiply(%bitcast3, %bitcast4)
+}
+)");
+  EXPECT_TRUE(FastAt(run, "p1", 5));
+  EXPECT_TRUE(FastAt(run, "p1", 6));
+  EXPECT_EQ(Of(run, "p1")[0].source(), proto::Placement::PREFETCHED);
+  EXPECT_TRUE(Produced(run, "add"));
+  EXPECT_TRUE(FastAt(run, "add", 6));
 }
 
 }  // namespace
