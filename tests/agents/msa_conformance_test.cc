@@ -214,8 +214,8 @@ bool FastAt(const Assigned& run, const std::string& name, int64_t t) {
 
 // XLA: MemorySpaceAssignmentTest.Tuple. A tuple parameter's elements are prefetched where
 // they are read late: element {1} for the add (t7) and the nested {2}{0} for the mul (t8).
-// DISABLED: ours prefetches neither element (the same chain with plain parameters, as in
-// NegateChain, is prefetched); the cause is not traced yet.
+// DISABLED: ours prefetches {2}{0} for the mul (copy from t2) but not {1} for the add,
+// which then reads slow memory; the cause is not traced yet.
 TEST(MsaConformanceTest, DISABLED_Tuple) {
   Assigned run = Assign(R"(HloModule Tuple, is_scheduled=true
 
