@@ -3,17 +3,17 @@
 // The module is imported again (with a trace of which HLO instruction made each program
 // instruction and which values hold each buffer), then its text is edited:
 // - a PRODUCED buffer: `S(1)` in the layout of its definition and of every value that aliases
-//   it (views, tuples, loop states); when it is needed in slow memory later (a later reference,
-//   a prefetch, an output), an eviction copy-start/copy-done right after its placement's last
-//   instruction, and the later references read the copy-done;
+//   it (views, tuples, loop states); when it is needed in slow memory later (a later read or
+//   an output, as the simulator decides), an eviction copy-start/copy-done right after its
+//   placement's last instruction, and the later reads (and a ROOT tuple) take the copy-done;
 // - a PREFETCHED placement: a copy-start just before its copy_start instruction, a copy-done
 //   just before its start, and the reads inside [start, end] read the copy-done;
 // - every computation flattened into the program is printed in the program's order, and the
 //   module says is_scheduled=true.
 // A placement HLO cannot say the same way (a copy whose value a read reaches only through a
-// tuple or a loop, a read through a reshaping view, a computation flattened twice with
-// different placements, an output still in fast memory at the end) is an error, never
-// approximated: importing the result must give back the same assignment.
+// tuple or a loop state, a read through a reshaping view, a computation flattened twice with
+// placements inside, a tuple's pointer table, an output still in fast memory at the end) is
+// an error, never approximated: importing the result must give back the same assignment.
 #include <algorithm>
 #include <map>
 #include <set>
@@ -194,7 +194,7 @@ class Exporter {
     return handle;
   }
 
-  // A copy-start/copy-done pair of `array` from `from_text` (S(from)) to the other space.
+  // The lines of a copy-start/copy-done pair of `source` into (or out of) S(1).
   struct CopyLines {
     std::string start, done, done_name;
   };
