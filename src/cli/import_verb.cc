@@ -5,7 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/cli_common.h"
+#include "mmap_opt/heap/repack.h"
 #include "mmap_opt/io/csv.h"
+#include "mmap_opt/io/hardware_io.h"
 #include "mmap_opt/io/hlo.h"
 #include "mmap_opt/io/proto_io.h"
 #include "mmap_opt/model/program.h"
@@ -43,21 +45,67 @@ absl::Status RunImportCsv(const ImportCsvOptions& opts) {
   const std::string name = opts.name.empty() ? StemOf(opts.input) : opts.name;
   ASSIGN_OR_RETURN(proto::Program program, CsvToProgram(rows, name, capacity));
   absl::Status valid = ValidateProgram(program);
-  if (!valid.ok()) return absl::InvalidArgumentError(absl::StrCat(opts.input, ": ", valid.message()));
+  if (!valid.ok())
+    return absl::InvalidArgumentError(absl::StrCat(opts.input, ": ", valid.message()));
   return WriteMessage(opts.output, program);
 }
 
 struct ImportHloOptions {
   std::string input;
   std::string output = "-";
+  std::string assignment;  // With it: XLA's assignment too.
+  std::string hardware;    // The hardware whose fast memory the assignment's offsets fit.
   HloImportOptions import;
 };
 
+// The program and XLA's assignment; offsets from the repacker, the assignment validated.
+absl::Status RunImportHloWithAssignment(const ImportHloOptions& opts, const std::string& contents) {
+  ASSIGN_OR_RETURN(HloImportWithAssignment imported,
+                   ImportHloWithAssignment(opts.input, contents, opts.import));
+  absl::Status valid = ValidateProgram(imported.program);
+  if (!valid.ok())
+    return absl::InvalidArgumentError(absl::StrCat(opts.input, ": ", valid.message()));
+  ASSIGN_OR_RETURN(proto::Hardware hardware, HardwareFor(imported.program, opts.hardware));
+  ASSIGN_OR_RETURN(Program program, Program::Create(imported.program));
+  // Best-fit passes first (they pack the real dumps at once); the complete search only when
+  // they do not fit.
+  heap::RepackOptions repack;
+  repack.time_limit_seconds = 10;
+  repack.exact_search = false;
+  absl::StatusOr<heap::RepackResult> packed =
+      heap::Repack(program, hardware, imported.assignment, repack);
+  if (packed.ok() && packed->status != heap::PackStatus::kPacked) {
+    repack.exact_search = true;
+    packed = heap::Repack(program, hardware, imported.assignment, repack);
+  }
+  if (!packed.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        opts.input, ": XLA's assignment is not valid here: ", packed.status().message()));
+  }
+  if (packed->status != heap::PackStatus::kPacked) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(opts.input, ": XLA's assignment does not fit the ", hardware.fast_capacity(),
+                     "-byte fast memory of hardware '", hardware.name(), "' (peak live ",
+                     packed->lower_bound, " bytes; a larger one needs --hardware)"));
+  }
+  RETURN_IF_ERROR(WriteMessage(opts.output, imported.program));
+  RETURN_IF_ERROR(WriteMessage(opts.assignment, packed->assignment));
+  std::ostream& report = opts.output == "-" || opts.assignment == "-" ? std::cerr : std::cout;
+  for (const std::string& note : imported.notes) report << "note: " << note << "\n";
+  report << "assignment " << opts.assignment << ": " << packed->assignment.placements_size()
+         << " placements from XLA's memory spaces and copies; offsets come from the repacker "
+         << "(HLO text has none), peak " << packed->peak_after << " of " << hardware.fast_capacity()
+         << " bytes on '" << hardware.name() << "'\n";
+  return absl::OkStatus();
+}
+
 absl::Status RunImportHlo(const ImportHloOptions& opts) {
   ASSIGN_OR_RETURN(std::string contents, ReadFile(opts.input));
+  if (!opts.assignment.empty()) return RunImportHloWithAssignment(opts, contents);
   ASSIGN_OR_RETURN(proto::Program program, ImportHlo(opts.input, contents, opts.import));
   absl::Status valid = ValidateProgram(program);
-  if (!valid.ok()) return absl::InvalidArgumentError(absl::StrCat(opts.input, ": ", valid.message()));
+  if (!valid.ok())
+    return absl::InvalidArgumentError(absl::StrCat(opts.input, ": ", valid.message()));
   return WriteMessage(opts.output, program);
 }
 
@@ -72,8 +120,9 @@ void AddImportVerb(CLI::App& app) {
   csv_verb->add_option("input", csv->input, "CSV file (or -)")->required();
   csv_verb->add_option("-o,--output", csv->output, "Program file (.pb, .txtpb, .json or -)")
       ->capture_default_str();
-  csv_verb->add_option("--capacity", csv->capacity,
-                       "Fast-memory bytes (default: the number in the file name)")
+  csv_verb
+      ->add_option("--capacity", csv->capacity,
+                   "Fast-memory bytes (default: the number in the file name)")
       ->check(CLI::PositiveNumber);
   csv_verb->add_option("--name", csv->name, "Program name (default: the file's stem)");
   csv_verb->callback([csv] {
@@ -87,8 +136,15 @@ void AddImportVerb(CLI::App& app) {
   hlo_verb->add_option("-o,--output", hlo->output, "Program file (.pb, .txtpb, .json or -)")
       ->capture_default_str();
   hlo_verb->add_option("--name", hlo->import.name, "Program name (default: the HLO module's)");
-  hlo_verb->add_option("--unknown-trip-count", hlo->import.unknown_trip_count,
-                       "Iterations costed for while loops that print no known_trip_count")
+  hlo_verb->add_option("--assignment", hlo->assignment,
+                       "Also write XLA's assignment (S(1) layouts, copy-start/copy-done) here; "
+                       "offsets from the repacker");
+  hlo_verb->add_option("--hardware", hlo->hardware,
+                       "With --assignment: preset or hardware file whose fast memory the "
+                       "offsets fit (default tpuv4i)");
+  hlo_verb
+      ->add_option("--unknown-trip-count", hlo->import.unknown_trip_count,
+                   "Iterations costed for while loops that print no known_trip_count")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   hlo_verb->callback([hlo] {

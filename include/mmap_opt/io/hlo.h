@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -31,6 +32,41 @@ struct HloImportOptions {
 // outputs. `path` only labels errors, which are one line, "PATH:LINE: message".
 absl::StatusOr<proto::Program> ImportHlo(absl::string_view path, absl::string_view text,
                                          const HloImportOptions& options = {});
+
+// A post-MSA module read whole: the program (the same ImportHlo gives) and the assignment
+// its layouts' S(1) and its copy-start/copy-done pairs between memory spaces express.
+struct HloImportWithAssignment {
+  proto::Program program;
+  // Placements by buffer, PRODUCED before PREFETCHED; every offset is 0, since HLO text
+  // prints none: give them offsets with heap::Repack before validating.
+  proto::Assignment assignment;
+  std::vector<std::string> notes;  // About the assignment (e.g. prefetches nothing reads).
+};
+
+// ImportHlo, plus XLA's assignment (src/io/hlo/hlo_assignment.h has the rules): a value
+// defined in S(1) is PRODUCED from its definition to its last read from S(1) or its
+// eviction's copy-done; a prefetch (copy-start S(0) -> S(1)) is PREFETCHED with copy_start the
+// program time where its copy-start sat, covering the reads of its copy-done. Errors are one
+// line, "PATH:LINE: message": an S(n) other than S(0)/S(1), a copy-start with no copy-done,
+// a program input in S(1), layouts that disagree on where a value is.
+absl::StatusOr<HloImportWithAssignment> ImportHloWithAssignment(
+    absl::string_view path, absl::string_view text, const HloImportOptions& options = {});
+
+// The HLO text `text` (that `program` was imported from) with `assignment` written in as XLA's
+// memory-space assignment writes it: S(1) in the layouts of the values in fast memory,
+// copy-start/copy-done pairs for every prefetch and eviction at the assignment's times, each
+// flattened computation printed in the program's order, and is_scheduled=true. Importing the
+// result with ImportHloWithAssignment gives back the program and the same placements (up to
+// the ends of placements past their last read, which do not change latency). The assignment
+// is assumed valid (the validator's rules). Errors, one line: a module that is not
+// `program`'s, an assignment for another program, a module that already has memory spaces,
+// and placements HLO cannot express (a buffer the importer split over a computation
+// flattened twice, a read reaching a copied value only through a tuple or loop state or a
+// reshaping view, an output still in fast memory at the end).
+absl::StatusOr<std::string> ExportHlo(absl::string_view path, absl::string_view text,
+                                      const proto::Program& program,
+                                      const proto::Assignment& assignment,
+                                      const HloImportOptions& options = {});
 
 }  // namespace mmap_opt
 

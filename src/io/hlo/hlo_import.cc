@@ -4,11 +4,16 @@
 // - Every instruction that is not a view is one program instruction. It defines one buffer per
 //   array of its shape with a non-zero byte size, plus the pointer table (8 bytes a element) of
 //   a tuple shape. A `tuple` instruction writes only its table: its elements alias its operands.
+//   Tables are slow_only: XLA's memory spaces are properties of arrays' layouts.
 // - Views define nothing and emit nothing: get-tuple-element forwards an element, bitcast /
 //   add-dependency / opt-barrier / domain forward their operand, copy-done forwards {0} of its
 //   copy-start, the -done half of all-gather / collective-permute / async forwards {1} of its
 //   -start, all-reduce-done its operand. A use of a view is a use of the buffers behind it.
 //   The -start halves that carry their operand in element {0} alias it there.
+// - copy-start/copy-done pairs between memory spaces (XLA's MSA prefetches and evictions,
+//   `S(0)` <-> `S(1)`) are not program work: both are views, the copy-done's users reading the
+//   buffer the copy-start copies. What they and the layouts' `S(1)` say is recorded apart
+//   (hlo::MemorySpaces) and becomes an assignment with ImportHloWithAssignment.
 // - Entry parameters and constants are program inputs (no defining instruction: they start in
 //   slow memory). Every buffer reachable from the entry ROOT is an output.
 // - Zero-byte values (tokens, `f32[0]`) get no buffer: Program sizes must be > 0, and nothing
@@ -40,6 +45,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "hlo_assignment.h"
 #include "hlo_cost.h"
 #include "hlo_module.h"
 #include "mmap_opt/io/hlo.h"
@@ -59,6 +65,7 @@ using hlo::Shape;
 struct ValueTree {
   bool is_tuple = false;
   int64_t buffer = -1;  // -1: no storage (a zero-byte value, or a tuple nobody tabled).
+  int copy = -1;        // The memory-space copy this value came through (hlo::MemorySpaces).
   std::vector<std::shared_ptr<const ValueTree>> elements;
 };
 using Tree = std::shared_ptr<const ValueTree>;
@@ -95,6 +102,12 @@ class Importer {
     const Computation& entry = module_.computations[module_.entry];
     ASSIGN_OR_RETURN(Tree root, Flatten(module_.entry, {}, 1, 0));
     MarkOutputs(root);
+    for (const hlo::SpaceCopy& c : spaces_.copies) {
+      if (c.done < 0) {
+        return ErrorAt(module_.path, c.line,
+                       absl::StrCat("'", c.name, "': copy-start has no copy-done"));
+      }
+    }
     if (program_.instructions().empty()) {
       return ErrorAt(module_.path, entry.line,
                      absl::StrCat("entry computation '", entry.name,
@@ -103,6 +116,20 @@ class Importer {
     program_.set_name(options_.name.empty() ? std::string(module_.name) : options_.name);
     AddNotes();
     return std::move(program_);
+  }
+
+  // What the layouts and memory-space copies said; complete once Run has returned.
+  const hlo::MemorySpaces& spaces() const { return spaces_; }
+
+  // Records into `trace` (sized here) during Run.
+  void set_trace(hlo::ImportTrace* trace) {
+    trace_ = trace;
+    const size_t n = module_.computations.size();
+    trace->flattenings.assign(n, 0);
+    trace->order.assign(n, {});
+    trace->leaves.assign(n, {});
+    for (size_t c = 0; c < n; ++c)
+      trace->leaves[c].resize(module_.computations[c].instructions.size());
   }
 
  private:
@@ -194,6 +221,15 @@ class Importer {
       ASSIGN_OR_RETURN(values[i], Lower(index, inst, operands, params, multiplier, depth, suffix));
     }
     in_progress_[index] = false;
+    if (trace_ != nullptr) {
+      trace_->flattenings[index] = copy;
+      trace_->order[index] = order;
+      for (int i : order) {
+        std::vector<hlo::TraceLeaf>& leaves = trace_->leaves[index][i];
+        std::vector<int> path;
+        Leaves(values[i], &path, &leaves);
+      }
+    }
     return values[c.root];
   }
 
@@ -202,6 +238,16 @@ class Importer {
                              const std::string& suffix) {
     const absl::string_view op = inst.opcode;
     const std::string name = absl::StrCat(inst.name, suffix);
+    line_ = inst.line;
+    if (op == "copy-start" && IsSpaceCopy(computation, inst)) {
+      const Shape& from = module_.computations[computation].instructions[inst.operands[0]].shape;
+      return LowerSpaceCopy(inst, ops[0], from.memory_space, name);
+    }
+    if (op == "copy-done" && ops.size() == 1 && ops[0]->copy >= 0) {
+      ++views_;
+      spaces_.copies[ops[0]->copy].done = program_.instructions_size();
+      return ops[0]->elements[0];
+    }
     if (op == "parameter") {
       if (computation == module_.entry) return NewTree(inst.shape, name, -1, nullptr);
       return params[inst.parameter_number];
@@ -223,6 +269,86 @@ class Importer {
       return Flatten(callee, ops, multiplier, depth + 1);
     }
     return Emit(computation, inst, ops, multiplier, name);
+  }
+
+  // A copy-start whose result (tuple element {0}) is in another memory space than its operand.
+  bool IsSpaceCopy(int computation, const Instruction& inst) const {
+    const Computation& c = module_.computations[computation];
+    if (inst.operands.size() != 1 || !inst.shape.is_tuple || inst.shape.tuple_shapes.empty()) {
+      return false;
+    }
+    const Shape& from = c.instructions[inst.operands[0]].shape;
+    const Shape& to = inst.shape.tuple_shapes[0];
+    return !from.is_tuple && !to.is_tuple && from.memory_space != to.memory_space;
+  }
+
+  // A view: the tuple's element {0} is the operand's buffer, tagged with the copy.
+  absl::StatusOr<Tree> LowerSpaceCopy(const Instruction& inst, const Tree& operand, int from_space,
+                                      const std::string& name) {
+    ++views_;
+    auto tuple = std::make_shared<ValueTree>();
+    tuple->is_tuple = true;
+    auto copied = std::make_shared<ValueTree>(*operand);
+    if (operand->buffer >= 0) {
+      hlo::SpaceCopy copy;
+      copy.name = name;
+      copy.line = inst.line;
+      copy.buffer = operand->buffer;
+      copy.from_space = from_space;
+      copy.to_space = inst.shape.tuple_shapes[0].memory_space;
+      copy.source = operand->copy;
+      copy.start = program_.instructions_size();
+      tuple->copy = copied->copy = static_cast<int>(spaces_.copies.size());
+      spaces_.copies.push_back(std::move(copy));
+    }
+    tuple->elements.push_back(copied);
+    tuple->elements.push_back(operand);
+    return tuple;
+  }
+
+  // Each array buffer `tree` reads, with the memory space `shape` (the operand's) names.
+  void RecordReads(const Tree& tree, const Shape& shape, int64_t time, const Instruction& inst,
+                   const std::string& name) {
+    if (!tree->is_tuple && !shape.is_tuple) {
+      if (tree->buffer >= 0) {
+        spaces_.uses.push_back(
+            {tree->buffer, time, shape.memory_space, tree->copy, inst.line, name});
+      }
+      return;
+    }
+    if (tree->is_tuple && shape.is_tuple && tree->elements.size() == shape.tuple_shapes.size()) {
+      for (size_t i = 0; i < tree->elements.size(); ++i) {
+        RecordReads(tree->elements[i], shape.tuple_shapes[i], time, inst, name);
+      }
+    }
+  }
+
+  static void Leaves(const Tree& tree, std::vector<int>* path, std::vector<hlo::TraceLeaf>* out) {
+    if (tree == nullptr) return;
+    if (!tree->is_tuple) {
+      if (tree->buffer >= 0) out->push_back({*path, tree->buffer, tree->copy});
+      return;
+    }
+    for (size_t e = 0; e < tree->elements.size(); ++e) {
+      path->push_back(static_cast<int>(e));
+      Leaves(tree->elements[e], path, out);
+      path->pop_back();
+    }
+  }
+
+  void TraceEmit(int computation, const Instruction& inst, const std::vector<Tree>& ops,
+                 int64_t time) {
+    const int index = static_cast<int>(&inst - &module_.computations[computation].instructions[0]);
+    trace_->origin.push_back({computation, index});
+    for (size_t o = 0; o < ops.size(); ++o) {
+      std::vector<hlo::TraceLeaf> leaves;
+      std::vector<int> path;
+      Leaves(ops[o], &path, &leaves);
+      for (hlo::TraceLeaf& leaf : leaves) {
+        trace_->refs.push_back({time, computation, index, static_cast<int>(o), std::move(leaf.path),
+                                leaf.buffer, leaf.copy, inst.opcode != "tuple"});
+      }
+    }
   }
 
   absl::StatusOr<Tree> View(const Instruction& inst, const std::vector<Tree>& ops) {
@@ -312,6 +438,7 @@ class Importer {
                      }));
     Tally(inst);
     const int64_t id = program_.instructions_size();
+    if (trace_ != nullptr) TraceEmit(computation, inst, ops, id);
     proto::Instruction* out = program_.add_instructions();
     out->set_id(id);
     out->set_name(name);
@@ -324,12 +451,15 @@ class Importer {
       // Only the pointer table is written; the elements are the operands themselves.
       auto tuple = std::make_shared<ValueTree>();
       tuple->is_tuple = true;
-      tuple->buffer = NewBuffer(name, hlo::ByteSize(inst.shape), id, out);
+      tuple->buffer = Table(NewBuffer(name, hlo::ByteSize(inst.shape), id, out));
       tuple->elements = ops;
       result = tuple;
     } else {
       std::vector<int64_t> reads;
       for (const Tree& operand : ops) CollectBuffers(operand, &reads);
+      for (size_t i = 0; i < ops.size(); ++i) {
+        RecordReads(ops[i], c.instructions[inst.operands[i]].shape, id, inst, name);
+      }
       absl::flat_hash_set<int64_t> seen;
       for (int64_t b : reads) {
         if (seen.insert(b).second) out->add_operands(b);
@@ -353,7 +483,7 @@ class Importer {
                     int64_t definer, proto::Instruction* out) {
     auto tree = std::make_shared<ValueTree>();
     tree->is_tuple = true;
-    tree->buffer = NewBuffer(name, hlo::ByteSize(inst.shape), definer, out);
+    tree->buffer = Table(NewBuffer(name, hlo::ByteSize(inst.shape), definer, out));
     if (inst.opcode == "async-start" || ops.size() > 1) {
       auto operands = std::make_shared<ValueTree>();
       operands->is_tuple = true;
@@ -394,11 +524,25 @@ class Importer {
     auto tree = std::make_shared<ValueTree>();
     tree->is_tuple = shape.is_tuple;
     tree->buffer = NewBuffer(name, hlo::ByteSize(shape), definer, out);
+    if (shape.is_tuple) Table(tree->buffer);
+    if (tree->buffer >= 0 && !shape.is_tuple && shape.memory_space != 0) {
+      spaces_.definitions[tree->buffer] = {shape.memory_space, line_};
+    }
     for (size_t i = 0; i < shape.tuple_shapes.size(); ++i) {
       tree->elements.push_back(
           NewTree(shape.tuple_shapes[i], absl::StrCat(name, "{", i, "}"), definer, out));
     }
     return tree;
+  }
+
+  // A tuple's pointer table is slow_only: XLA has no memory space for it (layouts put arrays
+  // in S(1), never tables), so no assignment XLA can write places one in fast memory.
+  int64_t Table(int64_t buffer) {
+    if (buffer >= 0) {
+      program_.mutable_buffers(buffer)->set_slow_only(true);
+      ++tables_;
+    }
+    return buffer;
   }
 
   int64_t NewBuffer(const std::string& name, int64_t bytes, int64_t definer,
@@ -490,6 +634,11 @@ class Importer {
         "': ", entry.parameters.size(), " parameters, ROOT ", RootDescription(entry),
         "; while/conditional/call bodies flattened, fusions kept whole; ", views_,
         " views (get-tuple-element, bitcast, *-done) alias their operands"));
+    if (tables_ > 0) {
+      program_.add_notes(absl::StrCat(tables_,
+                                      " tuple pointer tables are slow_only (XLA keeps them in "
+                                      "default memory)"));
+    }
     for (const std::string& note : loop_notes_) program_.add_notes(note);
     if (conditionals_ > 0) {
       program_.add_notes(absl::StrCat(conditionals_,
@@ -519,11 +668,15 @@ class Importer {
   const Module& module_;
   const HloImportOptions& options_;
   proto::Program program_;
+  hlo::MemorySpaces spaces_;
+  hlo::ImportTrace* trace_ = nullptr;
+  int line_ = 0;  // The line of the instruction being lowered.
   std::vector<int> flatten_count_;
   std::vector<bool> in_progress_;
   std::vector<int> cost_state_;  // 0 not started, 1 in progress, 2 done.
   std::vector<Cost> cost_;
   int views_ = 0;
+  int tables_ = 0;
   int conditionals_ = 0;
   int zero_byte_values_ = 0;
   int dropped_uses_ = 0;
@@ -540,6 +693,38 @@ absl::StatusOr<proto::Program> ImportHlo(absl::string_view path, absl::string_vi
   }
   ASSIGN_OR_RETURN(hlo::Module module, hlo::ParseModule(path, text));
   return Importer(module, options).Run();
+}
+
+namespace hlo {
+
+absl::StatusOr<proto::Program> ImportTraced(const Module& module, const HloImportOptions& options,
+                                            MemorySpaces* spaces, ImportTrace* trace) {
+  if (options.unknown_trip_count < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(module.path, ": unknown_trip_count must be >= 0"));
+  }
+  Importer importer(module, options);
+  importer.set_trace(trace);
+  ASSIGN_OR_RETURN(proto::Program program, importer.Run());
+  *spaces = importer.spaces();
+  return program;
+}
+
+}  // namespace hlo
+
+absl::StatusOr<HloImportWithAssignment> ImportHloWithAssignment(absl::string_view path,
+                                                                absl::string_view text,
+                                                                const HloImportOptions& options) {
+  if (options.unknown_trip_count < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": unknown_trip_count must be >= 0"));
+  }
+  ASSIGN_OR_RETURN(hlo::Module module, hlo::ParseModule(path, text));
+  Importer importer(module, options);
+  HloImportWithAssignment result;
+  ASSIGN_OR_RETURN(result.program, importer.Run());
+  ASSIGN_OR_RETURN(result.assignment, hlo::AssignmentFromMemorySpaces(
+                                          path, result.program, importer.spaces(), &result.notes));
+  return result;
 }
 
 }  // namespace mmap_opt

@@ -1,0 +1,158 @@
+// Writing an assignment back into HLO text: the exported modules worked out by hand (they are
+// the hand-written post-MSA modules of tests/testdata/hlo/post_msa/), read back to the same
+// placements, and the export's refusals.
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "mmap_opt/io/hlo.h"
+#include "test_util.h"
+
+namespace mmap_opt {
+namespace {
+
+using ::mmap_opt::testing::ReadTestFile;
+using ::mmap_opt::testing::SourcePath;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string PostMsa(const std::string& name) {
+  return ReadTestFile(SourcePath(absl::StrCat("tests/testdata/hlo/post_msa/", name)));
+}
+
+// XLA's assignment in `post_msa`, exported into `stripped` (the module before MSA).
+std::string ExportOnto(const std::string& post_msa, const std::string& stripped) {
+  absl::StatusOr<HloImportWithAssignment> xla =
+      ImportHloWithAssignment(post_msa, PostMsa(post_msa));
+  EXPECT_TRUE(xla.ok()) << xla.status();
+  absl::StatusOr<proto::Program> program = ImportHlo(stripped, PostMsa(stripped));
+  EXPECT_TRUE(program.ok()) << program.status();
+  if (!xla.ok() || !program.ok()) return "";
+  absl::StatusOr<std::string> out =
+      ExportHlo(stripped, PostMsa(stripped), *program, xla->assignment);
+  EXPECT_TRUE(out.ok()) << out.status();
+  if (!out.ok()) return "";
+  // Read back: the same placements.
+  absl::StatusOr<HloImportWithAssignment> back = ImportHloWithAssignment("out.hlo", *out);
+  EXPECT_TRUE(back.ok()) << back.status();
+  if (back.ok()) {
+    EXPECT_EQ(back->assignment.placements_size(), xla->assignment.placements_size());
+    for (int i = 0; i < back->assignment.placements_size(); ++i) {
+      EXPECT_EQ(back->assignment.placements(i).DebugString(),
+                xla->assignment.placements(i).DebugString());
+    }
+  }
+  return *out;
+}
+
+TEST(HloExportTest, PrefetchIsWrittenAsXlaWritesIt) {
+  // p1 PREFETCHED from t=0 over [2, 3]: copy-start before neg (t0), copy-done before add (t2),
+  // add and mul read the copy-done; neg [0, 1] and exp [1, 2] PRODUCED: S(1) in their
+  // layouts and in the inline shapes of their readers. That is prefetch.hlo, copies renamed.
+  const std::string out = ExportOnto("prefetch.hlo", "prefetch_stripped.hlo");
+  EXPECT_EQ(out, absl::StrReplaceAll(PostMsa("prefetch.hlo"), {{"%copy-start", "%copy-start.p1"},
+                                                               {"%copy-done", "%copy-done.p1"}}));
+}
+
+TEST(HloExportTest, EvictionAndPrefetchBackAreWrittenAsXlaWritesThem) {
+  // a PRODUCED [0, 2] and needed again: evicted right after c (t2); PREFETCHED back from t4
+  // over [5, 5]: copy-start of the eviction's copy-done before e, copy-done before f, which
+  // reads it. b PRODUCED [1, 2]. The unscheduled input comes out is_scheduled=true.
+  const std::string out = ExportOnto("evict_prefetch.hlo", "evict_prefetch_stripped.hlo");
+  EXPECT_EQ(
+      out,
+      R"(HloModule evict_prefetch, is_scheduled=true, entry_computation_layout={(f32[256]{0})->f32[256]{0}}
+
+ENTRY %main (p0: f32[256]) -> f32[256] {
+  %p0 = f32[256]{0} parameter(0)
+  %a = f32[256]{0:S(1)} negate(f32[256]{0} %p0)
+  %b = f32[256]{0:S(1)} exponential(f32[256]{0:S(1)} %a)
+  %c = f32[256]{0} sine(f32[256]{0:S(1)} %b)
+  %copy-start.a = (f32[256]{0}, f32[256]{0:S(1)}, u32[]) copy-start(f32[256]{0:S(1)} %a)
+  %copy-done.a = f32[256]{0} copy-done((f32[256]{0}, f32[256]{0:S(1)}, u32[]) %copy-start.a)
+  %d = f32[256]{0} cosine(f32[256]{0} %c)
+  %copy-start.a.1 = (f32[256]{0:S(1)}, f32[256]{0}, u32[]) copy-start(f32[256]{0} %copy-done.a)
+  %e = f32[256]{0} tanh(f32[256]{0} %d)
+  %copy-done.a.1 = f32[256]{0:S(1)} copy-done((f32[256]{0:S(1)}, f32[256]{0}, u32[]) %copy-start.a.1)
+  ROOT %f = f32[256]{0} add(f32[256]{0} %e, f32[256]{0:S(1)} %copy-done.a.1)
+}
+)");
+}
+
+TEST(HloExportTest, ValueKeptAcrossAWhileLoopIsInS1InEveryAlias) {
+  // x PRODUCED [0, 7] is read in the body (t5) and after the loop (t7): S(1) on its
+  // definition, the init tuple's element, the loop's, condition's and body's parameters, the
+  // body's get-tuple-element and ROOT tuple and the loop's result; no copy is needed.
+  const std::string out = ExportOnto("while_kept.hlo", "while_kept_stripped.hlo");
+  EXPECT_THAT(out, HasSubstr("%x = f32[256]{0:S(1)} exponential"));
+  EXPECT_THAT(out, HasSubstr("%bp = (s32[], f32[256]{0:S(1)}, f32[256]{0:S(1)}) parameter(0)"));
+  EXPECT_THAT(out, HasSubstr("%kept = f32[256]{0:S(1)} get-tuple-element"));
+  EXPECT_THAT(out, Not(HasSubstr("copy-start")));
+}
+
+TEST(HloExportTest, TupleElementAndPrefetchOfAParameter) {
+  // pair{0} PRODUCED [0, 2]: S(1) on the fusion's element {0} only; p0 PREFETCHED from t0
+  // over [1, 1]: m reads the copy-done, n (t2) still reads pair{0} through g0 in S(1).
+  const std::string out = ExportOnto("tuple.hlo", "tuple_stripped.hlo");
+  EXPECT_THAT(out, HasSubstr("%pair = (f32[256]{0:S(1)}, f32[256]{0}) fusion"));
+  EXPECT_THAT(out, HasSubstr("multiply(f32[256]{0:S(1)} %g0, f32[256]{0:S(1)} %copy-done.p0)"));
+}
+
+TEST(HloExportTest, RefusesABufferOfAComputationFlattenedTwice) {
+  // f is called twice, so the program has n (t0) and n@2 (t2): one line of text cannot put
+  // only the first in S(1).
+  const std::string text = R"(HloModule twice, is_scheduled=true
+
+%f (x: f32[256]) -> f32[256] {
+  %x = f32[256]{0} parameter(0)
+  %n = f32[256]{0} negate(f32[256]{0} %x)
+  ROOT %e = f32[256]{0} exponential(f32[256]{0} %n)
+}
+
+ENTRY %main (p0: f32[256]) -> f32[256] {
+  %p0 = f32[256]{0} parameter(0)
+  %c1 = f32[256]{0} call(f32[256]{0} %p0), to_apply=%f
+  ROOT %c2 = f32[256]{0} call(f32[256]{0} %c1), to_apply=%f
+}
+)";
+  absl::StatusOr<proto::Program> program = ImportHlo("twice.hlo", text);
+  ASSERT_TRUE(program.ok()) << program.status();
+  ASSERT_EQ(program->buffers(1).name(), "n");
+  proto::Assignment assignment;
+  assignment.set_program_name("twice");
+  proto::Placement* p = assignment.add_placements();
+  p->set_buffer_id(1);
+  p->set_source(proto::Placement::PRODUCED);
+  p->set_start(0);
+  p->set_end(1);
+  absl::StatusOr<std::string> out = ExportHlo("twice.hlo", text, *program, assignment);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(),
+            "twice.hlo:5: computation 'f' is flattened 2 times into the program, so its text "
+            "cannot hold buffer 'n''s placements: not expressible in HLO");
+}
+
+TEST(HloExportTest, RefusesAnotherProgramsAssignmentAndAModuleAfterMsa) {
+  absl::StatusOr<proto::Program> program =
+      ImportHlo("prefetch_stripped.hlo", PostMsa("prefetch_stripped.hlo"));
+  ASSERT_TRUE(program.ok());
+  proto::Assignment other;
+  other.set_program_name("other");
+  absl::StatusOr<std::string> out =
+      ExportHlo("in.hlo", PostMsa("prefetch_stripped.hlo"), *program, other);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(), "the assignment is for program 'other', not 'prefetch'");
+  proto::Assignment empty;
+  out = ExportHlo("in.hlo", PostMsa("prefetch.hlo"), *program, empty);
+  ASSERT_FALSE(out.ok());
+  EXPECT_THAT(out.status().message(), HasSubstr("in.hlo:6: the module already has values in S(n)"));
+  out = ExportHlo("in.hlo", PostMsa("evict_prefetch_stripped.hlo"), *program, empty);
+  ASSERT_FALSE(out.ok());
+  EXPECT_THAT(out.status().message(),
+              HasSubstr("in.hlo: program 'prefetch' is not the one this module imports to"));
+}
+
+}  // namespace
+}  // namespace mmap_opt
