@@ -80,9 +80,11 @@ TEST(ProgramLearnerTest, TrainsAndKeepsTheBestGame) {
     EXPECT_GT(stats.parameter_change, 0) << name;
     EXPECT_THAT(learned->summary, HasSubstr("10 Adam steps after 2 round(s)"));
 
-    // The first game is the network's deterministic one: never slower than it.
+    // Its first games are the heuristic's trajectory and the network's policy game (round 0
+    // is not searched when rounds follow it): never slower than those.
     AgentOptions first = options;
     first.max_games = 1;
+    first.simulations = 0;
     absl::StatusOr<std::unique_ptr<Evaluator>> evaluator = EvaluatorFor(first);
     ASSERT_TRUE(evaluator.ok()) << evaluator.status();
     absl::StatusOr<AgentRun> deterministic = RunMuZero(*loaded.cost, first, **evaluator);
