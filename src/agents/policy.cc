@@ -28,7 +28,9 @@ int HeuristicPolicy::Choose(const MallocGame& game) {
 
 void GamePlan::Record(const Segment& segment, const Action& executed, int executed_index) {
   if (executed.kind == ActionKind::kDefer) {
-    if (defers_.size() <= segment.buffer) defers_.resize(segment.buffer + 1, 0);
+    if (static_cast<BufferIndex>(defers_.size()) <= segment.buffer) {
+      defers_.resize(segment.buffer + 1, 0);
+    }
     ++defers_[segment.buffer];
     return;
   }

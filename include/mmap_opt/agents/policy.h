@@ -57,7 +57,9 @@ class GamePlan {
   void Record(const Segment& segment, const Action& executed, int executed_index);
   // The action recorded for this segment, if any; how often the plan deferred buffer b.
   std::optional<int> action(const Segment& segment) const;
-  int defers(BufferIndex b) const { return b < defers_.size() ? defers_[b] : 0; }
+  int defers(BufferIndex b) const {
+    return b < static_cast<BufferIndex>(defers_.size()) ? defers_[b] : 0;
+  }
   bool empty() const { return actions_.empty() && defers_.empty(); }
 
  private:
