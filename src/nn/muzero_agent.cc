@@ -90,8 +90,8 @@ absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& op
     // exploration. Without one, round 0 is the only game and is searched.
     const bool anchored = options.deviations_per_game > 0;
     const bool more_rounds = options.time_limit_s > 0 || options.max_games > 1;
-    const GamePlan anchor = incumbent;
-    play.anchor = round > 0 && anchored ? &anchor : nullptr;
+    // The incumbent changes only after the round's games are played and scored.
+    play.anchor = round > 0 && anchored ? &incumbent : nullptr;
     play.search.simulations = round == 0 && anchored && more_rounds ? 0 : options.simulations;
     ASSIGN_OR_RETURN(std::vector<PlayedGame> played, PlaySearchGames(costs, evaluator, play));
     games_played += games;

@@ -43,7 +43,7 @@ absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const 
   const int num_actions = MallocGame::NumActions(options.game);
   std::vector<MallocGame*> searched;
   std::vector<int> searched_index, excluded;
-  std::vector<int> chosen(games.size());
+  std::vector<int> chosen(games.size()), result_of(games.size());
   while (true) {
     searched.clear();
     searched_index.clear();
@@ -71,7 +71,7 @@ absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const 
       results =
           (late ? no_search : search).Search(searched, anchor ? excluded : std::vector<int>{});
     }
-    std::vector<int> result_of(games.size(), -1);
+    std::fill(result_of.begin(), result_of.end(), -1);
     for (size_t r = 0; r < searched.size(); ++r) result_of[searched_index[r]] = r;
     for (size_t i = 0; i < games.size(); ++i) {
       MallocGame& game = games[i];

@@ -27,19 +27,35 @@ using ::mmap_opt::testing::SourcePath;
 using ::testing::HasSubstr;
 
 const std::string kSmoke = SourcePath("data/corpus/smoke");
-const std::string kProgram = SourcePath("data/corpus/smoke/bert-tiny.inference.b8.128.bf16.edge-npu.pb");
+const std::string kProgram =
+    SourcePath("data/corpus/smoke/bert-tiny.inference.b8.128.bf16.edge-npu.pb");
 
 std::vector<std::string> TinyTrain(const std::string& model, int iterations) {
-  return {"train", "--corpus", kSmoke, "-o", model, "--iterations", std::to_string(iterations),
-          "--time-limit", "120", "--imitation-steps", "10", "--games", "2", "--simulations", "2",
-          "--seed", "5", "-q"};
+  return {"train",
+          "--corpus",
+          kSmoke,
+          "-o",
+          model,
+          "--iterations",
+          std::to_string(iterations),
+          "--time-limit",
+          "120",
+          "--imitation-steps",
+          "10",
+          "--games",
+          "2",
+          "--simulations",
+          "2",
+          "--seed",
+          "5",
+          "-q"};
 }
 
 // Rows of metrics.csv without the elapsed column (the only one that depends on timing).
 std::vector<std::string> MetricRows(const std::string& run_dir) {
   std::vector<std::string> rows;
-  for (absl::string_view line : absl::StrSplit(ReadTestFile(run_dir + "/metrics.csv"), '\n',
-                                               absl::SkipEmpty())) {
+  for (absl::string_view line :
+       absl::StrSplit(ReadTestFile(run_dir + "/metrics.csv"), '\n', absl::SkipEmpty())) {
     rows.emplace_back(line.substr(0, line.rfind(',')));
   }
   return rows;
@@ -70,8 +86,8 @@ TEST(TrainCliTest, TrainsThenSolvesWithTheModel) {
       {"--agent", "mcts", "--simulations", "2", "--rollout-steps", "8"},
   };
   for (const std::vector<std::string>& variant : variants) {
-    std::vector<std::string> args = {"solve", kProgram, "--model", dir + "/m.pt", "-o",
-                                     dir + "/v.pb"};
+    std::vector<std::string> args = {"solve",       kProgram, "--model",
+                                     dir + "/m.pt", "-o",     dir + "/v.pb"};
     args.insert(args.end(), variant.begin(), variant.end());
     CommandResult solve = RunCli(args);
     ASSERT_EQ(solve.exit_code, 0) << variant[1] << " " << variant.back() << ": " << solve.err;
@@ -139,8 +155,8 @@ TEST(TrainCliTest, SigkillMidRunThenResume) {
   for (int i = 0; i <= last + 2; ++i) {
     EXPECT_EQ(after[i + 1].substr(0, after[i + 1].find(',')), std::to_string(i));
   }
-  CommandResult solve = RunCli({"solve", kProgram, "--agent", "muzero", "--model", model,
-                                "--simulations", "2"});
+  CommandResult solve =
+      RunCli({"solve", kProgram, "--agent", "muzero", "--model", model, "--simulations", "2"});
   EXPECT_EQ(solve.exit_code, 0) << solve.err;
 }
 
@@ -177,12 +193,12 @@ TEST(TrainCliTest, HeldOutGainInMetricsAndCurve) {
     EXPECT_EQ(rows[i].substr(0, rows[i].rfind(',')),
               plain_rows[i].substr(0, plain_rows[i].rfind(',')));
   }
-  CommandResult missing = RunCli({"train", "--corpus", kSmoke, "-o", dir + "/x.pt", "--heldout",
-                                  dir + "/nope"});
+  CommandResult missing =
+      RunCli({"train", "--corpus", kSmoke, "-o", dir + "/x.pt", "--heldout", dir + "/nope"});
   ExpectCleanFailure(missing, dir + "/nope");
-  EXPECT_EQ(RunCli({"train", "--corpus", kSmoke, "-o", dir + "/x.pt", "--heldout-every", "-1"})
-                .exit_code,
-            2);
+  EXPECT_EQ(
+      RunCli({"train", "--corpus", kSmoke, "-o", dir + "/x.pt", "--heldout-every", "-1"}).exit_code,
+      2);
 }
 
 TEST(TrainCliTest, BadInputsAreOneLineErrors) {
@@ -193,19 +209,22 @@ TEST(TrainCliTest, BadInputsAreOneLineErrors) {
       RunCli({"solve", kProgram, "--agent", "muzero", "--model", dir + "/missing.pt"});
   ExpectCleanFailure(bad_model, dir + "/missing.pt");
   testing::WriteTestFile(dir + "/junk.pt", "PK\x03\x04 not really a zip");
-  CommandResult junk = RunCli({"solve", kProgram, "--agent", "hybrid", "--model", dir + "/junk.pt"});
+  CommandResult junk =
+      RunCli({"solve", kProgram, "--agent", "hybrid", "--model", dir + "/junk.pt"});
   ExpectCleanFailure(junk, dir + "/junk.pt");
   // No network, so no learned dynamics to search in.
-  CommandResult uniform = RunCli({"solve", kProgram, "--agent", "muzero", "--model", "uniform",
-                                  "--learned-dynamics"});
+  CommandResult uniform =
+      RunCli({"solve", kProgram, "--agent", "muzero", "--model", "uniform", "--learned-dynamics"});
   EXPECT_EQ(uniform.exit_code, 1);
   EXPECT_THAT(uniform.err, HasSubstr("learned dynamics"));
   EXPECT_EQ(RunCli({"solve", kProgram, "--agent", "mcts", "--rollout-weight", "2"}).exit_code, 2);
   EXPECT_EQ(RunCli({"solve", kProgram, "--agent", "mcts", "--rollout-steps", "-1"}).exit_code, 2);
   EXPECT_EQ(RunCli({"solve", kProgram, "--agent", "muzero", "--threads", "0"}).exit_code, 2);
-  EXPECT_EQ(RunCli({"bench", "--corpus", kSmoke, "--agents", "mcts", "--rollout-steps", "x"})
-                .exit_code,
-            2);
+  EXPECT_EQ(RunCli({"solve", kProgram, "--agent", "mcts", "--deviations", "-1"}).exit_code, 2);
+  EXPECT_EQ(RunCli({"solve", kProgram, "--agent", "mcts", "--deviations", "x"}).exit_code, 2);
+  EXPECT_EQ(
+      RunCli({"bench", "--corpus", kSmoke, "--agents", "mcts", "--rollout-steps", "x"}).exit_code,
+      2);
 }
 
 }  // namespace
