@@ -157,7 +157,7 @@ class BufferPlanner {
     while (end > p.end() && !plan_.IsFree(p.offset(), size_, p.end() + 1, end)) --end;
     const CopyWindow window = EvictionWindow(p.start(), end);
     if (window.deadline > program_.num_instructions() || window.deadline <= window.issue ||
-        !plan_.CanCopy(window, size_, /*prefetch=*/false)) {
+        !CanCopy(window, /*prefetch=*/false)) {
       return false;
     }
     if (end > p.end()) {
@@ -167,6 +167,11 @@ class BufferPlanner {
     plan_.AddCopy(window, size_, /*prefetch=*/false);
     slow_from_ = end + 1;
     return true;
+  }
+
+  bool CanCopy(const CopyWindow& window, bool prefetch) const {
+    return options_.check_copy_bandwidth ? plan_.CanCopy(window, size_, prefetch)
+                                         : plan_.WithinCopyLimit(window, prefetch);
   }
 
   // How much faster the use at `t` runs with this buffer's read from fast memory.
@@ -189,7 +194,7 @@ class BufferPlanner {
     Time latest_copyable = -1;  // The latest issue whose copy fitted the engine.
     for (Time after : starts) {
       const CopyWindow window = PrefetchWindow(after + 1, use);
-      if (!plan_.CanCopy(window, size_, /*prefetch=*/true)) continue;
+      if (!CanCopy(window, /*prefetch=*/true)) continue;
       latest_copyable = std::max(latest_copyable, window.issue);
       for (Time end : ends) {
         std::optional<int64_t> offset = plan_.BestFit(size_, window.issue, end);
@@ -341,7 +346,11 @@ absl::StatusOr<proto::Assignment> RunMsaHeuristic(const CostModel& cost,
   HeuristicStats& counts = stats ? *stats : local;
   counts = {};
   int repacks_left = cost.hardware().fast_capacity() > 0 ? options.max_repacks : 0;
-  for (BufferIndex b : MsaBufferOrder(cost, options.priority)) {
+  const std::vector<double> priority =
+      options.priority.empty() && options.order == HeuristicOptions::Order::kSpatial
+          ? SpatialBufferPriority(cost.program())
+          : options.priority;
+  for (BufferIndex b : MsaBufferOrder(cost, priority)) {
     const int first = plan.num_placements();
     const MemoryState::Mark before = plan.mark();
     const std::vector<heap::PackBuffer> fragmented = PlanBuffer(plan, picker, options, b, first);

@@ -30,12 +30,31 @@ std::vector<BufferIndex> MsaBufferOrder(const CostModel& cost, absl::Span<const 
   return order;
 }
 
+std::vector<double> SpatialBufferPriority(const Program& program) {
+  std::vector<BufferIndex> order(program.num_buffers());
+  for (BufferIndex b = 0; b < program.num_buffers(); ++b) order[b] = b;
+  auto key = [&](BufferIndex b) {
+    const LiveRange live = program.live_range(b);
+    return std::make_tuple(-program.buffer(b).size(), -(live.end - live.start),
+                           program.buffer(b).id());
+  };
+  std::sort(order.begin(), order.end(),
+            [&](BufferIndex a, BufferIndex b) { return key(a) < key(b); });
+  // Higher priority is decided first: the first in `order` gets the highest.
+  std::vector<double> priority(program.num_buffers());
+  for (size_t rank = 0; rank < order.size(); ++rank) {
+    priority[order[rank]] = static_cast<double>(order.size() - rank);
+  }
+  return priority;
+}
+
 absl::Status CheckBufferPriority(const Program& program, absl::Span<const double> priority) {
   if (priority.empty() || priority.size() == static_cast<size_t>(program.num_buffers())) {
     return absl::OkStatus();
   }
-  return absl::InvalidArgumentError(absl::StrCat("a buffer priority list needs one entry per buffer (",
-                                                 program.num_buffers(), "), not ", priority.size()));
+  return absl::InvalidArgumentError(
+      absl::StrCat("a buffer priority list needs one entry per buffer (", program.num_buffers(),
+                   "), not ", priority.size()));
 }
 
 }  // namespace mmap_opt

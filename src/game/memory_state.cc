@@ -95,7 +95,7 @@ bool MemoryState::Reserve(int64_t offset, int64_t size, Time start, Time end) {
   return true;
 }
 
-bool MemoryState::CanCopy(const CopyWindow& window, int64_t bytes, bool prefetch) const {
+bool MemoryState::WithinCopyLimit(const CopyWindow& window, bool prefetch) const {
   const proto::Hardware& hw = cost_->hardware();
   const int limit = prefetch ? hw.max_outstanding_prefetches() : hw.max_outstanding_evictions();
   if (limit == 0) return false;
@@ -106,6 +106,11 @@ bool MemoryState::CanCopy(const CopyWindow& window, int64_t bytes, bool prefetch
       if (in_flight[t] >= limit) return false;
     }
   }
+  return true;
+}
+
+bool MemoryState::CanCopy(const CopyWindow& window, int64_t bytes, bool prefetch) const {
+  if (!WithinCopyLimit(window, prefetch)) return false;
   // Engine slot t is instruction t: a copy issued at boundary `issue` runs during instructions
   // issue .. deadline - 1, i.e. strictly between issue - 1 and deadline.
   return engine_.CanAdd(window.issue - 1, window.deadline, cost_->CopySeconds(bytes));

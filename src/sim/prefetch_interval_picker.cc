@@ -1,5 +1,6 @@
 // XLA's CostAnalysisPrefetchIntervalPicker over a flattened schedule (no while-nest levels:
-// importers flatten loop bodies, so every instruction is at the same level).
+// importers flatten loop bodies, so every instruction is at the same level), and its
+// InstructionCountPrefetchIntervalPicker, which counts instructions instead of seconds.
 #include "mmap_opt/sim/prefetch_interval_picker.h"
 
 #include <algorithm>
@@ -24,11 +25,13 @@ double PrefetchIntervalPicker::ElapsedBetween(Time a, Time b) const {
 }
 
 bool PrefetchIntervalPicker::CanKeepWithoutCopy(Time start, Time end) const {
+  if (counts_instructions()) return end - start <= options_.max_overlap_count;
   return ElapsedBetween(start, end) < max_copy_window_;
 }
 
 Time PrefetchIntervalPicker::PreferredEvictionEnd(int64_t bytes, Time start, Time latest,
                                                   int retry) const {
+  if (counts_instructions()) return std::min(start + options_.min_overlap_count, latest);
   const double need =
       (1 + 2 * retry) * options_.preferred_overlap_to_async_copy_ratio * CopyTime(bytes);
   // E(start, t) grows with t: binary search the first t reaching `need`.
@@ -61,6 +64,11 @@ std::optional<Time> PrefetchIntervalPicker::LastStartWithOverlap(double need, Ti
 std::optional<Time> PrefetchIntervalPicker::LatestPrefetchStart(int64_t bytes, Time earliest,
                                                                 Time use_time,
                                                                 double use_speedup) const {
+  if (counts_instructions()) {
+    const Time latest = use_time - options_.min_overlap_count - 1;
+    if (latest < std::max(earliest, use_time - options_.max_overlap_count)) return std::nullopt;
+    return latest;
+  }
   const double need =
       options_.min_overlap_to_async_copy_ratio * CopyTime(bytes) - std::max(use_speedup, 0.0);
   // A copy starts after instruction `start` and must be done before `use_time`.
@@ -72,6 +80,14 @@ std::vector<Time> PrefetchIntervalPicker::PrefetchStartCandidates(int64_t bytes,
                                                                   double use_speedup) const {
   std::optional<Time> latest = LatestPrefetchStart(bytes, earliest, use_time, use_speedup);
   if (!latest) return {};
+  if (counts_instructions()) {
+    // Earliest first: XLA's instruction-count picker walks up from the longest window.
+    std::vector<Time> candidates;
+    for (Time t = std::max(earliest, use_time - options_.max_overlap_count); t <= *latest; ++t) {
+      candidates.push_back(t);
+    }
+    return candidates;
+  }
   // Earliest useful start: the first t whose overlap fits the max copy window.
   Time first = earliest;
   {

@@ -80,6 +80,69 @@ TEST(HeuristicTest, PrefetchesAWeightEarlyEnoughToHideTheCopy) {
   EXPECT_NEAR(solved.all_slow, 6.1, 1e-9);
 }
 
+// The same weight behind five memory-bound copies instead of compute fillers: every
+// instruction keeps HBM busy all its time (100 B of slow-only buffers moved at 100 B/s, no
+// FLOPs), so no copy can
+// run beside it and the bandwidth check refuses the prefetch. With the check off (XLA's MSA
+// without a cost analysis: only the outstanding-copy limits), the instruction-count picker
+// (min 2, max 10) issues it as early as it can, at boundary 0, and the simulator charges the
+// whole 1 s copy as a stall before t5.
+TEST(HeuristicTest, CopyBandwidthCheckCanBeTurnedOffAsXlaTestsRunIt) {
+  std::string program;
+  for (int i = 0; i < 5; ++i) {
+    absl::StrAppend(&program, "buffers { id: ", 10 + i, " name: \"s", i, "\" size: 50 slow_only: true }\n",
+                    "buffers { id: ", 20 + i, " name: \"d", i,
+                    "\" size: 50 is_output: true slow_only: true }\n",
+                    "instructions { id: ", i, " name: \"copy", i, "\" operands: ", 10 + i,
+                    " outputs: ", 20 + i, " }\n");
+  }
+  program += R"pb(
+    buffers { id: 100 name: "w" size: 100 }
+    buffers { id: 101 name: "out" size: 10 is_output: true }
+    instructions { id: 5 name: "use" operands: 100 outputs: 101 }
+  )pb";
+  HeuristicOptions counting;
+  counting.prefetch.kind = PrefetchIntervalOptions::Kind::kInstructionCount;
+  EXPECT_TRUE(PlacementsOf(Solve(program, counting).assignment, 100).empty());
+  counting.check_copy_bandwidth = false;
+  Solved unchecked = Solve(program, counting);
+  std::vector<proto::Placement> w = PlacementsOf(unchecked.assignment, 100);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].copy_start(), 0);
+  EXPECT_NEAR(unchecked.result.instructions[5].stall_s, 1.0, 1e-9);
+}
+
+// The spatial order (XLA's heap-simulator order) decides the larger buffer first, whatever
+// memory boundedness says. Fast memory (1000 B) holds one of a (600 B) and b (500 B), both made
+// at t0. a's reader is compute bound (10000 FLOP = 10 s), so a's benefit is its definition's
+// alone: 600 B x (1/100 - 1/1000) s/B = 5.4 s, / sqrt(600) = 0.22; b's definition and its
+// memory-bound reader give 4.5 + 4.5 s, / sqrt(500) = 0.40. Memory boundedness produces b in
+// fast memory (a, read at t1 right after its definition, cannot be prefetched); spatially a
+// goes first and b is at most prefetched for its read.
+TEST(HeuristicTest, SpatialOrderDecidesTheLargerBufferFirst) {
+  const std::string program = R"pb(
+    buffers { id: 1 name: "a" size: 600 }
+    buffers { id: 2 name: "b" size: 500 }
+    buffers { id: 3 name: "y" size: 10 is_output: true }
+    buffers { id: 4 name: "z" size: 10 is_output: true }
+    instructions { id: 0 name: "make" outputs: 1 outputs: 2 }
+    instructions { id: 1 name: "ra" flops: 10000 operands: 1 outputs: 3 }
+    instructions { id: 2 name: "rb" operands: 2 outputs: 4 }
+  )pb";
+  auto produced = [](const Solved& solved, int64_t id) {
+    std::vector<proto::Placement> p = PlacementsOf(solved.assignment, id);
+    return !p.empty() && p[0].source() == proto::Placement::PRODUCED;
+  };
+  HeuristicOptions spatial;
+  spatial.order = HeuristicOptions::Order::kSpatial;
+  Solved by_size = Solve(program, spatial);
+  EXPECT_TRUE(produced(by_size, 1));
+  EXPECT_FALSE(produced(by_size, 2));
+  Solved by_boundedness = Solve(program);
+  EXPECT_TRUE(PlacementsOf(by_boundedness.assignment, 1).empty());
+  EXPECT_TRUE(produced(by_boundedness, 2));
+}
+
 // XLA's inefficiency filter: w's prefetch copies 100 B to serve 100 B of reads. With the
 // ratio at 2, 2 x 100 > 100 marks it inefficient and the buffer is re-planned without copies,
 // so w stays in slow memory (6.1 s, the all-slow latency); at 0.5 the prefetch is kept.

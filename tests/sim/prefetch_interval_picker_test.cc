@@ -65,5 +65,44 @@ TEST(PrefetchIntervalPickerTest, LiveRangeTooLongForNoCopy) {
   EXPECT_FALSE(picker.CanKeepWithoutCopy(0, 11));  // E = 10 s.
 }
 
+
+// The instruction-count picker (XLA's InstructionCountPrefetchIntervalPicker) on twenty
+// instructions of very different times: it looks only at counts. min 2, max 5.
+PrefetchIntervalPicker CountingPicker() {
+  std::vector<double> elapsed(20, 1.0);
+  elapsed[7] = 1000;  // A slow instruction the cost picker would weigh; counting ignores it.
+  PrefetchIntervalOptions options;
+  options.kind = PrefetchIntervalOptions::Kind::kInstructionCount;
+  options.min_overlap_count = 2;
+  options.max_overlap_count = 5;
+  return PrefetchIntervalPicker(elapsed, /*copy_bandwidth=*/1.0, /*fast_capacity=*/1, options);
+}
+
+TEST(PrefetchIntervalPickerTest, InstructionCountNoCopyUpToMaxInstructions) {
+  PrefetchIntervalPicker picker = CountingPicker();
+  EXPECT_TRUE(picker.CanKeepWithoutCopy(3, 8));   // 8 - 3 = 5 <= 5, the slow t7 between.
+  EXPECT_FALSE(picker.CanKeepWithoutCopy(3, 9));  // 6 > 5.
+}
+
+TEST(PrefetchIntervalPickerTest, InstructionCountCandidatesRunEarliestFirst) {
+  PrefetchIntervalPicker picker = CountingPicker();
+  // Use at 12: starts t with 12 - t <= 5 (t >= 7) and 12 - t > 2 (t <= 9), earliest first,
+  // whatever the bytes (a copy of 1000 B would take 1000 s here).
+  EXPECT_THAT(picker.PrefetchStartCandidates(1000, 0, 12), ElementsAre(7, 8, 9));
+  EXPECT_EQ(picker.LatestPrefetchStart(1000, 0, 12), 9);
+  // Data available only from t = 8 on.
+  EXPECT_THAT(picker.PrefetchStartCandidates(4, 8, 12), ElementsAre(8, 9));
+  // Too close to the use: 12 - 10 = 2 overlapped instructions are not more than 2.
+  EXPECT_TRUE(picker.PrefetchStartCandidates(4, 10, 12).empty());
+  EXPECT_FALSE(picker.LatestPrefetchStart(4, 10, 12).has_value());
+}
+
+TEST(PrefetchIntervalPickerTest, InstructionCountEvictionEndsMinInstructionsLater) {
+  PrefetchIntervalPicker picker = CountingPicker();
+  EXPECT_EQ(picker.PreferredEvictionEnd(1000, 4, 15), 6);  // 4 + 2.
+  EXPECT_EQ(picker.PreferredEvictionEnd(1000, 4, 5), 5);   // Capped at the latest end.
+  EXPECT_EQ(picker.PreferredEvictionEnd(1000, 4, 15, /*retry=*/2), 6);  // Retries change nothing.
+}
+
 }  // namespace
 }  // namespace mmap_opt

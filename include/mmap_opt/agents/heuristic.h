@@ -34,6 +34,13 @@ struct HeuristicOptions {
   // does: it saves copying again later).
   bool reserve_to_later_uses = true;
 
+  // Whether every async copy must fit the copy engine's bandwidth (xla-msa.md §1.8b: the
+  // copies before it in first-in first-out order and the HBM time the instructions leave idle)
+  // besides the outstanding-copy limits. Off, only the limits apply: XLA's MSA without a cost
+  // analysis (its own tests with the instruction-count picker) gives every copy a tenth of an
+  // instruction's slot, which none of those scenarios runs out of.
+  bool check_copy_bandwidth = true;
+
   // Whether to prefetch at all; off gives "no-copy only" placements.
   bool enable_prefetch = true;
 
@@ -51,6 +58,13 @@ struct HeuristicOptions {
   // One priority per buffer (BufferIndex) in place of XLA's memory boundedness as the first
   // sort key; empty: XLA's order. Anything else than empty or one per buffer is an error.
   std::vector<double> priority;
+
+  // The buffer order when `priority` is empty (xla-msa.md §1.3): XLA's memory boundedness
+  // (the comparator XLA's production pipeline passes), or kSpatial: size, then live-range
+  // length, then id (the heap simulator's order, which XLA's MSA falls back to when given no
+  // comparator, as most of XLA's own MSA tests are).
+  enum class Order { kMemoryBoundedness, kSpatial };
+  Order order = Order::kMemoryBoundedness;
 };
 
 // What a run did besides its assignment.

@@ -7,7 +7,6 @@
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
-
 #include "mmap_opt/sim/cost_model.h"
 
 namespace mmap_opt {
@@ -18,6 +17,11 @@ namespace mmap_opt {
 // searches over the order (RunTunedHeuristic); its size must be the number of buffers.
 std::vector<BufferIndex> MsaBufferOrder(const CostModel& cost,
                                         absl::Span<const double> priority = {});
+
+// A priority list (for MsaBufferOrder) that orders buffers as the heap simulator's spatial
+// order: size desc, then live-range length desc, then id asc. XLA's MSA sorts by it when it is
+// given no comparator, as in most of XLA's own MSA tests.
+std::vector<double> SpatialBufferPriority(const Program& program);
 
 // InvalidArgument unless `priority` is empty or has one entry per buffer of `program`.
 absl::Status CheckBufferPriority(const Program& program, absl::Span<const double> priority);

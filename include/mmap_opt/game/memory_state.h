@@ -51,6 +51,8 @@ class MemoryState {
   // Whether an async copy of `bytes` over `window` fits the copy engine's bandwidth without
   // making an accepted copy late, and the outstanding-copy limit.
   bool CanCopy(const CopyWindow& window, int64_t bytes, bool prefetch) const;
+  // The outstanding-copy limit alone (CanCopy without the bandwidth check).
+  bool WithinCopyLimit(const CopyWindow& window, bool prefetch) const;
   CopyHandle AddCopy(const CopyWindow& window, int64_t bytes, bool prefetch);
   void RemoveCopy(CopyHandle handle);
 

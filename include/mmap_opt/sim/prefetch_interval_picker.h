@@ -1,4 +1,5 @@
-// When to start an async copy: XLA's cost-analysis prefetch-interval picker (xla-msa.md §1.5),
+// When to start an async copy: XLA's prefetch-interval pickers (xla-msa.md §1.5), the
+// cost-analysis one (the default) and the instruction-count one XLA's own MSA tests run with;
 // shared by the heuristic and the MallocGame so that both choose copy windows by one rule.
 #ifndef MMAP_OPT_SIM_PREFETCH_INTERVAL_PICKER_H_
 #define MMAP_OPT_SIM_PREFETCH_INTERVAL_PICKER_H_
@@ -15,6 +16,18 @@ using Time = int64_t;  // Logical time: an instruction's index in the schedule.
 
 // The picker's knobs; defaults are the values XLA's own tests and tools use.
 struct PrefetchIntervalOptions {
+  // Which of XLA's pickers answers.
+  enum class Kind {
+    // CostAnalysisPrefetchIntervalPicker: windows measured in seconds of instruction time,
+    // against the copy's time (the ratios below). XLA's production choice.
+    kCostAnalysis,
+    // InstructionCountPrefetchIntervalPicker: windows measured in instructions (the counts
+    // below), whatever they cost. The picker XLA's memory_space_assignment_test.cc runs most
+    // scenarios with (min 2, max 10); used to compare with those tests like for like.
+    kInstructionCount,
+  };
+  Kind kind = Kind::kCostAnalysis;
+
   // A prefetch must overlap at least this multiple of its copy time with other work...
   double min_overlap_to_async_copy_ratio = 0.8;
   // ...ideally this multiple (the first candidate tried)...
@@ -22,6 +35,16 @@ struct PrefetchIntervalOptions {
   // ...and a buffer may sit in fast memory without a copy, or a prefetch may start, at most
   // this multiple of the time it takes to copy the whole fast memory ("live range too long").
   double max_overlap_to_mem_size_async_copy_ratio = 10.0;
+
+  // kInstructionCount only. A prefetch must leave at least `min_overlap_count` instructions
+  // between its issue and its use (XLA: the copy-start time t satisfies use - t >
+  // min_overlap_count) and may start at most `max_overlap_count` instructions before the use
+  // (use - t <= max_overlap_count); a buffer may stay in fast memory without a copy across at
+  // most `max_overlap_count` instructions; an eviction should be done `min_overlap_count`
+  // instructions after its placement starts. Candidates run earliest first. XLA's test
+  // defaults: 2 and 10.
+  int64_t min_overlap_count = 2;
+  int64_t max_overlap_count = 10;
 };
 
 // Answers the picker's questions in O(log T) from prefix sums of instruction times.
@@ -49,7 +72,7 @@ class PrefetchIntervalPicker {
   // `use_time`, starting no earlier than `earliest`. `use_speedup` is how much faster the using
   // instruction runs with this operand in fast memory (it lets a shorter overlap suffice).
   // Ordered as XLA tries them: the preferred start first, then alternately later and earlier
-  // starts. Empty when no start leaves enough overlap.
+  // starts (kInstructionCount: earliest first). Empty when no start leaves enough overlap.
   std::vector<Time> PrefetchStartCandidates(int64_t bytes, Time earliest, Time use_time,
                                             double use_speedup = 0) const;
 
@@ -61,6 +84,9 @@ class PrefetchIntervalPicker {
   const PrefetchIntervalOptions& options() const { return options_; }
 
  private:
+  bool counts_instructions() const {
+    return options_.kind == PrefetchIntervalOptions::Kind::kInstructionCount;
+  }
   // Largest t in [lo, hi] with E(t, end) >= need, or nullopt. E(t, end) falls as t grows.
   std::optional<Time> LastStartWithOverlap(double need, Time lo, Time hi, Time end) const;
 
