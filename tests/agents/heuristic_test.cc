@@ -90,10 +90,11 @@ TEST(HeuristicTest, PrefetchesAWeightEarlyEnoughToHideTheCopy) {
 TEST(HeuristicTest, CopyBandwidthCheckCanBeTurnedOffAsXlaTestsRunIt) {
   std::string program;
   for (int i = 0; i < 5; ++i) {
-    absl::StrAppend(&program, "buffers { id: ", 10 + i, " name: \"s", i, "\" size: 50 slow_only: true }\n",
-                    "buffers { id: ", 20 + i, " name: \"d", i,
-                    "\" size: 50 is_output: true slow_only: true }\n",
-                    "instructions { id: ", i, " name: \"copy", i, "\" operands: ", 10 + i,
+    absl::StrAppend(&program, "buffers { id: ", 10 + i, " name: \"s", i,
+                    "\" size: 50 slow_only: true }\n");
+    absl::StrAppend(&program, "buffers { id: ", 20 + i, " name: \"d", i,
+                    "\" size: 50 is_output: true slow_only: true }\n");
+    absl::StrAppend(&program, "instructions { id: ", i, " name: \"copy", i, "\" operands: ", 10 + i,
                     " outputs: ", 20 + i, " }\n");
   }
   program += R"pb(

@@ -65,7 +65,6 @@ TEST(PrefetchIntervalPickerTest, LiveRangeTooLongForNoCopy) {
   EXPECT_FALSE(picker.CanKeepWithoutCopy(0, 11));  // E = 10 s.
 }
 
-
 // The instruction-count picker (XLA's InstructionCountPrefetchIntervalPicker) on twenty
 // instructions of very different times: it looks only at counts. min 2, max 5.
 PrefetchIntervalPicker CountingPicker() {
@@ -99,8 +98,8 @@ TEST(PrefetchIntervalPickerTest, InstructionCountCandidatesRunEarliestFirst) {
 
 TEST(PrefetchIntervalPickerTest, InstructionCountEvictionEndsMinInstructionsLater) {
   PrefetchIntervalPicker picker = CountingPicker();
-  EXPECT_EQ(picker.PreferredEvictionEnd(1000, 4, 15), 6);  // 4 + 2.
-  EXPECT_EQ(picker.PreferredEvictionEnd(1000, 4, 5), 5);   // Capped at the latest end.
+  EXPECT_EQ(picker.PreferredEvictionEnd(1000, 4, 15), 6);               // 4 + 2.
+  EXPECT_EQ(picker.PreferredEvictionEnd(1000, 4, 5), 5);                // Capped at the latest end.
   EXPECT_EQ(picker.PreferredEvictionEnd(1000, 4, 15, /*retry=*/2), 6);  // Retries change nothing.
 }
 
