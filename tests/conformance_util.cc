@@ -9,6 +9,7 @@
 #include "mmap_opt/model/program.h"
 #include "mmap_opt/sim/cost_model.h"
 #include "mmap_opt/sim/placement_semantics.h"
+#include "mmap_opt/sim/simulator.h"
 #include "mmap_opt/sim/validator.h"
 #include "test_util.h"
 
@@ -33,6 +34,16 @@ HeuristicOptions XlaInstructionCountOptions(int64_t min_overlap, int64_t max_ove
   return options;
 }
 
+std::string NegateChain(const std::string& input, int count, const std::string& shape,
+                        const std::string& prefix) {
+  std::string lines;
+  for (int i = 0; i < count; ++i) {
+    const std::string operand = i == 0 ? input : prefix + std::to_string(i - 1);
+    lines += "  %" + prefix + std::to_string(i) + " = " + shape + " negate(%" + operand + ")\n";
+  }
+  return lines;
+}
+
 MsaRun::MsaRun(const std::string& hlo, const HeuristicOptions& options,
                const proto::Hardware& hardware) {
   absl::StatusOr<proto::Program> proto = ImportHlo("conformance.hlo", hlo);
@@ -50,6 +61,7 @@ MsaRun::MsaRun(const std::string& hlo, const HeuristicOptions& options,
   absl::Status valid = ValidateAssignment(*program, hardware, *assignment);
   EXPECT_TRUE(valid.ok()) << valid;
   program_ = *proto;
+  hardware_ = hardware;
   assignment_ = *assignment;
 }
 
@@ -122,6 +134,24 @@ bool MsaRun::Evicted(const std::string& buffer) const {
   return false;
 }
 
+double MsaRun::Latency(const std::string& drop_buffer) const {
+  absl::StatusOr<Program> program = Program::Create(program_);
+  if (!program.ok()) return -1;
+  absl::StatusOr<CostModel> cost = CostModel::Create(*program, hardware_);
+  if (!cost.ok()) return -1;
+  proto::Assignment kept = assignment_;
+  kept.clear_placements();
+  for (const proto::Placement& p : assignment_.placements()) {
+    if (drop_buffer.empty() ||
+        program_.buffers(*program->IndexOf(p.buffer_id())).name() != drop_buffer) {
+      *kept.add_placements() = p;
+    }
+  }
+  absl::StatusOr<SimulationResult> result = Simulate(*cost, kept);
+  EXPECT_TRUE(result.ok()) << result.status();
+  return result.ok() ? result->latency_s : -1;
+}
+
 int MsaRun::MaxOutstanding(bool prefetches) const {
   absl::StatusOr<Program> program = Program::Create(program_);
   if (!program.ok()) return -1;
@@ -147,6 +177,10 @@ int MsaRun::MaxOutstanding(bool prefetches) const {
     most = std::max(most, now);
   }
   return most;
+}
+
+MsaRun RunXlaMsa(const std::string& hlo, const HeuristicOptions& options) {
+  return MsaRun(hlo, options, XlaMsaTestHardware());
 }
 
 }  // namespace mmap_opt::testing

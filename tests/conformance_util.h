@@ -24,6 +24,13 @@ proto::Hardware XlaMsaTestHardware();
 // the heap simulator's spatial order.
 HeuristicOptions XlaInstructionCountOptions(int64_t min_overlap = 2, int64_t max_overlap = 10);
 
+// HLO lines "%negate0 = SHAPE negate(%input)", "%negate1 = SHAPE negate(%negate0)", ... up to
+// `prefix`(count - 1), each ending in a newline: the chains of negates XLA's MSA tests put
+// between a definition and a use to give a copy room.
+std::string NegateChain(const std::string& input, int count,
+                        const std::string& shape = "f32[2,3]{1,0}",
+                        const std::string& prefix = "negate");
+
 // One module imported, assigned and validated (each step failing the test on error).
 class MsaRun {
  public:
@@ -49,13 +56,21 @@ class MsaRun {
   // Whether the assignment evicts `buffer` (a PRODUCED placement it is needed after in slow
   // memory: a later uncovered use, or an output).
   bool Evicted(const std::string& buffer) const;
+  // The simulated latency of the assignment, or of it without the placements of
+  // `drop_buffer` when one is named (-1 and a test failure when it does not simulate).
+  double Latency(const std::string& drop_buffer = "") const;
   // The most prefetches (or evictions) in flight at one boundary.
   int MaxOutstanding(bool prefetches) const;
 
  private:
   proto::Program program_;
+  proto::Hardware hardware_;
   proto::Assignment assignment_;
 };
+
+// MsaRun on XLA's MSA test machine, by default with XLA's AssignMemorySpace defaults.
+MsaRun RunXlaMsa(const std::string& hlo,
+                 const HeuristicOptions& options = XlaInstructionCountOptions());
 
 }  // namespace mmap_opt::testing
 

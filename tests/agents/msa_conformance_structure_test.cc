@@ -14,29 +14,20 @@ namespace mmap_opt {
 namespace {
 
 using ::mmap_opt::testing::MsaRun;
+using ::mmap_opt::testing::NegateChain;
+using ::mmap_opt::testing::RunXlaMsa;
 using ::mmap_opt::testing::XlaInstructionCountOptions;
-using ::mmap_opt::testing::XlaMsaTestHardware;
-
-MsaRun RunXla(const std::string& hlo,
-              const HeuristicOptions& options = XlaInstructionCountOptions()) {
-  return MsaRun(hlo, options, XlaMsaTestHardware());
-}
 
 // XLA: MemorySpaceAssignmentTest.Tuple. A tuple parameter's elements are prefetched where they
 // are read late: element {1} for the add and the nested {2}{0} for the mul.
 TEST(MsaConformanceStructureTest, Tuple) {
-  MsaRun run = RunXla(R"(HloModule Tuple, is_scheduled=true
+  MsaRun run = RunXlaMsa(R"(HloModule Tuple, is_scheduled=true
 
 ENTRY %Tuple (p: (f32[2,3], f32[2,3], (f32[2,3]))) -> f32[2,3] {
   %p = (f32[2,3]{1,0}, f32[2,3]{1,0}, (f32[2,3]{1,0})) parameter(0)
   %p0 = f32[2,3]{1,0} get-tuple-element(%p), index=0
-  %negate0 = f32[2,3]{1,0} negate(%p0)
-  %negate1 = f32[2,3]{1,0} negate(%negate0)
-  %negate2 = f32[2,3]{1,0} negate(%negate1)
-  %negate3 = f32[2,3]{1,0} negate(%negate2)
-  %negate4 = f32[2,3]{1,0} negate(%negate3)
-  %negate5 = f32[2,3]{1,0} negate(%negate4)
-  %negate6 = f32[2,3]{1,0} negate(%negate5)
+)" + NegateChain("p0", 7) +
+                         R"(
   %p1 = f32[2,3]{1,0} get-tuple-element(%p), index=1
   %add = f32[2,3]{1,0} add(%negate6, %p1)
   %p2 = (f32[2,3]{1,0}) get-tuple-element(%p), index=2
@@ -55,7 +46,7 @@ ENTRY %Tuple (p: (f32[2,3], f32[2,3], (f32[2,3]))) -> f32[2,3] {
 // XLA: MemorySpaceAssignmentTest.Bitcast. negate goes to alternate memory and the add reads it
 // there through the bitcast.
 TEST(MsaConformanceStructureTest, Bitcast) {
-  MsaRun run = RunXla(R"(HloModule Bitcast, is_scheduled=true
+  MsaRun run = RunXlaMsa(R"(HloModule Bitcast, is_scheduled=true
 
 ENTRY %Bitcast (p0: f32[2,3], p1: f32[6]) -> f32[6] {
   %p0 = f32[2,3]{1,0} parameter(0)
@@ -72,16 +63,13 @@ ENTRY %Bitcast (p0: f32[2,3], p1: f32[6]) -> f32[6] {
 // XLA: MemorySpaceAssignmentTest.Bitcast2. p1, read through a bitcast by the add after five
 // negates, is prefetched: the add's operand 0 is in alternate memory.
 TEST(MsaConformanceStructureTest, Bitcast2) {
-  MsaRun run = RunXla(R"(HloModule Bitcast2, is_scheduled=true
+  MsaRun run = RunXlaMsa(R"(HloModule Bitcast2, is_scheduled=true
 
 ENTRY %Bitcast2 (p0: f32[2,3], p1: f32[6]) -> f32[2,3] {
   %p0 = f32[2,3]{1,0} parameter(0)
   %p1 = f32[6]{0} parameter(1)
-  %negate0 = f32[2,3]{1,0} negate(%p0)
-  %negate1 = f32[2,3]{1,0} negate(%negate0)
-  %negate2 = f32[2,3]{1,0} negate(%negate1)
-  %negate3 = f32[2,3]{1,0} negate(%negate2)
-  %negate4 = f32[2,3]{1,0} negate(%negate3)
+)" + NegateChain("p0", 5) +
+                         R"(
   %bitcast = f32[2,3]{1,0} bitcast(%p1)
   ROOT %add = f32[2,3]{1,0} add(%bitcast, %negate4)
 }
@@ -94,16 +82,13 @@ ENTRY %Bitcast2 (p0: f32[2,3], p1: f32[6]) -> f32[2,3] {
 // through three bitcasts by the add and the mul; add is made in alternate memory and read
 // there by the mul through a bitcast.
 TEST(MsaConformanceStructureTest, Bitcast3) {
-  MsaRun run = RunXla(R"(HloModule Bitcast3, is_scheduled=true
+  MsaRun run = RunXlaMsa(R"(HloModule Bitcast3, is_scheduled=true
 
 ENTRY %Bitcast3 (p0: f32[2,3], p1: f32[6]) -> f32[3,2] {
   %p0 = f32[2,3]{1,0} parameter(0)
   %p1 = f32[6]{0} parameter(1)
-  %negate0 = f32[2,3]{1,0} negate(%p0)
-  %negate1 = f32[2,3]{1,0} negate(%negate0)
-  %negate2 = f32[2,3]{1,0} negate(%negate1)
-  %negate3 = f32[2,3]{1,0} negate(%negate2)
-  %negate4 = f32[2,3]{1,0} negate(%negate3)
+)" + NegateChain("p0", 5) +
+                         R"(
   %bitcast1 = f32[2,3]{1,0} bitcast(%p1)
   %add = f32[2,3]{1,0} add(%bitcast1, %negate4)
   %bitcast2 = f32[1,6]{1,0} bitcast(%p1)
@@ -122,16 +107,13 @@ ENTRY %Bitcast3 (p0: f32[2,3], p1: f32[6]) -> f32[3,2] {
 // XLA: MemorySpaceAssignmentTest.BitcastMultiUse. A bitcast of p1 read by negate0 at once and
 // by the add after five negates: negate0 reads default memory, the add alternate memory.
 TEST(MsaConformanceStructureTest, BitcastMultiUse) {
-  MsaRun run = RunXla(R"(HloModule BitcastMultiUse, is_scheduled=true
+  MsaRun run = RunXlaMsa(R"(HloModule BitcastMultiUse, is_scheduled=true
 
 ENTRY %BitcastMultiUse (p1: f32[6]) -> f32[2,3] {
   %p1 = f32[6]{0} parameter(0)
   %bitcast = f32[2,3]{1,0} bitcast(%p1)
-  %negate0 = f32[2,3]{1,0} negate(%bitcast)
-  %negate1 = f32[2,3]{1,0} negate(%negate0)
-  %negate2 = f32[2,3]{1,0} negate(%negate1)
-  %negate3 = f32[2,3]{1,0} negate(%negate2)
-  %negate4 = f32[2,3]{1,0} negate(%negate3)
+)" + NegateChain("bitcast", 5) +
+                         R"(
   ROOT %add = f32[2,3]{1,0} add(%bitcast, %negate4)
 }
 )");
@@ -144,7 +126,7 @@ ENTRY %BitcastMultiUse (p1: f32[6]) -> f32[2,3] {
 // being a fusion that takes a tuple of the bitcast and negate4: the fusion reads p1 from
 // alternate memory, negate0 from default memory.
 TEST(MsaConformanceStructureTest, BitcastMultiUseTuple) {
-  MsaRun run = RunXla(R"(HloModule BitcastMultiUseTuple, is_scheduled=true
+  MsaRun run = RunXlaMsa(R"(HloModule BitcastMultiUseTuple, is_scheduled=true
 
 %fused_add (fp: (f32[2,3], f32[2,3])) -> f32[2,3] {
   %fp = (f32[2,3]{1,0}, f32[2,3]{1,0}) parameter(0)
@@ -156,11 +138,8 @@ TEST(MsaConformanceStructureTest, BitcastMultiUseTuple) {
 ENTRY %BitcastMultiUseTuple (p1: f32[6]) -> f32[2,3] {
   %p1 = f32[6]{0} parameter(0)
   %bitcast = f32[2,3]{1,0} bitcast(%p1)
-  %negate0 = f32[2,3]{1,0} negate(%bitcast)
-  %negate1 = f32[2,3]{1,0} negate(%negate0)
-  %negate2 = f32[2,3]{1,0} negate(%negate1)
-  %negate3 = f32[2,3]{1,0} negate(%negate2)
-  %negate4 = f32[2,3]{1,0} negate(%negate3)
+)" + NegateChain("bitcast", 5) +
+                         R"(
   %tuple = (f32[2,3]{1,0}, f32[2,3]{1,0}) tuple(%bitcast, %negate4)
   ROOT %fusion = f32[2,3]{1,0} fusion(%tuple), kind=kCustom, calls=%fused_add
 }
@@ -171,15 +150,9 @@ ENTRY %BitcastMultiUseTuple (p1: f32[6]) -> f32[2,3] {
   EXPECT_TRUE(run.FastAt("p1", run.TimeOf("fusion")));
 }
 
-// XLA: MemorySpaceAssignmentTest.TupleToTuple1. fusion0 makes a tuple of two values; add0,
-// after seven negates, reads both through get-tuple-elements and fusion1 reads the tuple
-// last. With windows of at most 5 instructions, each element is too long-lived to stay in
-// alternate memory from fusion0 on: both are written to default memory and prefetched, and
-// fusion1 reads the prefetched copies.
-TEST(MsaConformanceStructureTest, TupleToTuple1) {
-  MsaRun run = RunXla(R"(HloModule TupleToTuple1, is_scheduled=true
-
-%fused_pair (a: f32[2,3], b: f32[2,3]) -> (f32[2,3], f32[2,3]) {
+// The fusions of XLA's TupleToTuple tests: fused_pair makes a tuple of its two operands,
+// fused_sum adds the two elements of the tuple it takes.
+constexpr char kPairFusions[] = R"(%fused_pair (a: f32[2,3], b: f32[2,3]) -> (f32[2,3], f32[2,3]) {
   %a = f32[2,3]{1,0} parameter(0)
   %b = f32[2,3]{1,0} parameter(1)
   ROOT %pair = (f32[2,3]{1,0}, f32[2,3]{1,0}) tuple(%a, %b)
@@ -192,25 +165,29 @@ TEST(MsaConformanceStructureTest, TupleToTuple1) {
   ROOT %fadd = f32[2,3]{1,0} add(%fe0, %fe1)
 }
 
+)";
+
+// XLA: MemorySpaceAssignmentTest.TupleToTuple1. fusion0 makes a tuple of two values; add0,
+// after seven negates, reads both through get-tuple-elements and fusion1 reads the tuple
+// last. With windows of at most 5 instructions, each element is too long-lived to stay in
+// alternate memory from fusion0 on: both are written to default memory and prefetched, and
+// fusion1 reads the prefetched copies.
+TEST(MsaConformanceStructureTest, TupleToTuple1) {
+  MsaRun run = RunXlaMsa(std::string("HloModule TupleToTuple1, is_scheduled=true\n\n") +
+                             kPairFusions + R"(
 ENTRY %TupleToTuple1 (p0: f32[2,3]) -> f32[2,3] {
   %p0 = f32[2,3]{1,0} parameter(0)
   %fusion0 = (f32[2,3]{1,0}, f32[2,3]{1,0}) fusion(%p0, %p0), kind=kCustom, calls=%fused_pair
   %element0 = f32[2,3]{1,0} get-tuple-element(%fusion0), index=0
   %element1 = f32[2,3]{1,0} get-tuple-element(%fusion0), index=1
-  %negate0 = f32[2,3]{1,0} negate(%p0)
-  %negate1 = f32[2,3]{1,0} negate(%negate0)
-  %negate2 = f32[2,3]{1,0} negate(%negate1)
-  %negate3 = f32[2,3]{1,0} negate(%negate2)
-  %negate4 = f32[2,3]{1,0} negate(%negate3)
-  %negate5 = f32[2,3]{1,0} negate(%negate4)
-  %negate6 = f32[2,3]{1,0} negate(%negate5)
+)" + NegateChain("p0", 7) + R"(
   %add0 = f32[2,3]{1,0} add(%element0, %element1)
   %add1 = f32[2,3]{1,0} add(%add0, %negate6)
   %fusion1 = f32[2,3]{1,0} fusion(%fusion0), kind=kCustom, calls=%fused_sum
   ROOT %mul = f32[2,3]{1,0} multiply(%add1, %fusion1)
 }
 )",
-                      XlaInstructionCountOptions(2, 5));
+                         XlaInstructionCountOptions(2, 5));
   SCOPED_TRACE(run.Describe());
   for (const std::string element : {"fusion0{0}", "fusion0{1}"}) {
     std::vector<proto::Placement> back = run.Prefetches(element);
@@ -225,7 +202,7 @@ ENTRY %TupleToTuple1 (p0: f32[2,3]) -> f32[2,3] {
 // (p0, (p0, p0)) from fusion0 and fusion1 reading it after seven negates: all three array
 // elements are prefetched for fusion1.
 TEST(MsaConformanceStructureTest, TupleToTuple2) {
-  MsaRun run = RunXla(R"(HloModule TupleToTuple2, is_scheduled=true
+  MsaRun run = RunXlaMsa(R"(HloModule TupleToTuple2, is_scheduled=true
 
 %fused_nest (a: f32[2,3], b: f32[2,3]) -> (f32[2,3], (f32[2,3], f32[2,3])) {
   %a = f32[2,3]{1,0} parameter(0)
@@ -245,17 +222,11 @@ TEST(MsaConformanceStructureTest, TupleToTuple2) {
 ENTRY %TupleToTuple2 (p0: f32[2,3]) -> f32[2,3] {
   %p0 = f32[2,3]{1,0} parameter(0)
   %fusion0 = (f32[2,3]{1,0}, (f32[2,3]{1,0}, f32[2,3]{1,0})) fusion(%p0, %p0), kind=kCustom, calls=%fused_nest
-  %negate0 = f32[2,3]{1,0} negate(%p0)
-  %negate1 = f32[2,3]{1,0} negate(%negate0)
-  %negate2 = f32[2,3]{1,0} negate(%negate1)
-  %negate3 = f32[2,3]{1,0} negate(%negate2)
-  %negate4 = f32[2,3]{1,0} negate(%negate3)
-  %negate5 = f32[2,3]{1,0} negate(%negate4)
-  %negate6 = f32[2,3]{1,0} negate(%negate5)
+)" + NegateChain("p0", 7) + R"(
   ROOT %fusion1 = f32[2,3]{1,0} fusion(%fusion0), kind=kCustom, calls=%fused_read
 }
 )",
-                      XlaInstructionCountOptions(2, 5));
+                         XlaInstructionCountOptions(2, 5));
   SCOPED_TRACE(run.Describe());
   for (const std::string element : {"fusion0{0}", "fusion0{1}{0}", "fusion0{1}{1}"}) {
     ASSERT_EQ(run.Prefetches(element).size(), 1u) << element;
@@ -266,21 +237,8 @@ ENTRY %TupleToTuple2 (p0: f32[2,3]) -> f32[2,3] {
 // XLA: MemorySpaceAssignmentTest.TupleToTuple3. fusion1 reads fusion0's tuple right after it
 // is made: its elements stay in alternate memory from fusion0 to fusion1 with no copy.
 TEST(MsaConformanceStructureTest, TupleToTuple3) {
-  MsaRun run = RunXla(R"(HloModule TupleToTuple3, is_scheduled=true
-
-%fused_pair (a: f32[2,3], b: f32[2,3]) -> (f32[2,3], f32[2,3]) {
-  %a = f32[2,3]{1,0} parameter(0)
-  %b = f32[2,3]{1,0} parameter(1)
-  ROOT %pair = (f32[2,3]{1,0}, f32[2,3]{1,0}) tuple(%a, %b)
-}
-
-%fused_sum (fp: (f32[2,3], f32[2,3])) -> f32[2,3] {
-  %fp = (f32[2,3]{1,0}, f32[2,3]{1,0}) parameter(0)
-  %fe0 = f32[2,3]{1,0} get-tuple-element(%fp), index=0
-  %fe1 = f32[2,3]{1,0} get-tuple-element(%fp), index=1
-  ROOT %fadd = f32[2,3]{1,0} add(%fe0, %fe1)
-}
-
+  MsaRun run =
+      RunXlaMsa(std::string("HloModule TupleToTuple3, is_scheduled=true\n\n") + kPairFusions + R"(
 ENTRY %TupleToTuple3 (p0: f32[2,3]) -> f32[2,3] {
   %p0 = f32[2,3]{1,0} parameter(0)
   %fusion0 = (f32[2,3]{1,0}, f32[2,3]{1,0}) fusion(%p0, %p0), kind=kCustom, calls=%fused_pair
@@ -296,7 +254,7 @@ ENTRY %TupleToTuple3 (p0: f32[2,3]) -> f32[2,3] {
 // XLA: MemorySpaceAssignmentTest.While. body_data_mul, made and read inside the loop body and
 // independent of the loop state, goes to alternate memory.
 TEST(MsaConformanceStructureTest, While) {
-  MsaRun run = RunXla(R"(HloModule While, is_scheduled=true
+  MsaRun run = RunXlaMsa(R"(HloModule While, is_scheduled=true
 
 %WhileCond (cond_param: (f32[2,3], f32[])) -> pred[] {
   %cond_param = (f32[2,3]{1,0}, f32[]) parameter(0)
@@ -335,7 +293,7 @@ ENTRY %While (param_iter: f32[2,3], param_data: f32[]) -> (f32[2,3], f32[]) {
 // gives a loop's carried values one buffer; ours gives the body's value a buffer of its own,
 // so that rule has nothing to bind: listed difference.)
 TEST(MsaConformanceStructureTest, NonEntryComputationSchedule6) {
-  MsaRun run = RunXla(R"(HloModule NonEntryComputationSchedule6, is_scheduled=true
+  MsaRun run = RunXlaMsa(R"(HloModule NonEntryComputationSchedule6, is_scheduled=true
 
 %WhileCond (cond_param: (f32[2,3], f32[], f32[2,3])) -> pred[] {
   %cond_param = (f32[2,3]{1,0}, f32[], f32[2,3]{1,0}) parameter(0)
@@ -348,14 +306,8 @@ TEST(MsaConformanceStructureTest, NonEntryComputationSchedule6) {
   %body_param = (f32[2,3]{1,0}, f32[], f32[2,3]{1,0}) parameter(0)
   %body_iter = f32[] get-tuple-element(%body_param), index=1
   %body_data = f32[2,3]{1,0} get-tuple-element(%body_param), index=0
-  %body_negate0 = f32[2,3]{1,0} negate(%body_data)
-  %body_negate1 = f32[2,3]{1,0} negate(%body_negate0)
-  %body_negate2 = f32[2,3]{1,0} negate(%body_negate1)
-  %body_negate3 = f32[2,3]{1,0} negate(%body_negate2)
-  %body_negate4 = f32[2,3]{1,0} negate(%body_negate3)
-  %body_negate5 = f32[2,3]{1,0} negate(%body_negate4)
-  %body_negate6 = f32[2,3]{1,0} negate(%body_negate5)
-  %body_negate7 = f32[2,3]{1,0} negate(%body_negate6)
+)" + NegateChain("body_data", 8, "f32[2,3]{1,0}", "body_negate") +
+                             R"(
   %body_iter_increment = f32[] constant(1)
   %body_iter_next = f32[] add(%body_iter, %body_iter_increment)
   ROOT %body_out = (f32[2,3]{1,0}, f32[], f32[2,3]{1,0}) tuple(%body_data, %body_iter_next, %body_negate7)
@@ -364,14 +316,8 @@ TEST(MsaConformanceStructureTest, NonEntryComputationSchedule6) {
 ENTRY %main (param_data: f32[2,3], param_iter: f32[]) -> f32[2,3] {
   %param_iter = f32[] parameter(1)
   %param_data = f32[2,3]{1,0} parameter(0)
-  %negate0 = f32[2,3]{1,0} negate(%param_data)
-  %negate1 = f32[2,3]{1,0} negate(%negate0)
-  %negate2 = f32[2,3]{1,0} negate(%negate1)
-  %negate3 = f32[2,3]{1,0} negate(%negate2)
-  %negate4 = f32[2,3]{1,0} negate(%negate3)
-  %negate5 = f32[2,3]{1,0} negate(%negate4)
-  %negate6 = f32[2,3]{1,0} negate(%negate5)
-  %negate7 = f32[2,3]{1,0} negate(%negate6)
+)" + NegateChain("param_data", 8) +
+                             R"(
   %tuple = (f32[2,3]{1,0}, f32[], f32[2,3]{1,0}) tuple(%param_data, %param_iter, %negate7)
   %while = (f32[2,3]{1,0}, f32[], f32[2,3]{1,0}) while(%tuple), condition=%WhileCond, body=%WhileBody
   %while_data = f32[2,3]{1,0} get-tuple-element(%while), index=0
@@ -379,7 +325,7 @@ ENTRY %main (param_data: f32[2,3], param_iter: f32[]) -> f32[2,3] {
   ROOT %root = f32[2,3]{1,0} add(%while_data, %while_data2)
 }
 )",
-                      XlaInstructionCountOptions(2, 25));
+                         XlaInstructionCountOptions(2, 25));
   SCOPED_TRACE(run.Describe());
   EXPECT_TRUE(run.FastAt("param_data", run.TimeOf("body_negate0")));
   EXPECT_TRUE(run.FastAt("param_data", run.TimeOf("root")));
@@ -393,7 +339,7 @@ ENTRY %main (param_data: f32[2,3], param_iter: f32[]) -> f32[2,3] {
 // buffer with the (default-memory) parameter; ours gives the body's values buffers of their
 // own and produces them in alternate memory (listed difference: loop-carried values).
 TEST(MsaConformanceStructureTest, SimpleWhileTupleTest) {
-  MsaRun run = RunXla(R"(HloModule SimpleWhile, is_scheduled=true
+  MsaRun run = RunXlaMsa(R"(HloModule SimpleWhile, is_scheduled=true
 
 %WhileCond (x: (s32[], f32[1])) -> pred[] {
   %const4 = s32[] constant(4)
@@ -421,7 +367,7 @@ ENTRY %SimpleWhile (param: (s32[], f32[1])) -> (s32[], f32[1]) {
   ROOT %while0 = (s32[], f32[1]{0}) while(%tuple), condition=%WhileCond, body=%WhileBody
 }
 )",
-                      XlaInstructionCountOptions(2, 50));
+                         XlaInstructionCountOptions(2, 50));
   SCOPED_TRACE(run.Describe());
   for (const std::string name : {"param{0}", "param{1}"}) {
     for (const proto::Placement& p : run.Of(name)) {
@@ -438,19 +384,14 @@ ENTRY %SimpleWhile (param: (s32[], f32[1])) -> (s32[], f32[1]) {
 // output: both elements stay in default memory (no PRODUCED placement can exist for an
 // input, and p{0}, returned as is, is never brought in: nothing reads it).
 TEST(MsaConformanceStructureTest, InputOutputAlias) {
-  MsaRun run = RunXla(
+  MsaRun run = RunXlaMsa(
       R"(HloModule InputOutputAlias, is_scheduled=true, input_output_alias={ {0}: (0, {0}, may-alias), {1}: (0, {1}, may-alias) }
 
 ENTRY %InputOutputAlias (p: (f32[2,3], f32[2,3])) -> (f32[2,3], f32[2,3]) {
   %p = (f32[2,3]{1,0}, f32[2,3]{1,0}) parameter(0)
   %p0 = f32[2,3]{1,0} get-tuple-element(%p), index=0
-  %negate0 = f32[2,3]{1,0} negate(%p0)
-  %negate1 = f32[2,3]{1,0} negate(%negate0)
-  %negate2 = f32[2,3]{1,0} negate(%negate1)
-  %negate3 = f32[2,3]{1,0} negate(%negate2)
-  %negate4 = f32[2,3]{1,0} negate(%negate3)
-  %negate5 = f32[2,3]{1,0} negate(%negate4)
-  %negate6 = f32[2,3]{1,0} negate(%negate5)
+)" + NegateChain("p0", 7) +
+      R"(
   %p1 = f32[2,3]{1,0} get-tuple-element(%p), index=1
   %add = f32[2,3]{1,0} add(%negate6, %p1)
   %negate7 = f32[2,3]{1,0} negate(%add)
@@ -497,7 +438,7 @@ ENTRY %Entry (param0: f32[8,3], param1: f32[2,4]) -> (f32[2,4], f32[8,3], f32[8,
 }
 )";
   // XLA's comparator as a priority list: sine first, then cosine, then tanh, then the rest.
-  const MsaRun plain = RunXla(hlo);
+  const MsaRun plain = RunXlaMsa(hlo);
   HeuristicOptions options = XlaInstructionCountOptions();
   const std::vector<double> spatial = SpatialBufferPriority(*Program::Create(plain.program()));
   options.priority = spatial;
@@ -506,7 +447,7 @@ ENTRY %Entry (param0: f32[8,3], param1: f32[2,4]) -> (f32[2,4], f32[8,3], f32[8,
     const double band = name == "a" || name == "n" ? 3 : name == "b" ? 2 : name == "d" ? 1 : 0;
     options.priority[b] += band * 1000;
   }
-  MsaRun run = RunXla(hlo, options);
+  MsaRun run = RunXlaMsa(hlo, options);
   SCOPED_TRACE(run.Describe());
   EXPECT_TRUE(run.Produced("a"));
   EXPECT_TRUE(run.Produced("b"));
