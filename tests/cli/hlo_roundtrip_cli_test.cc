@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -60,13 +61,20 @@ std::map<std::string, std::string> ByName(const proto::Program& program) {
   return out;
 }
 
-// import, solve with the heuristic, export, import the export with --assignment, score both.
-void RoundTrip(const std::string& hlo) {
+// The hybrid agent with small deterministic budgets: a few tuning steps, one game.
+const std::vector<std::string> kHybrid = {"--agent",     "hybrid", "--tune-steps",  "4",
+                                          "--max-games", "1",      "--simulations", "4"};
+
+// import, solve with `agent`, export, import the export with --assignment, score both.
+void RoundTrip(const std::string& hlo,
+               const std::vector<std::string>& agent = {"--agent", "heuristic"}) {
   const std::string dir = MakeTempDir();
   const std::string p = dir + "/p.pb", a = dir + "/a.pb", out = dir + "/out.hlo",
                     p2 = dir + "/p2.pb", a2 = dir + "/a2.pb";
   ASSERT_EQ(RunCli({"import", "hlo", hlo, "-o", p}).exit_code, 0);
-  CommandResult solved = RunCli({"solve", p, "--agent", "heuristic", "-o", a});
+  std::vector<std::string> solve = {"solve", p, "-o", a};
+  solve.insert(solve.end(), agent.begin(), agent.end());
+  CommandResult solved = RunCli(solve);
   ASSERT_EQ(solved.exit_code, 0) << solved.err;
   CommandResult exported = RunCli({"export", "hlo", p, a, "--hlo", hlo, "-o", out});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
@@ -87,13 +95,20 @@ TEST_P(RoundTripTest, HeuristicAssignmentKeepsItsLatency) {
   RoundTrip(hlo);
 }
 
+TEST_P(RoundTripTest, HybridAssignmentKeepsItsLatency) {
+  MMAP_OPT_SKIP_WITHOUT_SHARED_DATA(hlo, "hlo/pytorch-xla/" + GetParam());
+  RoundTrip(hlo, kHybrid);
+}
+
 INSTANTIATE_TEST_SUITE_P(PyTorchXlaDumps, RoundTripTest,
                          ::testing::Values("bert_dp_graph_2.hlo", "gpt2_tp1.hlo",
                                            "linear_model_pp_1_updated.hlo",
                                            "llama2_dp1_tp8_pp4.hlo", "mlp_single_case_2.hlo"));
 
-// The MaxText step's loops carry values the heuristic evicts mid-loop; XLA keeps a loop
-// state's memory space for the whole loop, so the export refuses rather than mislead.
+// The MaxText step's conditionals are flattened branch after branch, and the heuristic starts
+// some prefetches in one branch for a read in the next; in HLO an async copy lives in one
+// computation, so the export refuses rather than mislead (not yet expressible: see the
+// README's limits).
 TEST(HloRoundTripCliTest, LlamaStepSaysWhatHloCannotExpress) {
   MMAP_OPT_SKIP_WITHOUT_SHARED_DATA(hlo, "hlo/hlo_llama3_8b_cp_bf16_1x4.hlo");
   const std::string dir = MakeTempDir();

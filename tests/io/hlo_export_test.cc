@@ -100,6 +100,29 @@ TEST(HloExportTest, TupleElementAndPrefetchOfAParameter) {
   EXPECT_THAT(out, HasSubstr("multiply(f32[256]{0:S(1)} %g0, f32[256]{0:S(1)} %copy-done.p0)"));
 }
 
+TEST(HloExportTest, RefusesALoopStateWhoseMemorySpaceChangesInTheBody) {
+  // XLA's assignment of while_kept.hlo without acc's placement: the loop enters the body with
+  // acc (element {1}) in S(0) and leaves it with y in S(1). XLA keeps one memory space for a
+  // loop state, so no HLO says this.
+  absl::StatusOr<HloImportWithAssignment> xla =
+      ImportHloWithAssignment("while_kept.hlo", PostMsa("while_kept.hlo"));
+  ASSERT_TRUE(xla.ok()) << xla.status();
+  proto::Assignment without_acc = xla->assignment;
+  without_acc.clear_placements();
+  for (const proto::Placement& p : xla->assignment.placements()) {
+    if (xla->program.buffers(p.buffer_id()).name() != "acc") *without_acc.add_placements() = p;
+  }
+  ASSERT_EQ(without_acc.placements_size(), 2);
+  const std::string text = PostMsa("while_kept_stripped.hlo");
+  absl::StatusOr<proto::Program> program = ImportHlo("in.hlo", text);
+  ASSERT_TRUE(program.ok()) << program.status();
+  absl::StatusOr<std::string> out = ExportHlo("in.hlo", text, *program, without_acc);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(),
+            "in.hlo: 'w': loop state element {1} enters the body in S(0) but the body ends "
+            "it in S(1) (XLA keeps one memory space for a loop state): not expressible in HLO");
+}
+
 TEST(HloExportTest, RefusesABufferOfAComputationFlattenedTwice) {
   // f is called twice, so the program has n (t0) and n@2 (t2): one line of text cannot put
   // only the first in S(1).

@@ -61,8 +61,11 @@ absl::StatusOr<HloImportWithAssignment> ImportHloWithAssignment(
 // is assumed valid (the validator's rules). Errors, one line: a module that is not
 // `program`'s, an assignment for another program, a module that already has memory spaces,
 // and placements HLO cannot express (a buffer the importer split over a computation
-// flattened twice, a read reaching a copied value only through a tuple or loop state or a
-// reshaping view, an output still in fast memory at the end).
+// flattened twice, a copy that starts in one computation and ends in another, a loop state
+// whose memory space the body changes, a read through a reshaping view, an output still in
+// fast memory at the end). The written module's layouts follow its own dataflow, and it is
+// imported again before it is returned: if it would not read back as `assignment`, that is
+// the error, never the text.
 absl::StatusOr<std::string> ExportHlo(absl::string_view path, absl::string_view text,
                                       const proto::Program& program,
                                       const proto::Assignment& assignment,

@@ -10,10 +10,16 @@
 //   just before its start, and the reads inside [start, end] read the copy-done;
 // - every computation flattened into the program is printed in the program's order, and the
 //   module says is_scheduled=true.
-// A placement HLO cannot say the same way (a copy whose value a read reaches only through a
-// tuple or a loop state, a read through a reshaping view, a computation flattened twice with
-// placements inside, a tuple's pointer table, an output still in fast memory at the end) is
-// an error, never approximated: importing the result must give back the same assignment.
+// Then the layouts are set from the written module's dataflow, and the module is read back
+// (src/io/hlo/hlo_export_layout.cc): a value reaching a loop body or a branch through a tuple
+// takes the memory space of what the tuple holds.
+// A placement HLO cannot say the same way (a copy that starts in one computation and ends in
+// another, a loop state whose space the body changes, a read through a reshaping view, a
+// computation flattened twice with placements inside, a tuple's pointer table, an output
+// still in fast memory at the end) is an error, never approximated: importing the result
+// must give back the same assignment.
+#include "hlo_export.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -155,7 +161,7 @@ class Exporter {
   // A value holding buffer b (as defined) in `computation`, printed before position `limit`
   // of its order: the array itself, or an element of a tuple (through a new
   // get-tuple-element).
-  std::optional<Handle> FindHandle(int64_t b, int computation, size_t limit) {
+  std::optional<Handle> FindHandle(int64_t b, int computation, size_t limit, bool fast) {
     const std::vector<int>& order = trace_.order[computation];
     std::optional<std::pair<Site, std::vector<int>>> best;
     bool hoist = false;
@@ -187,10 +193,11 @@ class Exporter {
     const std::string& line = lines_[Inst(best->first).line - 1];
     std::optional<hlo::LineParts> parts = hlo::SplitInstructionLine(line);
     handle.name = NewName(absl::StrCat(name, ".element.", best->second[0]));
-    handle.lines.push_back(
-        absl::StrCat("  %", handle.name, " = ", handle.array, " get-tuple-element(",
-                     line.substr(parts->shape.begin, parts->shape.end - parts->shape.begin), " %",
-                     name, "), index=", best->second[0]));
+    handle.lines.push_back(absl::StrCat(
+        "  %", handle.name, " = ", fast ? hlo::WithFastMemorySpace(handle.array) : handle.array,
+        " get-tuple-element(",
+        line.substr(parts->shape.begin, parts->shape.end - parts->shape.begin), " %", name,
+        "), index=", best->second[0]));
     return handle;
   }
 
@@ -265,7 +272,7 @@ class Exporter {
                                                  "but it is an output: not expressible in HLO"));
     }
     std::optional<Handle> source =
-        FindHandle(b, last.first, position_[last.first][last.second] + 1);
+        FindHandle(b, last.first, position_[last.first][last.second] + 1, /*fast=*/true);
     if (!source) {
       return Error(Inst(last).line,
                    absl::StrCat("no value of buffer '", BufferName(b), "' in computation '",
@@ -280,23 +287,16 @@ class Exporter {
     evicted_[b] = {copy.done_name, source->array, last};
     for (const TraceRef& ref : trace_.refs) {
       if (ref.buffer != b || ref.time <= e || InPrefetch(ref, prefetches)) continue;
+      // A read in another computation reaches the buffer through a loop state, a call's
+      // argument or a tuple, which this computation's tuple that takes the copy carries to it;
+      // the layouts pass and the read-back check settle whether it does.
+      if (ref.computation != last.first) continue;
       const hlo::Instruction& reader = Inst({ref.computation, ref.instruction});
-      const bool root = module_.computations[ref.computation].root == ref.instruction;
-      if (!ref.reads && (ref.computation != last.first || !root)) {
-        return Error(
-            reader.line,
-            absl::StrCat("'", reader.name, "' tuples buffer '", BufferName(b), "' in computation '",
-                         module_.computations[ref.computation].name,
-                         "' after its eviction at t=", e,
-                         " (only a ROOT tuple beside the eviction can take the copy; a loop "
-                         "state keeps one memory space throughout): not expressible in HLO"));
-      }
-      if (ref.computation != last.first || !SameArray(ref, source->array)) {
+      if (!SameArray(ref, source->array)) {
         return Error(reader.line,
                      absl::StrCat("'", reader.name, "' reads buffer '", BufferName(b),
                                   "' after its eviction at t=", e,
-                                  " from another computation or through a reshaping view: not "
-                                  "expressible in HLO"));
+                                  " through a reshaping view: not expressible in HLO"));
       }
       RETURN_IF_ERROR(Rewire(ref, copy.done_name, source->array, "after its eviction"));
     }
@@ -323,16 +323,14 @@ class Exporter {
     RETURN_IF_ERROR(RequireSingle(at.first, line, b));
     Handle source;
     auto evicted = evicted_.find(b);
-    if (evicted != evicted_.end()) {
-      if (evicted->second.site.first != at.first) {
-        return Error(line, absl::StrCat("buffer '", BufferName(b),
-                                        "' is evicted in another computation than it is "
-                                        "prefetched in: not expressible in HLO"));
-      }
+    // Evicted in another computation, the buffer reaches this one through a loop state or a
+    // call's argument that holds the evicted copy: a value of it here is that copy.
+    if (evicted != evicted_.end() && evicted->second.site.first == at.first) {
       source.name = evicted->second.name;
       source.array = evicted->second.array;
     } else {
-      std::optional<Handle> found = FindHandle(b, at.first, position_[at.first][at.second]);
+      std::optional<Handle> found =
+          FindHandle(b, at.first, position_[at.first][at.second], /*fast=*/false);
       if (!found) {
         return Error(
             line, absl::StrCat("no value of buffer '", BufferName(b),
@@ -348,13 +346,15 @@ class Exporter {
     edits_[first].before.push_back(copy.done);
     const std::string fast = hlo::WithFastMemorySpace(source.array);
     for (const TraceRef& ref : trace_.refs) {
-      if (ref.buffer != b || !ref.reads || ref.time < p.start() || ref.time > p.end()) continue;
+      if (ref.buffer != b || ref.time < p.start() || ref.time > p.end()) continue;
+      // Reads in a called computation (a loop body, a branch) reach the copy through the
+      // tuple or argument this computation passes them, rewired here.
+      if (ref.computation != at.first) continue;
       const hlo::Instruction& reader = Inst({ref.computation, ref.instruction});
-      if (ref.computation != at.first || !SameArray(ref, source.array)) {
+      if (!SameArray(ref, source.array)) {
         return Error(reader.line,
                      absl::StrCat("'", reader.name, "' reads prefetched buffer '", BufferName(b),
-                                  "' in another computation or through a "
-                                  "reshaping view: not expressible in HLO"));
+                                  "' through a reshaping view: not expressible in HLO"));
       }
       RETURN_IF_ERROR(Rewire(ref, copy.done_name, fast, "while prefetched"));
     }
@@ -566,7 +566,15 @@ absl::StatusOr<std::string> ExportHlo(absl::string_view path, absl::string_view 
           "placement of buffer ", p.buffer_id(), " lies outside program '", program.name(), "'"));
     }
   }
-  return Exporter(module, text, program, assignment, trace).Run();
+  ASSIGN_OR_RETURN(std::string copies, Exporter(module, text, program, assignment, trace).Run());
+  absl::flat_hash_set<std::string> produced;
+  for (const proto::Placement& p : assignment.placements()) {
+    if (p.source() == proto::Placement::PRODUCED)
+      produced.insert(program.buffers(p.buffer_id()).name());
+  }
+  ASSIGN_OR_RETURN(std::string out, hlo::LayoutsFromDataflow(path, copies, produced, options));
+  RETURN_IF_ERROR(hlo::CheckReadsBack(path, out, program, assignment, options));
+  return out;
 }
 
 }  // namespace mmap_opt
