@@ -123,6 +123,44 @@ TEST(HloExportTest, RefusesALoopStateWhoseMemorySpaceChangesInTheBody) {
             "it in S(1) (XLA keeps one memory space for a loop state): not expressible in HLO");
 }
 
+TEST(HloExportTest, RefusesWhatWouldNotReadBackAsTheAssignment) {
+  // Program: t0 n, t1 m, t2 e (in f, called with n), t3 s. n PRODUCED [0, 1] is read slow by
+  // e at t2, so it is evicted after m; but the call passes f the value n itself, not a copy
+  // (a call is not program work, so nothing rewires it), and f would read n from S(1): the
+  // written module would read back as n PRODUCED [0, 2]. The check says so instead.
+  const std::string text = R"(HloModule callee, is_scheduled=true
+
+%f (x: f32[256]) -> f32[256] {
+  %x = f32[256]{0} parameter(0)
+  ROOT %e = f32[256]{0} exponential(f32[256]{0} %x)
+}
+
+ENTRY %main (p0: f32[256]) -> f32[256] {
+  %p0 = f32[256]{0} parameter(0)
+  %n = f32[256]{0} negate(f32[256]{0} %p0)
+  %m = f32[256]{0} multiply(f32[256]{0} %n, f32[256]{0} %n)
+  %c = f32[256]{0} call(f32[256]{0} %n), to_apply=%f
+  ROOT %s = f32[256]{0} add(f32[256]{0} %c, f32[256]{0} %m)
+}
+)";
+  absl::StatusOr<proto::Program> program = ImportHlo("in.hlo", text);
+  ASSERT_TRUE(program.ok()) << program.status();
+  ASSERT_EQ(program->buffers(1).name(), "n");
+  ASSERT_EQ(program->instructions(2).name(), "e");
+  proto::Assignment assignment;
+  assignment.set_program_name("callee");
+  proto::Placement* p = assignment.add_placements();
+  p->set_buffer_id(1);
+  p->set_source(proto::Placement::PRODUCED);
+  p->set_start(0);
+  p->set_end(1);
+  absl::StatusOr<std::string> out = ExportHlo("in.hlo", text, *program, assignment);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(),
+            "in.hlo: placement n PRODUCED from 0 at 0 to 1 would read back from the written HLO "
+            "as n PRODUCED from 0 at 0 to 2: not expressible in HLO");
+}
+
 TEST(HloExportTest, RefusesABufferOfAComputationFlattenedTwice) {
   // f is called twice, so the program has n (t0) and n@2 (t2): one line of text cannot put
   // only the first in S(1).
