@@ -123,6 +123,48 @@ TEST(HloExportTest, RefusesALoopStateWhoseMemorySpaceChangesInTheBody) {
             "it in S(1) (XLA keeps one memory space for a loop state): not expressible in HLO");
 }
 
+TEST(HloExportTest, RefusesBranchesWhoseResultsDisagreeOnTheirMemorySpace) {
+  // Program: t0 n0 (branch b0), t1 n1 (b1), t2 r. The conditional's result is one value in
+  // XLA, every branch's ROOT colocated with it; our program has the last branch's, n1. With
+  // n0 alone in fast memory, b0 would return S(1) and b1 S(0).
+  const std::string text = R"(HloModule cond, is_scheduled=true
+
+%b0 (x0: f32[256]) -> f32[256] {
+  %x0 = f32[256]{0} parameter(0)
+  ROOT %n0 = f32[256]{0} negate(f32[256]{0} %x0)
+}
+
+%b1 (x1: f32[256]) -> f32[256] {
+  %x1 = f32[256]{0} parameter(0)
+  ROOT %n1 = f32[256]{0} exponential(f32[256]{0} %x1)
+}
+
+ENTRY %main (i: s32[], a: f32[256]) -> f32[256] {
+  %i = s32[] parameter(0)
+  %a = f32[256]{0} parameter(1)
+  %c = f32[256]{0} conditional(s32[] %i, f32[256]{0} %a, f32[256]{0} %a), branch_computations={%b0, %b1}
+  ROOT %r = f32[256]{0} add(f32[256]{0} %c, f32[256]{0} %c)
+}
+)";
+  absl::StatusOr<proto::Program> program = ImportHlo("in.hlo", text);
+  ASSERT_TRUE(program.ok()) << program.status();
+  ASSERT_EQ(program->instructions(0).name(), "n0");
+  ASSERT_EQ(program->buffers(program->instructions(0).outputs(0)).name(), "n0");
+  proto::Assignment assignment;
+  assignment.set_program_name("cond");
+  proto::Placement* p = assignment.add_placements();
+  p->set_buffer_id(program->instructions(0).outputs(0));
+  p->set_source(proto::Placement::PRODUCED);
+  p->set_start(0);
+  p->set_end(0);
+  absl::StatusOr<std::string> out = ExportHlo("in.hlo", text, *program, assignment);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(),
+            "in.hlo: 'c': branch 'b0' returns element {} in S(1) but the conditional's result is "
+            "in S(0) (XLA keeps one memory space for a conditional's result): not expressible in "
+            "HLO");
+}
+
 TEST(HloExportTest, RefusesWhatWouldNotReadBackAsTheAssignment) {
   // Program: t0 n, t1 m, t2 e (in f, called with n), t3 s. n PRODUCED [0, 1] is read slow by
   // e at t2, so it is evicted after m; but the call passes f the value n itself, not a copy

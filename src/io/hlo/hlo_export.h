@@ -22,7 +22,8 @@ namespace mmap_opt::hlo {
 // follow their operands. Errors, one line, naming the instruction (the lines of `text` are
 // not the user's): a computation flattened twice whose flattenings
 // disagree on a value's memory space; a while whose init, body parameter, body ROOT and
-// result disagree (XLA keeps one memory space for a loop state).
+// result disagree (XLA keeps one memory space for a loop state); a conditional whose
+// branches' ROOTs and result disagree (XLA colocates them).
 absl::StatusOr<std::string> LayoutsFromDataflow(absl::string_view path, absl::string_view text,
                                                 const absl::flat_hash_set<std::string>& produced,
                                                 const HloImportOptions& options);

@@ -50,6 +50,62 @@ std::string BufferName(const proto::Program& program, int64_t b) {
   return program.buffers(b).name();
 }
 
+// The first array path where `a` and `b` both name a memory space and disagree.
+std::optional<std::pair<std::vector<int>, bool>> Disagree(const Spaces& a, const Spaces& b) {
+  for (const auto& [leaf_path, fast] : a) {
+    auto other = b.find(leaf_path);
+    if (other != b.end() && other->second != fast) return std::make_pair(leaf_path, fast);
+  }
+  return std::nullopt;
+}
+
+// XLA gives every position of a colocated value one memory space: a loop's state (its init,
+// the body's parameter and ROOT, the result) and a conditional's result (every branch's ROOT).
+// The importer makes the init and the body's parameter, and the result and the last branch's
+// ROOT, the same values; what is left to agree is checked here.
+absl::Status CheckColocated(absl::string_view path, const Module& module,
+                            std::map<Site, Spaces>& want) {
+  for (size_t c = 0; c < module.computations.size(); ++c) {
+    const auto& instructions = module.computations[c].instructions;
+    for (size_t i = 0; i < instructions.size(); ++i) {
+      const Instruction& inst = instructions[i];
+      if (inst.opcode == "while") {
+        std::optional<absl::string_view> raw = inst.Attribute("body");
+        if (!raw) continue;
+        absl::string_view name = *raw;
+        absl::ConsumePrefix(&name, "%");
+        auto body = module.computation_index.find(name);
+        if (body == module.computation_index.end()) continue;
+        const Computation& b = module.computations[body->second];
+        if (b.parameters.empty()) continue;
+        auto differ = Disagree(want[{body->second, b.parameters[0]}], want[{body->second, b.root}]);
+        if (!differ) continue;
+        const bool fast = differ->second;
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, ": '", inst.name, "': loop state element {", absl::StrJoin(differ->first, ","),
+            "} enters the body in S(", fast ? 1 : 0, ") but the body ends it in S(", fast ? 0 : 1,
+            ") (XLA keeps one memory space for a loop state): not expressible in HLO"));
+      }
+      if (inst.opcode == "conditional") {
+        const Spaces& result = want[{static_cast<int>(c), static_cast<int>(i)}];
+        for (int branch : inst.called) {
+          const Computation& b = module.computations[branch];
+          auto differ = Disagree(want[{branch, b.root}], result);
+          if (!differ) continue;
+          const bool fast = differ->second;
+          return absl::InvalidArgumentError(absl::StrCat(
+              path, ": '", inst.name, "': branch '", b.name, "' returns element {",
+              absl::StrJoin(differ->first, ","), "} in S(", fast ? 1 : 0,
+              ") but the conditional's result is in S(", fast ? 0 : 1,
+              ") (XLA keeps one memory space for a conditional's result): not expressible in "
+              "HLO"));
+        }
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> LayoutsFromDataflow(absl::string_view path, absl::string_view text,
@@ -77,32 +133,7 @@ absl::StatusOr<std::string> LayoutsFromDataflow(absl::string_view path, absl::st
       }
     }
   }
-  // A loop state has one memory space: the body's parameter and ROOT agree (the init and the
-  // while's result are the same values as those).
-  for (size_t c = 0; c < module.computations.size(); ++c) {
-    for (const Instruction& inst : module.computations[c].instructions) {
-      if (inst.opcode != "while") continue;
-      std::optional<absl::string_view> raw = inst.Attribute("body");
-      if (!raw) continue;
-      absl::string_view name = *raw;
-      absl::ConsumePrefix(&name, "%");
-      auto body = module.computation_index.find(name);
-      if (body == module.computation_index.end()) continue;
-      const Computation& b = module.computations[body->second];
-      if (b.parameters.empty()) continue;
-      const Spaces& in = want[{body->second, b.parameters[0]}];
-      const Spaces& out = want[{body->second, b.root}];
-      for (const auto& [leaf_path, fast] : in) {
-        auto other = out.find(leaf_path);
-        if (other == out.end() || other->second == fast) continue;
-        return absl::InvalidArgumentError(absl::StrCat(
-            path, ": '", inst.name, "': loop state element {", absl::StrJoin(leaf_path, ","),
-            "} enters the body in S(", fast ? 1 : 0, ") but the body ends it in S(", fast ? 0 : 1,
-            ") (XLA keeps one memory space for a loop state): not expressible in "
-            "HLO"));
-      }
-    }
-  }
+  RETURN_IF_ERROR(CheckColocated(path, module, want));
   std::vector<std::string> lines = absl::StrSplit(text, '\n');
   for (const auto& [site, spaces_of] : want) {
     const Instruction& inst = module.computations[site.first].instructions[site.second];
