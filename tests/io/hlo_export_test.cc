@@ -163,6 +163,15 @@ ENTRY %main (i: s32[], a: f32[256]) -> f32[256] {
             "in.hlo: 'c': branch 'b0' returns element {} in S(1) but the conditional's result is "
             "in S(0) (XLA keeps one memory space for a conditional's result): not expressible in "
             "HLO");
+  // Leaving out what HLO cannot say: n0 is a branch result, colocated by XLA with n1.
+  absl::StatusOr<HloExport> expressible =
+      ExportHloExpressible("in.hlo", text, *program, assignment);
+  ASSERT_TRUE(expressible.ok()) << expressible.status();
+  EXPECT_EQ(expressible->written.placements_size(), 0);
+  EXPECT_THAT(expressible->notes,
+              ::testing::ElementsAre(HasSubstr("left out 1 of 1 placements HLO cannot express: 1 "
+                                               "of buffers XLA colocates with another")));
+  EXPECT_THAT(expressible->text, Not(HasSubstr("S(1)")));
 }
 
 TEST(HloExportTest, RefusesWhatWouldNotReadBackAsTheAssignment) {

@@ -71,6 +71,21 @@ absl::StatusOr<std::string> ExportHlo(absl::string_view path, absl::string_view 
                                       const proto::Assignment& assignment,
                                       const HloImportOptions& options = {});
 
+// ExportHlo of the part of `assignment` that HLO can express: the placements of buffers XLA
+// colocates with another (loop states, branch results), prefetches whose copy would start and
+// end in different computations, and produced placements evicted in another computation than
+// their definition are left out (a note counts them) instead of refused. `written` is what
+// the text expresses, the assignment its import reads back.
+struct HloExport {
+  std::string text;
+  proto::Assignment written;
+  std::vector<std::string> notes;
+};
+absl::StatusOr<HloExport> ExportHloExpressible(absl::string_view path, absl::string_view text,
+                                               const proto::Program& program,
+                                               const proto::Assignment& assignment,
+                                               const HloImportOptions& options = {});
+
 }  // namespace mmap_opt
 
 #endif  // MMAP_OPT_IO_HLO_H_

@@ -536,14 +536,15 @@ absl::Status SameProgram(absl::string_view path, const proto::Program& imported,
 
 }  // namespace
 
-absl::StatusOr<std::string> ExportHlo(absl::string_view path, absl::string_view text,
-                                      const proto::Program& program,
-                                      const proto::Assignment& assignment,
-                                      const HloImportOptions& options) {
-  if (!assignment.program_name().empty() && assignment.program_name() != program.name()) {
-    return absl::InvalidArgumentError(absl::StrCat("the assignment is for program '",
-                                                   assignment.program_name(), "', not '",
-                                                   program.name(), "'"));
+namespace {
+
+// ExportHlo, with ExportHloExpressible's leaving out when `expressible` is given.
+absl::StatusOr<std::string> Export(absl::string_view path, absl::string_view text,
+                                   const proto::Program& program, const proto::Assignment& given,
+                                   const HloImportOptions& options, HloExport* expressible) {
+  if (!given.program_name().empty() && given.program_name() != program.name()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the assignment is for program '", given.program_name(), "', not '", program.name(), "'"));
   }
   ASSIGN_OR_RETURN(hlo::Module module, hlo::ParseModule(path, text));
   hlo::MemorySpaces spaces;
@@ -557,7 +558,7 @@ absl::StatusOr<std::string> ExportHlo(absl::string_view path, absl::string_view 
                         "spaces: export writes into the module before memory-space assignment");
   }
   RETURN_IF_ERROR(SameProgram(path, imported, program));
-  for (const proto::Placement& p : assignment.placements()) {
+  for (const proto::Placement& p : given.placements()) {
     if (p.buffer_id() < 0 || p.buffer_id() >= program.buffers_size() || p.start() < 0 ||
         p.end() >= program.instructions_size() || p.start() > p.end() ||
         (p.source() == proto::Placement::PREFETCHED &&
@@ -565,6 +566,11 @@ absl::StatusOr<std::string> ExportHlo(absl::string_view path, absl::string_view 
       return absl::InvalidArgumentError(absl::StrCat(
           "placement of buffer ", p.buffer_id(), " lies outside program '", program.name(), "'"));
     }
+  }
+  const proto::Assignment& assignment = expressible != nullptr ? expressible->written : given;
+  if (expressible != nullptr) {
+    expressible->written =
+        hlo::ExpressiblePlacements(module, program, given, trace, &expressible->notes);
   }
   ASSIGN_OR_RETURN(std::string copies, Exporter(module, text, program, assignment, trace).Run());
   absl::flat_hash_set<std::string> produced;
@@ -574,6 +580,24 @@ absl::StatusOr<std::string> ExportHlo(absl::string_view path, absl::string_view 
   }
   ASSIGN_OR_RETURN(std::string out, hlo::LayoutsFromDataflow(path, copies, produced, options));
   RETURN_IF_ERROR(hlo::CheckReadsBack(path, out, program, assignment, options));
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ExportHlo(absl::string_view path, absl::string_view text,
+                                      const proto::Program& program,
+                                      const proto::Assignment& assignment,
+                                      const HloImportOptions& options) {
+  return Export(path, text, program, assignment, options, nullptr);
+}
+
+absl::StatusOr<HloExport> ExportHloExpressible(absl::string_view path, absl::string_view text,
+                                               const proto::Program& program,
+                                               const proto::Assignment& assignment,
+                                               const HloImportOptions& options) {
+  HloExport out;
+  ASSIGN_OR_RETURN(out.text, Export(path, text, program, assignment, options, &out));
   return out;
 }
 

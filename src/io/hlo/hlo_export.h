@@ -5,10 +5,13 @@
 #define MMAP_OPT_IO_HLO_HLO_EXPORT_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "hlo_assignment.h"
+#include "hlo_module.h"
 #include "mmap_opt/io/hlo.h"
 #include "mmap_opt/proto/mmap_opt.pb.h"
 
@@ -35,6 +38,13 @@ absl::StatusOr<std::string> LayoutsFromDataflow(absl::string_view path, absl::st
 absl::Status CheckReadsBack(absl::string_view path, absl::string_view text,
                             const proto::Program& program, const proto::Assignment& assignment,
                             const HloImportOptions& options);
+
+// `assignment` without the placements HLO cannot express (src/io/hlo/hlo_export_legalize.cc
+// lists the three kinds), `module` and `trace` being what the program was imported from; a
+// note says how many of each kind were left out.
+proto::Assignment ExpressiblePlacements(const Module& module, const proto::Program& program,
+                                        const proto::Assignment& assignment,
+                                        const ImportTrace& trace, std::vector<std::string>* notes);
 
 }  // namespace mmap_opt::hlo
 
