@@ -1,6 +1,7 @@
-// `export hlo` then `import hlo --assignment`: the heuristic's assignment written into the
-// user's HLO and read back gives the same program and the same latency (the real dumps in
-// ../shared/data/hlo), and the export's bad inputs are one-line errors.
+// `export hlo` then `import hlo --assignment`: the heuristic's and hybrid's assignments
+// written into the user's HLO and read back give the same program and the same latency (the
+// real dumps in ../shared/data/hlo; on the Llama-3 step, of what --drop-inexpressible wrote),
+// and the export's bad inputs are one-line errors.
 #include <cmath>
 #include <map>
 #include <string>

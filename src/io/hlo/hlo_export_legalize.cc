@@ -80,19 +80,26 @@ proto::Assignment ExpressiblePlacements(const Module& module, const proto::Progr
   for (const TraceRef& ref : trace.refs) {
     if (ref.reads) last_read[ref.buffer] = std::max(last_read[ref.buffer], ref.time);
   }
+  // Kept in the given order: the simulator issues copies that start together in that order.
+  std::set<const proto::Placement*> evicted_elsewhere;
+  for (int64_t b = 0; b < program.buffers_size(); ++b) {
+    const proto::Placement* p = produced[b];
+    if (p == nullptr) continue;
+    const bool evicted =
+        !prefetches[b].empty() || program.buffers(b).is_output() || last_read[b] > p->end();
+    if (evicted && computation(p->end()) != computation(p->start())) {
+      evicted_elsewhere.insert(p);
+      ++dropped_evictions;
+    }
+  }
   proto::Assignment out = assignment;
   out.clear_placements();
-  for (int64_t b = 0; b < program.buffers_size(); ++b) {
-    if (const proto::Placement* p = produced[b]) {
-      const bool evicted =
-          !prefetches[b].empty() || program.buffers(b).is_output() || last_read[b] > p->end();
-      if (evicted && computation(p->end()) != computation(p->start())) {
-        ++dropped_evictions;
-      } else {
-        *out.add_placements() = *p;
-      }
-    }
-    for (const proto::Placement* p : prefetches[b]) *out.add_placements() = *p;
+  for (const proto::Placement& p : assignment.placements()) {
+    const bool kept = p.source() == proto::Placement::PRODUCED
+                          ? produced[p.buffer_id()] == &p && !evicted_elsewhere.count(&p)
+                          : std::count(prefetches[p.buffer_id()].begin(),
+                                       prefetches[p.buffer_id()].end(), &p) > 0;
+    if (kept) *out.add_placements() = p;
   }
   const int dropped = dropped_colocated + dropped_prefetches + dropped_evictions;
   if (dropped > 0) {
