@@ -17,6 +17,14 @@
 
 namespace mmap_opt::hlo {
 
+// `text` (the module `program` was imported from, `module` parsed, `trace` its import) with
+// `assignment`'s copy-start/copy-done pairs written in and the readers rewired to them (the
+// first pass, src/io/hlo/hlo_export_copies.cc). Errors, one line: what it cannot write.
+absl::StatusOr<std::string> WriteCopies(const Module& module, absl::string_view text,
+                                        const proto::Program& program,
+                                        const proto::Assignment& assignment,
+                                        const ImportTrace& trace);
+
 // `text` (a module with its copy-start/copy-done pairs written) with the memory space of every
 // array of every flattened computation set as the importer's dataflow carries it: a value is
 // in S(1) when it came through a copy into S(1), or is a buffer named in `produced` as it was
