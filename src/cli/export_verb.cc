@@ -1,8 +1,10 @@
 // `mmap-opt export csv P.pb [A.pb] -o OUT.csv`, `mmap-opt export hlo P.pb A.pb --hlo IN.hlo
 // -o OUT.hlo`: write programs (and assignments) in other tools' formats.
+#include <iostream>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "cli/cli_common.h"
 #include "cli/score_report.h"
 #include "mmap_opt/io/csv.h"
@@ -39,16 +41,32 @@ struct ExportHloOptions {
   std::string assignment;
   std::string hlo;
   std::string output = "-";
+  bool drop_inexpressible = false;
+  std::string written;  // With drop_inexpressible: the assignment the HLO expresses.
 };
 
 // The assignment must be valid for the program (score accepts it) before it is written.
 absl::Status RunExportHlo(const ExportHloOptions& opts) {
   ASSIGN_OR_RETURN(LoadedProgram loaded, LoadProgram(opts.program, ""));
   ASSIGN_OR_RETURN(proto::Assignment assignment, LoadAssignment(opts.assignment, *loaded.program));
-  RETURN_IF_ERROR(ScoreOrExplain(*loaded.model, assignment, opts.assignment).status());
+  ASSIGN_OR_RETURN(Score given, ScoreOrExplain(*loaded.model, assignment, opts.assignment));
   ASSIGN_OR_RETURN(std::string text, ReadFile(opts.hlo));
-  ASSIGN_OR_RETURN(std::string out, ExportHlo(opts.hlo, text, loaded.program->proto(), assignment));
-  return WriteFileAtomically(opts.output, out);
+  if (!opts.drop_inexpressible) {
+    ASSIGN_OR_RETURN(std::string out,
+                     ExportHlo(opts.hlo, text, loaded.program->proto(), assignment));
+    return WriteFileAtomically(opts.output, out);
+  }
+  ASSIGN_OR_RETURN(HloExport out,
+                   ExportHloExpressible(opts.hlo, text, loaded.program->proto(), assignment));
+  ASSIGN_OR_RETURN(Score written, ScoreOrExplain(*loaded.model, out.written, opts.hlo));
+  RETURN_IF_ERROR(WriteFileAtomically(opts.output, out.text));
+  if (!opts.written.empty()) RETURN_IF_ERROR(WriteMessage(opts.written, out.written));
+  std::ostream& report = opts.output == "-" || opts.written == "-" ? std::cerr : std::cout;
+  for (const std::string& note : out.notes) report << "note: " << note << "\n";
+  const double before = given.simulation.latency_s, after = written.simulation.latency_s;
+  report << "latency " << FormatSeconds(after) << " as written, " << FormatSeconds(before)
+         << " as given (" << absl::StrFormat("%+.4f%%", 100 * (after / before - 1)) << ")\n";
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -75,6 +93,12 @@ void AddExportVerb(CLI::App& app) {
   hlo_verb->add_option("assignment", hlo->assignment, "Assignment file")->required();
   hlo_verb->add_option("--hlo", hlo->hlo, "The HLO text the program was imported from")->required();
   hlo_verb->add_option("-o,--output", hlo->output, "HLO text file (or -)")->capture_default_str();
+  hlo_verb->add_flag("--drop-inexpressible", hlo->drop_inexpressible,
+                     "Leave out the placements HLO cannot express (buffers XLA colocates, copies "
+                     "across computations, evictions in a callee) instead of refusing; prints "
+                     "how many and the latency as written");
+  hlo_verb->add_option("--written", hlo->written,
+                       "With --drop-inexpressible: write the assignment the HLO expresses here");
   hlo_verb->callback([hlo] {
     absl::Status status = RunExportHlo(*hlo);
     if (!status.ok()) Fail(status);

@@ -54,14 +54,28 @@ struct ImportHloOptions {
   std::string input;
   std::string output = "-";
   std::string assignment;  // With it: XLA's assignment too.
-  std::string hardware;    // The hardware whose fast memory the assignment's offsets fit.
+  std::string hardware;    // The program's target; the assignment's offsets fit its fast memory.
   HloImportOptions import;
 };
+
+// --hardware names the program's target in it: a preset by name (as the corpus's files do),
+// a hardware file in full.
+absl::Status NameTarget(const ImportHloOptions& opts, proto::Program* program) {
+  if (opts.hardware.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(proto::Hardware hardware, ResolveHardware(opts.hardware));
+  if (HasProtoExtension(opts.hardware)) {
+    *program->mutable_hardware() = hardware;
+  } else {
+    program->mutable_hardware()->set_name(hardware.name());
+  }
+  return absl::OkStatus();
+}
 
 // The program and XLA's assignment; offsets from the repacker, the assignment validated.
 absl::Status RunImportHloWithAssignment(const ImportHloOptions& opts, const std::string& contents) {
   ASSIGN_OR_RETURN(HloImportWithAssignment imported,
                    ImportHloWithAssignment(opts.input, contents, opts.import));
+  RETURN_IF_ERROR(NameTarget(opts, &imported.program));
   absl::Status valid = ValidateProgram(imported.program);
   if (!valid.ok())
     return absl::InvalidArgumentError(absl::StrCat(opts.input, ": ", valid.message()));
@@ -103,6 +117,7 @@ absl::Status RunImportHlo(const ImportHloOptions& opts) {
   ASSIGN_OR_RETURN(std::string contents, ReadFile(opts.input));
   if (!opts.assignment.empty()) return RunImportHloWithAssignment(opts, contents);
   ASSIGN_OR_RETURN(proto::Program program, ImportHlo(opts.input, contents, opts.import));
+  RETURN_IF_ERROR(NameTarget(opts, &program));
   absl::Status valid = ValidateProgram(program);
   if (!valid.ok())
     return absl::InvalidArgumentError(absl::StrCat(opts.input, ": ", valid.message()));
@@ -140,8 +155,8 @@ void AddImportVerb(CLI::App& app) {
                        "Also write XLA's assignment (S(1) layouts, copy-start/copy-done) here; "
                        "offsets from the repacker");
   hlo_verb->add_option("--hardware", hlo->hardware,
-                       "With --assignment: preset or hardware file whose fast memory the "
-                       "offsets fit (default tpuv4i)");
+                       "Preset or hardware file named in the program as its target; with "
+                       "--assignment also the fast memory the offsets fit (default tpuv4i)");
   hlo_verb
       ->add_option("--unknown-trip-count", hlo->import.unknown_trip_count,
                    "Iterations costed for while loops that print no known_trip_count")

@@ -57,5 +57,21 @@ TEST(ImportAssignmentCliTest, BadModulesAreOneLineErrors) {
   EXPECT_THAT(space.err, Not(HasSubstr("Abort")));
 }
 
+// --hardware names the program's target (a preset by name, as the corpus's files do), so
+// data/corpus/real/ can hold imported programs beside the generated ones.
+TEST(ImportHloCliTest, HardwareNamesTheProgramsTarget) {
+  const std::string dir = MakeTempDir();
+  CommandResult imported = RunCli({"import", "hlo", PostMsa("prefetch_stripped.hlo"), "--hardware",
+                                   "edge-npu", "-o", dir + "/p.pb"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  CommandResult inspected = RunCli({"inspect", dir + "/p.pb"});
+  EXPECT_THAT(inspected.out, HasSubstr("hardware      edge-npu: fast memory 4.00 MiB"));
+  CommandResult bad = RunCli({"import", "hlo", PostMsa("prefetch_stripped.hlo"), "--hardware",
+                              "no-such-chip", "-o", dir + "/q.pb"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.err, HasSubstr("no-such-chip"));
+  EXPECT_EQ(bad.err.find('\n'), bad.err.size() - 1) << bad.err;
+}
+
 }  // namespace
 }  // namespace mmap_opt

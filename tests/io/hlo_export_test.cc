@@ -100,6 +100,118 @@ TEST(HloExportTest, TupleElementAndPrefetchOfAParameter) {
   EXPECT_THAT(out, HasSubstr("multiply(f32[256]{0:S(1)} %g0, f32[256]{0:S(1)} %copy-done.p0)"));
 }
 
+TEST(HloExportTest, RefusesALoopStateWhoseMemorySpaceChangesInTheBody) {
+  // XLA's assignment of while_kept.hlo without acc's placement: the loop enters the body with
+  // acc (element {1}) in S(0) and leaves it with y in S(1). XLA keeps one memory space for a
+  // loop state, so no HLO says this.
+  absl::StatusOr<HloImportWithAssignment> xla =
+      ImportHloWithAssignment("while_kept.hlo", PostMsa("while_kept.hlo"));
+  ASSERT_TRUE(xla.ok()) << xla.status();
+  proto::Assignment without_acc = xla->assignment;
+  without_acc.clear_placements();
+  for (const proto::Placement& p : xla->assignment.placements()) {
+    if (xla->program.buffers(p.buffer_id()).name() != "acc") *without_acc.add_placements() = p;
+  }
+  ASSERT_EQ(without_acc.placements_size(), 2);
+  const std::string text = PostMsa("while_kept_stripped.hlo");
+  absl::StatusOr<proto::Program> program = ImportHlo("in.hlo", text);
+  ASSERT_TRUE(program.ok()) << program.status();
+  absl::StatusOr<std::string> out = ExportHlo("in.hlo", text, *program, without_acc);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(),
+            "in.hlo: 'w': loop state element {1} enters the body in S(0) but the body ends "
+            "it in S(1) (XLA keeps one memory space for a loop state): not expressible in HLO");
+}
+
+TEST(HloExportTest, RefusesBranchesWhoseResultsDisagreeOnTheirMemorySpace) {
+  // Program: t0 n0 (branch b0), t1 n1 (b1), t2 r. The conditional's result is one value in
+  // XLA, every branch's ROOT colocated with it; our program has the last branch's, n1. With
+  // n0 alone in fast memory, b0 would return S(1) and b1 S(0).
+  const std::string text = R"(HloModule cond, is_scheduled=true
+
+%b0 (x0: f32[256]) -> f32[256] {
+  %x0 = f32[256]{0} parameter(0)
+  ROOT %n0 = f32[256]{0} negate(f32[256]{0} %x0)
+}
+
+%b1 (x1: f32[256]) -> f32[256] {
+  %x1 = f32[256]{0} parameter(0)
+  ROOT %n1 = f32[256]{0} exponential(f32[256]{0} %x1)
+}
+
+ENTRY %main (i: s32[], a: f32[256]) -> f32[256] {
+  %i = s32[] parameter(0)
+  %a = f32[256]{0} parameter(1)
+  %c = f32[256]{0} conditional(s32[] %i, f32[256]{0} %a, f32[256]{0} %a), branch_computations={%b0, %b1}
+  ROOT %r = f32[256]{0} add(f32[256]{0} %c, f32[256]{0} %c)
+}
+)";
+  absl::StatusOr<proto::Program> program = ImportHlo("in.hlo", text);
+  ASSERT_TRUE(program.ok()) << program.status();
+  ASSERT_EQ(program->instructions(0).name(), "n0");
+  ASSERT_EQ(program->buffers(program->instructions(0).outputs(0)).name(), "n0");
+  proto::Assignment assignment;
+  assignment.set_program_name("cond");
+  proto::Placement* p = assignment.add_placements();
+  p->set_buffer_id(program->instructions(0).outputs(0));
+  p->set_source(proto::Placement::PRODUCED);
+  p->set_start(0);
+  p->set_end(0);
+  absl::StatusOr<std::string> out = ExportHlo("in.hlo", text, *program, assignment);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(),
+            "in.hlo: 'c': branch 'b0' returns element {} in S(1) but the conditional's result is "
+            "in S(0) (XLA keeps one memory space for a conditional's result): not expressible in "
+            "HLO");
+  // Leaving out what HLO cannot say: n0 is a branch result, colocated by XLA with n1.
+  absl::StatusOr<HloExport> expressible =
+      ExportHloExpressible("in.hlo", text, *program, assignment);
+  ASSERT_TRUE(expressible.ok()) << expressible.status();
+  EXPECT_EQ(expressible->written.placements_size(), 0);
+  EXPECT_THAT(expressible->notes,
+              ::testing::ElementsAre(HasSubstr("left out 1 of 1 placements HLO cannot express: 1 "
+                                               "of buffers XLA colocates with another")));
+  EXPECT_THAT(expressible->text, Not(HasSubstr("S(1)")));
+}
+
+TEST(HloExportTest, RefusesWhatWouldNotReadBackAsTheAssignment) {
+  // Program: t0 n, t1 m, t2 e (in f, called with n), t3 s. n PRODUCED [0, 1] is read slow by
+  // e at t2, so it is evicted after m; but the call passes f the value n itself, not a copy
+  // (a call is not program work, so nothing rewires it), and f would read n from S(1): the
+  // written module would read back as n PRODUCED [0, 2]. The check says so instead.
+  const std::string text = R"(HloModule callee, is_scheduled=true
+
+%f (x: f32[256]) -> f32[256] {
+  %x = f32[256]{0} parameter(0)
+  ROOT %e = f32[256]{0} exponential(f32[256]{0} %x)
+}
+
+ENTRY %main (p0: f32[256]) -> f32[256] {
+  %p0 = f32[256]{0} parameter(0)
+  %n = f32[256]{0} negate(f32[256]{0} %p0)
+  %m = f32[256]{0} multiply(f32[256]{0} %n, f32[256]{0} %n)
+  %c = f32[256]{0} call(f32[256]{0} %n), to_apply=%f
+  ROOT %s = f32[256]{0} add(f32[256]{0} %c, f32[256]{0} %m)
+}
+)";
+  absl::StatusOr<proto::Program> program = ImportHlo("in.hlo", text);
+  ASSERT_TRUE(program.ok()) << program.status();
+  ASSERT_EQ(program->buffers(1).name(), "n");
+  ASSERT_EQ(program->instructions(2).name(), "e");
+  proto::Assignment assignment;
+  assignment.set_program_name("callee");
+  proto::Placement* p = assignment.add_placements();
+  p->set_buffer_id(1);
+  p->set_source(proto::Placement::PRODUCED);
+  p->set_start(0);
+  p->set_end(1);
+  absl::StatusOr<std::string> out = ExportHlo("in.hlo", text, *program, assignment);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().message(),
+            "in.hlo: placement n PRODUCED from 0 at 0 to 1 would read back from the written HLO "
+            "as n PRODUCED from 0 at 0 to 2: not expressible in HLO");
+}
+
 TEST(HloExportTest, RefusesABufferOfAComputationFlattenedTwice) {
   // f is called twice, so the program has n (t0) and n@2 (t2): one line of text cannot put
   // only the first in S(1).

@@ -61,12 +61,30 @@ absl::StatusOr<HloImportWithAssignment> ImportHloWithAssignment(
 // is assumed valid (the validator's rules). Errors, one line: a module that is not
 // `program`'s, an assignment for another program, a module that already has memory spaces,
 // and placements HLO cannot express (a buffer the importer split over a computation
-// flattened twice, a read reaching a copied value only through a tuple or loop state or a
-// reshaping view, an output still in fast memory at the end).
+// flattened twice, a copy that starts in one computation and ends in another, a loop state
+// whose memory space the body changes, a read through a reshaping view, an output still in
+// fast memory at the end). The written module's layouts follow its own dataflow, and it is
+// imported again before it is returned: if it would not read back as `assignment`, that is
+// the error, never the text.
 absl::StatusOr<std::string> ExportHlo(absl::string_view path, absl::string_view text,
                                       const proto::Program& program,
                                       const proto::Assignment& assignment,
                                       const HloImportOptions& options = {});
+
+// ExportHlo of the part of `assignment` that HLO can express: the placements of buffers XLA
+// colocates with another (loop states, branch results), prefetches whose copy would start and
+// end in different computations, and produced placements evicted in another computation than
+// their definition are left out (a note counts them) instead of refused. `written` is what
+// the text expresses, the assignment its import reads back.
+struct HloExport {
+  std::string text;
+  proto::Assignment written;
+  std::vector<std::string> notes;
+};
+absl::StatusOr<HloExport> ExportHloExpressible(absl::string_view path, absl::string_view text,
+                                               const proto::Program& program,
+                                               const proto::Assignment& assignment,
+                                               const HloImportOptions& options = {});
 
 }  // namespace mmap_opt
 

@@ -119,4 +119,18 @@ std::string WithFastMemorySpace(absl::string_view array) {
   return absl::StrCat(body, has_colon ? "S(1)}" : ":S(1)}");
 }
 
+std::string WithMemorySpace(absl::string_view array, bool fast) {
+  std::string out(array);
+  if (!out.empty() && out.back() == '}') {
+    const size_t open = out.rfind('{');
+    const size_t at = out.find("S(1)", open);
+    if (at != std::string::npos) {
+      out.erase(at, 4);
+      if (out[out.size() - 2] == ':') out.erase(out.size() - 2, 1);
+      if (out.compare(open, std::string::npos, "{}") == 0) out.erase(open);
+    }
+  }
+  return fast ? WithFastMemorySpace(out) : out;
+}
+
 }  // namespace mmap_opt::hlo

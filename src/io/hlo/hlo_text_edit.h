@@ -38,6 +38,10 @@ std::optional<LineParts> SplitInstructionLine(absl::string_view line);
 // `f32[]` -> `f32[]{:S(1)}`.
 std::string WithFastMemorySpace(absl::string_view array);
 
+// `array` with its layout's memory space S(1) when `fast`, else none (S(0)): undoes
+// WithFastMemorySpace, and `f32[]{:S(1)}` -> `f32[]`.
+std::string WithMemorySpace(absl::string_view array, bool fast);
+
 }  // namespace mmap_opt::hlo
 
 #endif  // MMAP_OPT_IO_HLO_HLO_TEXT_EDIT_H_
