@@ -13,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "absl/strings/ascii.h"
 #include "mmap_opt/model/hardware.h"
+#include "mmap_opt/model/limits.h"
 #include "mmap_opt/status_macros.h"
 
 namespace mmap_opt {
@@ -93,6 +94,11 @@ absl::StatusOr<CsvBuffer> ParseRow(absl::string_view path, int line, const Heade
 
 absl::StatusOr<std::vector<CsvBuffer>> ParseCsv(absl::string_view path,
                                                 absl::string_view contents) {
+  if (static_cast<int64_t>(contents.size()) > kMaxInputFileBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": file is over the input limit of ",
+                                                   kMaxInputFileBytes >> 20, " MiB"));
+  }
+  RETURN_IF_ERROR(CheckLineLengths(path, contents));
   std::vector<absl::string_view> lines = absl::StrSplit(contents, '\n');
   // Skip blank lines but keep 1-based numbering of the file.
   int first = 0;
@@ -115,6 +121,10 @@ absl::StatusOr<std::vector<CsvBuffer>> ParseCsv(absl::string_view path,
     if (!inserted) {
       return CsvError(path, i + 1,
                       absl::StrCat("duplicate id '", row.id, "' (first on line ", it->second, ")"));
+    }
+    if (static_cast<int64_t>(rows.size()) == kMaxBuffers) {
+      return CsvError(path, i + 1, absl::StrCat("more than ", kMaxBuffers,
+                                                " buffers, over the limit"));
     }
     rows.push_back(std::move(row));
   }

@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "mmap_opt/model/limits.h"
 #include "mmap_opt/status_macros.h"
 
 namespace mmap_opt {
@@ -45,6 +46,28 @@ absl::Status CheckAccessBytes(const google::protobuf::RepeatedField<int64_t>& by
       return absl::InvalidArgumentError(
           absl::StrCat(Describe(inst, t), " has negative ", list, "_bytes ", b));
     }
+  }
+  return absl::OkStatus();
+}
+
+// The bytes one instruction reads and writes (a buffer may be read many times) must fit in
+// int64 together: the cost model adds them up. Runs after CheckAccessBytes; unknown buffers
+// are reported by the caller afterwards.
+absl::Status CheckBytesMoved(const proto::Instruction& inst, Time t,
+                             const absl::flat_hash_map<BufferId, const proto::Buffer*>& buffers) {
+  int64_t total = 0;
+  auto add = [&](const google::protobuf::RepeatedField<int64_t>& ids,
+                 const google::protobuf::RepeatedField<int64_t>& bytes) {
+    for (int i = 0; i < ids.size(); ++i) {
+      auto buffer = buffers.find(ids[i]);
+      int64_t moved = !bytes.empty() ? bytes[i] : buffer != buffers.end() ? buffer->second->size() : 0;
+      if (__builtin_add_overflow(total, moved, &total)) return false;
+    }
+    return true;
+  };
+  if (!add(inst.operands(), inst.operand_bytes()) || !add(inst.outputs(), inst.output_bytes())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        Describe(inst, t), " reads and writes more bytes than a 64-bit byte count holds"));
   }
   return absl::OkStatus();
 }
@@ -89,6 +112,7 @@ absl::Status ValidateInstructions(const proto::Program& program) {
     RETURN_IF_ERROR(
         CheckAccessBytes(inst.operand_bytes(), inst.operands_size(), "operand", inst, t));
     RETURN_IF_ERROR(CheckAccessBytes(inst.output_bytes(), inst.outputs_size(), "output", inst, t));
+    RETURN_IF_ERROR(CheckBytesMoved(inst, t, buffers));
     for (BufferId id : inst.outputs()) {
       if (!buffers.contains(id)) {
         return absl::InvalidArgumentError(
@@ -141,6 +165,17 @@ absl::Status ValidateProgram(const proto::Program& program) {
   if (program.instructions().empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("program '", program.name(), "' has no instructions"));
+  }
+  if (program.instructions_size() > kMaxInstructions) {
+    return absl::InvalidArgumentError(absl::StrCat("program '", program.name(), "' has ",
+                                                   program.instructions_size(),
+                                                   " instructions, over the limit of ",
+                                                   kMaxInstructions));
+  }
+  if (program.buffers_size() > kMaxBuffers) {
+    return absl::InvalidArgumentError(absl::StrCat("program '", program.name(), "' has ",
+                                                   program.buffers_size(),
+                                                   " buffers, over the limit of ", kMaxBuffers));
   }
   RETURN_IF_ERROR(ValidateBuffers(program));
   return ValidateInstructions(program);
