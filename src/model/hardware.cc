@@ -93,6 +93,16 @@ absl::Status ValidateHardware(const proto::Hardware& h) {
   RETURN_IF_ERROR(CheckRate(h.slow_bandwidth(), "slow_bandwidth", h));
   RETURN_IF_ERROR(CheckRate(h.fast_read_bandwidth(), "fast_read_bandwidth", h));
   RETURN_IF_ERROR(CheckRate(h.fast_write_bandwidth(), "fast_write_bandwidth", h));
+  // A fast memory slower than HBM would make placing a buffer cost time, and the all-slow
+  // latency no longer bound every assignment's (found by fuzz/schedule_target.cc).
+  for (auto [rate, field] : {std::pair{h.fast_read_bandwidth(), "fast_read_bandwidth"},
+                             {h.fast_write_bandwidth(), "fast_write_bandwidth"}}) {
+    if (rate < h.slow_bandwidth()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "hardware '", h.name(), "': ", field, " = ", rate, " is below slow_bandwidth = ",
+          h.slow_bandwidth(), " (fast memory must be at least as fast as slow memory)"));
+    }
+  }
   if (h.fast_capacity() < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "hardware '", h.name(), "': fast_capacity = ", h.fast_capacity(), " must be >= 0"));
