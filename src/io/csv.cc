@@ -14,6 +14,7 @@
 #include "absl/strings/ascii.h"
 #include "mmap_opt/model/hardware.h"
 #include "mmap_opt/model/limits.h"
+#include "mmap_opt/model/quote.h"
 #include "mmap_opt/status_macros.h"
 
 namespace mmap_opt {
@@ -59,7 +60,7 @@ absl::StatusOr<int64_t> ParseField(absl::string_view path, int line, absl::strin
                                    absl::string_view text) {
   int64_t value = 0;
   if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &value)) {
-    return CsvError(path, line, absl::StrCat(name, " '", text, "' is not an integer"));
+    return CsvError(path, line, absl::StrCat(name, " ", Quote(text), " is not an integer"));
   }
   return value;
 }
@@ -120,7 +121,7 @@ absl::StatusOr<std::vector<CsvBuffer>> ParseCsv(absl::string_view path,
     auto [it, inserted] = line_of_id.emplace(row.id, i + 1);
     if (!inserted) {
       return CsvError(path, i + 1,
-                      absl::StrCat("duplicate id '", row.id, "' (first on line ", it->second, ")"));
+                      absl::StrCat("duplicate id ", Quote(row.id), " (first on line ", it->second, ")"));
     }
     if (static_cast<int64_t>(rows.size()) == kMaxBuffers) {
       return CsvError(path, i + 1, absl::StrCat("more than ", kMaxBuffers,

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "mmap_opt/model/quote.h"
 #include "mmap_opt/status_macros.h"
 
 namespace mmap_opt {
@@ -68,7 +69,7 @@ proto::Hardware EdgeNpu() {
 
 absl::Status CheckRate(double value, absl::string_view field, const proto::Hardware& h) {
   if (!(value > 0) || std::isinf(value)) {
-    return absl::InvalidArgumentError(absl::StrCat("hardware '", h.name(), "': ", field, " = ",
+    return absl::InvalidArgumentError(absl::StrCat("hardware ", Quote(h.name()), ": ", field, " = ",
                                                    value, " must be positive and finite"));
   }
   return absl::OkStatus();
@@ -99,27 +100,27 @@ absl::Status ValidateHardware(const proto::Hardware& h) {
                              {h.fast_write_bandwidth(), "fast_write_bandwidth"}}) {
     if (rate < h.slow_bandwidth()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "hardware '", h.name(), "': ", field, " = ", rate, " is below slow_bandwidth = ",
+          "hardware ", Quote(h.name()), ": ", field, " = ", rate, " is below slow_bandwidth = ",
           h.slow_bandwidth(), " (fast memory must be at least as fast as slow memory)"));
     }
   }
   if (h.fast_capacity() < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "hardware '", h.name(), "': fast_capacity = ", h.fast_capacity(), " must be >= 0"));
+        "hardware ", Quote(h.name()), ": fast_capacity = ", h.fast_capacity(), " must be >= 0"));
   }
   if (h.fast_alignment() <= 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "hardware '", h.name(), "': fast_alignment = ", h.fast_alignment(), " must be > 0"));
+        "hardware ", Quote(h.name()), ": fast_alignment = ", h.fast_alignment(), " must be > 0"));
   }
   if (!(h.async_copy_fraction() > 0 && h.async_copy_fraction() <= 1)) {
-    return absl::InvalidArgumentError(absl::StrCat("hardware '", h.name(),
-                                                   "': async_copy_fraction = ",
+    return absl::InvalidArgumentError(absl::StrCat("hardware ", Quote(h.name()),
+                                                   ": async_copy_fraction = ",
                                                    h.async_copy_fraction(),
                                                    " must be in (0, 1]"));
   }
   if (h.max_outstanding_prefetches() < -1 || h.max_outstanding_evictions() < -1) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "hardware '", h.name(), "': outstanding-copy limits must be >= 0, or -1 for unlimited"));
+        "hardware ", Quote(h.name()), ": outstanding-copy limits must be >= 0, or -1 for unlimited"));
   }
   return absl::OkStatus();
 }

@@ -8,18 +8,19 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "mmap_opt/model/limits.h"
+#include "mmap_opt/model/quote.h"
 #include "mmap_opt/status_macros.h"
 
 namespace mmap_opt {
 namespace {
 
 std::string Describe(const proto::Instruction& instruction, Time t) {
-  return absl::StrCat("instruction ", instruction.id(), " '", instruction.name(), "' (t=", t,
+  return absl::StrCat("instruction ", instruction.id(), " ", Quote(instruction.name()), " (t=", t,
                       ")");
 }
 
 std::string Describe(const proto::Buffer& buffer) {
-  return absl::StrCat("buffer ", buffer.id(), " '", buffer.name(), "'");
+  return absl::StrCat("buffer ", buffer.id(), " ", Quote(buffer.name()));
 }
 
 absl::Status CheckCost(double value, absl::string_view what, const proto::Instruction& inst,
@@ -78,8 +79,8 @@ absl::Status ValidateBuffers(const proto::Program& program) {
   int64_t total = 0;
   for (const proto::Buffer& buffer : program.buffers()) {
     if (!ids.insert(buffer.id()).second) {
-      return absl::InvalidArgumentError(absl::StrCat("duplicate buffer id ", buffer.id(), " ('",
-                                                     buffer.name(), "')"));
+      return absl::InvalidArgumentError(absl::StrCat("duplicate buffer id ", buffer.id(), " (",
+                                                     Quote(buffer.name()), ")"));
     }
     if (buffer.size() <= 0) {
       return absl::InvalidArgumentError(
@@ -105,7 +106,7 @@ absl::Status ValidateInstructions(const proto::Program& program) {
     const proto::Instruction& inst = program.instructions(t);
     if (!time_of_id.emplace(inst.id(), t).second) {
       return absl::InvalidArgumentError(absl::StrCat("duplicate instruction id ", inst.id(),
-                                                     " ('", inst.name(), "' at t=", t, ")"));
+                                                     " (", Quote(inst.name()), " at t=", t, ")"));
     }
     RETURN_IF_ERROR(CheckCost(inst.flops(), "flops", inst, t));
     RETURN_IF_ERROR(CheckCost(inst.transcendentals(), "transcendentals", inst, t));
@@ -164,16 +165,16 @@ absl::Status ValidateInstructions(const proto::Program& program) {
 absl::Status ValidateProgram(const proto::Program& program) {
   if (program.instructions().empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("program '", program.name(), "' has no instructions"));
+        absl::StrCat("program ", Quote(program.name()), " has no instructions"));
   }
   if (program.instructions_size() > kMaxInstructions) {
-    return absl::InvalidArgumentError(absl::StrCat("program '", program.name(), "' has ",
+    return absl::InvalidArgumentError(absl::StrCat("program ", Quote(program.name()), " has ",
                                                    program.instructions_size(),
                                                    " instructions, over the limit of ",
                                                    kMaxInstructions));
   }
   if (program.buffers_size() > kMaxBuffers) {
-    return absl::InvalidArgumentError(absl::StrCat("program '", program.name(), "' has ",
+    return absl::InvalidArgumentError(absl::StrCat("program ", Quote(program.name()), " has ",
                                                    program.buffers_size(),
                                                    " buffers, over the limit of ", kMaxBuffers));
   }
