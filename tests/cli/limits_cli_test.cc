@@ -92,10 +92,11 @@ TEST(LimitsCliTest, TuplesNestedTooDeep) {
   const std::string dir = MakeTempDir();
   std::string shape = "f32[2]";
   for (int i = 0; i <= kMaxNestingDepth; ++i) shape = absl::StrCat("(", shape, ")");
-  WriteTestFile(dir + "/deep.hlo", absl::StrCat("HloModule m\n\nENTRY %e (p: ", shape, ") -> f32[2] {\n",
-                                                "  ROOT %p = f32[2] parameter(0)\n}\n"));
+  WriteTestFile(dir + "/deep.hlo",
+                absl::StrCat("HloModule m\n\nENTRY %e (p: f32[2]) -> f32[2] {\n  %t = ", shape,
+                             " parameter(1)\n  ROOT %p = f32[2] parameter(0)\n}\n"));
   ExpectError(RunCli({"import", "hlo", dir + "/deep.hlo", "-o", dir + "/p.pb"}), "deep.hlo",
-              "deep.hlo:3: tuple shapes nest too deep");
+              "deep.hlo:4: tuple shapes nest too deep");
 }
 
 TEST(LimitsCliTest, FlatteningPastTheInstructionLimit) {
