@@ -5,6 +5,7 @@
 # Usage: tools/fuzz.sh [SECONDS] [TARGET...]
 #   FUZZ_REPORT=FILE   also write the per-target figures as a Markdown table to FILE
 #   FUZZ_BUILD=DIR     build folder (default build-fuzz)
+#   FUZZ_WORKERS=N     libFuzzer processes per target, sharing its corpus (default 1)
 #
 # Corpora: each target starts from fuzz/seeds/<target>/ (a small checked-in set),
 # fuzz/regressions/<target>/ (every crash found so far), the matching files of data/ and
@@ -44,10 +45,44 @@ seed_files() {
   esac
 }
 
-# Runs one target for SECONDS_EACH seconds of wall time. A crash or hang stops libFuzzer; the
-# input is kept in the artifacts folder and fuzzing goes on from the grown corpus for the rest
-# of the time, so one shallow bug does not end a campaign. Writes $BUILD/logs/<target>.stats:
-# executions, CPU seconds, cov, ft, crashes.
+# One libFuzzer process on a target for SECONDS_EACH seconds of wall time. A crash or hang
+# stops libFuzzer; the input is kept in the artifacts folder and fuzzing goes on from the grown
+# corpus for the rest of the time, so one shallow bug does not end a campaign. Writes
+# $BUILD/logs/<target>.w<worker>.stats: executions, CPU seconds, cov, ft, crashes.
+run_worker() {
+  local target=$1 worker=$2
+  local corpus=$BUILD/corpus/$target seeds=$BUILD/seeds/$target
+  local artifacts=$BUILD/artifacts/$target logs=$BUILD/logs
+  local dict=()
+  [[ -f fuzz/dict/$target.dict ]] && dict=(-dict="fuzz/dict/$target.dict")
+  local deadline=$(($(date +%s) + SECONDS_EACH)) execs=0 cpu=0 crashes=0 run=0 cov=0 ft=0
+  while (($(date +%s) < deadline)); do
+    run=$((run + 1))
+    local log=$logs/$target.w$worker.$run.log
+    # -malloc_limit_mb: no input may make the code allocate more than this (bounded memory).
+    /usr/bin/time -f "%U %S" -o "$log.time" \
+      "$BUILD/fuzz/${target}_fuzzer" -max_total_time=$((deadline - $(date +%s))) -timeout=10 \
+      -rss_limit_mb=2560 -malloc_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+      "${dict[@]}" -artifact_prefix="$artifacts/" "$corpus" "$seeds" >"$log" 2>&1 || true
+    local e
+    e=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
+    execs=$((execs + ${e:-0}))
+    cpu=$(awk -v c="$cpu" 'NR == 1 {printf "%.1f", c + $1 + $2}' "$log.time" 2>/dev/null || echo "$cpu")
+    local last c f
+    last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
+    c=$(grep -o 'cov: [0-9]*' <<<"$last" | grep -o '[0-9]*' || true)
+    f=$(grep -o 'ft: [0-9]*' <<<"$last" | grep -o '[0-9]*' || true)
+    ((${c:-0} > cov)) && cov=$c
+    ((${f:-0} > ft)) && ft=$f
+    if grep -q -E '^==[0-9]+==ERROR|fuzz check failed|runtime error|ERROR: libFuzzer' "$log"; then
+      crashes=$((crashes + 1))
+    fi
+  done
+  echo "$execs $cpu $cov $ft $crashes $run" >"$logs/$target.w$worker.stats"
+}
+
+# FUZZ_WORKERS processes on one target sharing its corpus (libFuzzer picks up what the others
+# add); their figures summed into $BUILD/logs/<target>.stats (cov and ft: the best worker's).
 run_target() {
   local target=$1
   local corpus=$BUILD/corpus/$target seeds=$BUILD/seeds/$target
@@ -62,33 +97,13 @@ run_target() {
     cp -f "$file" "$seeds/repo-$n-$(basename "$file")"
     n=$((n + 1))
   done < <(seed_files "$target")
-  local dict=()
-  [[ -f fuzz/dict/$target.dict ]] && dict=(-dict="fuzz/dict/$target.dict")
-  local deadline=$(($(date +%s) + SECONDS_EACH)) execs=0 cpu=0 crashes=0 run=0 cov=0 ft=0
-  while (($(date +%s) < deadline)); do
-    run=$((run + 1))
-    local log=$logs/$target.$run.log
-    # -malloc_limit_mb: no input may make the code allocate more than this (bounded memory).
-    /usr/bin/time -f "%U %S" -o "$logs/$target.$run.time" \
-      "$BUILD/fuzz/${target}_fuzzer" -max_total_time=$((deadline - $(date +%s))) -timeout=10 \
-      -rss_limit_mb=2560 -malloc_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
-      "${dict[@]}" -artifact_prefix="$artifacts/" "$corpus" "$seeds" >"$log" 2>&1 || true
-    local e
-    e=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
-    execs=$((execs + ${e:-0}))
-    cpu=$(awk -v c="$cpu" 'NR == 1 {printf "%.1f", c + $1 + $2}' "$logs/$target.$run.time" 2>/dev/null || echo "$cpu")
-    local last
-    last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
-    local c f
-    c=$(grep -o 'cov: [0-9]*' <<<"$last" | grep -o '[0-9]*' || true)
-    f=$(grep -o 'ft: [0-9]*' <<<"$last" | grep -o '[0-9]*' || true)
-    ((${c:-0} > cov)) && cov=$c
-    ((${f:-0} > ft)) && ft=$f
-    if grep -q -E '^==[0-9]+==ERROR|fuzz check failed|runtime error|ERROR: libFuzzer' "$log"; then
-      crashes=$((crashes + 1))
-    fi
+  local worker
+  for ((worker = 1; worker <= ${FUZZ_WORKERS:-1}; ++worker)); do
+    run_worker "$target" "$worker" &
   done
-  echo "$execs $cpu $cov $ft $crashes $run" >"$logs/$target.stats"
+  wait
+  cat "$logs/$target".w*.stats | awk '{e += $1; c += $2; if ($3 > v) v = $3; if ($4 > f) f = $4;
+    x += $5; r += $6} END {printf "%d %.1f %d %d %d %d\n", e, c, v, f, x, r}' >"$logs/$target.stats"
 }
 
 status=0
