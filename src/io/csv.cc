@@ -95,10 +95,7 @@ absl::StatusOr<CsvBuffer> ParseRow(absl::string_view path, int line, const Heade
 
 absl::StatusOr<std::vector<CsvBuffer>> ParseCsv(absl::string_view path,
                                                 absl::string_view contents) {
-  if (static_cast<int64_t>(contents.size()) > kMaxInputFileBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": file is over the input limit of ",
-                                                   kMaxInputFileBytes >> 20, " MiB"));
-  }
+  RETURN_IF_ERROR(CheckInputSize(path, static_cast<int64_t>(contents.size())));
   RETURN_IF_ERROR(CheckLineLengths(path, contents));
   std::vector<absl::string_view> lines = absl::StrSplit(contents, '\n');
   // Skip blank lines but keep 1-based numbering of the file.

@@ -103,10 +103,6 @@ absl::StatusOr<ProtoFormat> ProtoFormatFor(absl::string_view path) {
 bool HasProtoExtension(absl::string_view path) { return ProtoFormatFor(path).ok(); }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  const auto too_large = [&path] {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": file is over the input limit of ",
-                                                   kMaxInputFileBytes >> 20, " MiB"));
-  };
   std::ifstream file;
   std::istream* in = &std::cin;
   if (path != "-") {
@@ -117,7 +113,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
     struct stat info;
     if (::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
         info.st_size > kMaxInputFileBytes) {
-      return too_large();
+      return CheckInputSize(path, info.st_size);
     }
     in = &file;
   }
@@ -126,7 +122,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   char chunk[1 << 16];
   while (in->read(chunk, sizeof chunk) || in->gcount() > 0) {
     contents.append(chunk, static_cast<size_t>(in->gcount()));
-    if (static_cast<int64_t>(contents.size()) > kMaxInputFileBytes) return too_large();
+    RETURN_IF_ERROR(CheckInputSize(path, static_cast<int64_t>(contents.size())));
   }
   if (in->bad()) return absl::DataLossError(absl::StrCat(path, ": read error"));
   return contents;
@@ -143,10 +139,7 @@ absl::Status ParseMessage(const std::string& path, ProtoFormat format,
                           const std::string& contents, google::protobuf::Message* message) {
   message->Clear();
   if (contents.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": empty file"));
-  if (static_cast<int64_t>(contents.size()) > kMaxInputFileBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": file is over the input limit of ",
-                                                   kMaxInputFileBytes >> 20, " MiB"));
-  }
+  RETURN_IF_ERROR(CheckInputSize(path, static_cast<int64_t>(contents.size())));
   // Protobuf logs some parse errors itself (invalid UTF-8 in a string field); the error
   // returned says the same in one line, so its log line would only be a second one.
   google::protobuf::LogSilencer quiet;

@@ -1,9 +1,15 @@
-// The line-length limit's scan (the other limits are plain comparisons where they apply).
+// The file-size and line-length checks (the other limits are plain comparisons where they apply).
 #include "mmap_opt/model/limits.h"
 
 #include "absl/strings/str_cat.h"
 
 namespace mmap_opt {
+
+absl::Status CheckInputSize(absl::string_view path, int64_t bytes) {
+  if (bytes <= kMaxInputFileBytes) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(path, ": file is over the input limit of ",
+                                                 kMaxInputFileBytes >> 20, " MiB"));
+}
 
 absl::Status CheckLineLengths(absl::string_view path, absl::string_view text) {
   int64_t line = 1;

@@ -23,6 +23,10 @@ inline constexpr int64_t kMaxPlacements = int64_t{1} << 22;  // 4,194,304.
 // Tuple shapes nested in HLO text, and while/conditional/call bodies nested in each other.
 inline constexpr int kMaxNestingDepth = 64;
 
+// InvalidArgument "PATH: file is over the input limit of 256 MiB" when `bytes` is over
+// kMaxInputFileBytes; OK otherwise.
+absl::Status CheckInputSize(absl::string_view path, int64_t bytes);
+
 // InvalidArgument "PATH:LINE: line is N bytes, over the limit of 16 MiB" for the first line of
 // `text` longer than kMaxLineBytes; OK otherwise. One linear scan.
 absl::Status CheckLineLengths(absl::string_view path, absl::string_view text);

@@ -360,10 +360,7 @@ absl::Status ErrorAt(absl::string_view path, int line, absl::string_view message
 }
 
 absl::StatusOr<Module> ParseModule(absl::string_view path, absl::string_view text) {
-  if (static_cast<int64_t>(text.size()) > kMaxInputFileBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": file is over the input limit of ",
-                                                   kMaxInputFileBytes >> 20, " MiB"));
-  }
+  RETURN_IF_ERROR(CheckInputSize(path, static_cast<int64_t>(text.size())));
   RETURN_IF_ERROR(CheckLineLengths(path, text));
   return Parser(path, text).Parse();
 }
