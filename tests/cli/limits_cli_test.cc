@@ -99,6 +99,22 @@ TEST(LimitsCliTest, TuplesNestedTooDeep) {
               "deep.hlo:4: tuple shapes nest too deep");
 }
 
+TEST(LimitsCliTest, CallsNestedTooDeep) {
+  // A chain of computations, each calling the next: 66 levels of bodies.
+  const std::string dir = MakeTempDir();
+  std::string text = "HloModule chain\n\n%c0 (p: f32[4]) -> f32[4] {\n  %p = f32[4] parameter(0)\n"
+                     "  ROOT %a = f32[4] add(%p, %p)\n}\n\n";
+  constexpr int kLevels = kMaxNestingDepth + 2;
+  for (int level = 1; level <= kLevels; ++level) {
+    absl::StrAppend(&text, level == kLevels ? "ENTRY " : "", "%c", level,
+                    " (p: f32[4]) -> f32[4] {\n  %p = f32[4] parameter(0)\n",
+                    "  ROOT %y = f32[4] call(%p), to_apply=%c", level - 1, "\n}\n\n");
+  }
+  WriteTestFile(dir + "/chain.hlo", text);
+  ExpectError(RunCli({"import", "hlo", dir + "/chain.hlo", "-o", dir + "/p.pb"}), "chain.hlo",
+              "computations nest deeper than 64");
+}
+
 TEST(LimitsCliTest, FlatteningPastTheInstructionLimit) {
   // Each computation calls the next one twice: 2^21 copies of the innermost add, from a file
   // of a few kilobytes. The importer stops at the limit instead of allocating them all.
