@@ -60,8 +60,9 @@ run_worker() {
     run=$((run + 1))
     local log=$logs/$target.w$worker.$run.log
     # -malloc_limit_mb: no input may make the code allocate more than this (bounded memory).
+    # -timeout is wall time: 60 s, since a starved fuzzer on a shared machine gets 3% of a core.
     /usr/bin/time -f "%U %S" -o "$log.time" \
-      "$BUILD/fuzz/${target}_fuzzer" -max_total_time=$((deadline - $(date +%s))) -timeout=10 \
+      "$BUILD/fuzz/${target}_fuzzer" -max_total_time=$((deadline - $(date +%s))) -timeout=60 \
       -rss_limit_mb=2560 -malloc_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
       "${dict[@]}" -artifact_prefix="$artifacts/" "$corpus" "$seeds" >"$log" 2>&1 || true
     local e
