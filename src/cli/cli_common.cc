@@ -18,7 +18,7 @@ int& ExitCode() {
 
 void Fail(const absl::Status& status) {
   // One line, whatever the message: scripts grep stderr.
-  std::string message = absl::StrReplaceAll(status.message(), {{"\n", " "}});
+  std::string message = absl::StrReplaceAll(status.message(), {{"\n", " "}, {"\r", " "}});
   std::cerr << "mmap-opt: " << message << "\n";
   ExitCode() = kExitFailure;
 }

@@ -13,6 +13,8 @@
 #include "absl/strings/strip.h"
 #include "absl/strings/ascii.h"
 #include "mmap_opt/model/hardware.h"
+#include "mmap_opt/model/limits.h"
+#include "mmap_opt/model/quote.h"
 #include "mmap_opt/status_macros.h"
 
 namespace mmap_opt {
@@ -58,7 +60,7 @@ absl::StatusOr<int64_t> ParseField(absl::string_view path, int line, absl::strin
                                    absl::string_view text) {
   int64_t value = 0;
   if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(text), &value)) {
-    return CsvError(path, line, absl::StrCat(name, " '", text, "' is not an integer"));
+    return CsvError(path, line, absl::StrCat(name, " ", Quote(text), " is not an integer"));
   }
   return value;
 }
@@ -93,6 +95,8 @@ absl::StatusOr<CsvBuffer> ParseRow(absl::string_view path, int line, const Heade
 
 absl::StatusOr<std::vector<CsvBuffer>> ParseCsv(absl::string_view path,
                                                 absl::string_view contents) {
+  RETURN_IF_ERROR(CheckInputSize(path, static_cast<int64_t>(contents.size())));
+  RETURN_IF_ERROR(CheckLineLengths(path, contents));
   std::vector<absl::string_view> lines = absl::StrSplit(contents, '\n');
   // Skip blank lines but keep 1-based numbering of the file.
   int first = 0;
@@ -114,7 +118,11 @@ absl::StatusOr<std::vector<CsvBuffer>> ParseCsv(absl::string_view path,
     auto [it, inserted] = line_of_id.emplace(row.id, i + 1);
     if (!inserted) {
       return CsvError(path, i + 1,
-                      absl::StrCat("duplicate id '", row.id, "' (first on line ", it->second, ")"));
+                      absl::StrCat("duplicate id ", Quote(row.id), " (first on line ", it->second, ")"));
+    }
+    if (static_cast<int64_t>(rows.size()) == kMaxBuffers) {
+      return CsvError(path, i + 1, absl::StrCat("more than ", kMaxBuffers,
+                                                " buffers, over the limit"));
     }
     rows.push_back(std::move(row));
   }

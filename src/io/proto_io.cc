@@ -1,6 +1,7 @@
 // Proto files in the three encodings, with one-line errors that name the file.
 #include "mmap_opt/io/proto_io.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,8 +16,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/stubs/logging.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
+#include "mmap_opt/model/limits.h"
 #include "mmap_opt/model/program.h"
 #include "mmap_opt/status_macros.h"
 
@@ -100,17 +103,28 @@ absl::StatusOr<ProtoFormat> ProtoFormatFor(absl::string_view path) {
 bool HasProtoExtension(absl::string_view path) { return ProtoFormatFor(path).ok(); }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  if (path == "-") {
-    std::ostringstream contents;
-    contents << std::cin.rdbuf();
-    return contents.str();
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) {
+      return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+    }
+    struct stat info;
+    if (::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+        info.st_size > kMaxInputFileBytes) {
+      return CheckInputSize(path, info.st_size);
+    }
+    in = &file;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
+  // Read in chunks up to the limit, so that a pipe or a growing file is bounded too.
+  std::string contents;
+  char chunk[1 << 16];
+  while (in->read(chunk, sizeof chunk) || in->gcount() > 0) {
+    contents.append(chunk, static_cast<size_t>(in->gcount()));
+    RETURN_IF_ERROR(CheckInputSize(path, static_cast<int64_t>(contents.size())));
   }
-  std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return absl::DataLossError(absl::StrCat(path, ": read error"));
+  if (in->bad()) return absl::DataLossError(absl::StrCat(path, ": read error"));
   return contents;
 }
 
@@ -118,7 +132,17 @@ absl::Status ReadMessage(const std::string& path, google::protobuf::Message* mes
   message->Clear();
   ASSIGN_OR_RETURN(ProtoFormat format, ProtoFormatFor(path));
   ASSIGN_OR_RETURN(std::string contents, ReadFile(path));
+  return ParseMessage(path, format, contents, message);
+}
+
+absl::Status ParseMessage(const std::string& path, ProtoFormat format,
+                          const std::string& contents, google::protobuf::Message* message) {
+  message->Clear();
   if (contents.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": empty file"));
+  RETURN_IF_ERROR(CheckInputSize(path, static_cast<int64_t>(contents.size())));
+  // Protobuf logs some parse errors itself (invalid UTF-8 in a string field); the error
+  // returned says the same in one line, so its log line would only be a second one.
+  google::protobuf::LogSilencer quiet;
   switch (format) {
     case ProtoFormat::kText:
       return ParseText(path, contents, message);
@@ -201,6 +225,11 @@ absl::StatusOr<proto::Program> ReadProgram(const std::string& path) {
 absl::StatusOr<proto::Assignment> ReadAssignment(const std::string& path) {
   proto::Assignment assignment;
   RETURN_IF_ERROR(ReadMessage(path, &assignment));
+  if (assignment.placements_size() > kMaxPlacements) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", assignment.placements_size(),
+                                                   " placements, over the limit of ",
+                                                   kMaxPlacements));
+  }
   return assignment;
 }
 

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "mmap_opt/model/quote.h"
 #include "mmap_opt/status_macros.h"
 
 namespace mmap_opt {
@@ -68,7 +69,7 @@ proto::Hardware EdgeNpu() {
 
 absl::Status CheckRate(double value, absl::string_view field, const proto::Hardware& h) {
   if (!(value > 0) || std::isinf(value)) {
-    return absl::InvalidArgumentError(absl::StrCat("hardware '", h.name(), "': ", field, " = ",
+    return absl::InvalidArgumentError(absl::StrCat("hardware ", Quote(h.name()), ": ", field, " = ",
                                                    value, " must be positive and finite"));
   }
   return absl::OkStatus();
@@ -93,23 +94,33 @@ absl::Status ValidateHardware(const proto::Hardware& h) {
   RETURN_IF_ERROR(CheckRate(h.slow_bandwidth(), "slow_bandwidth", h));
   RETURN_IF_ERROR(CheckRate(h.fast_read_bandwidth(), "fast_read_bandwidth", h));
   RETURN_IF_ERROR(CheckRate(h.fast_write_bandwidth(), "fast_write_bandwidth", h));
+  // A fast memory slower than HBM would make placing a buffer cost time, and the all-slow
+  // latency no longer bound every assignment's (found by fuzz/schedule_target.cc).
+  for (auto [rate, field] : {std::pair{h.fast_read_bandwidth(), "fast_read_bandwidth"},
+                             {h.fast_write_bandwidth(), "fast_write_bandwidth"}}) {
+    if (rate < h.slow_bandwidth()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "hardware ", Quote(h.name()), ": ", field, " = ", rate, " is below slow_bandwidth = ",
+          h.slow_bandwidth(), " (fast memory must be at least as fast as slow memory)"));
+    }
+  }
   if (h.fast_capacity() < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "hardware '", h.name(), "': fast_capacity = ", h.fast_capacity(), " must be >= 0"));
+        "hardware ", Quote(h.name()), ": fast_capacity = ", h.fast_capacity(), " must be >= 0"));
   }
   if (h.fast_alignment() <= 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "hardware '", h.name(), "': fast_alignment = ", h.fast_alignment(), " must be > 0"));
+        "hardware ", Quote(h.name()), ": fast_alignment = ", h.fast_alignment(), " must be > 0"));
   }
   if (!(h.async_copy_fraction() > 0 && h.async_copy_fraction() <= 1)) {
-    return absl::InvalidArgumentError(absl::StrCat("hardware '", h.name(),
-                                                   "': async_copy_fraction = ",
+    return absl::InvalidArgumentError(absl::StrCat("hardware ", Quote(h.name()),
+                                                   ": async_copy_fraction = ",
                                                    h.async_copy_fraction(),
                                                    " must be in (0, 1]"));
   }
   if (h.max_outstanding_prefetches() < -1 || h.max_outstanding_evictions() < -1) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "hardware '", h.name(), "': outstanding-copy limits must be >= 0, or -1 for unlimited"));
+        "hardware ", Quote(h.name()), ": outstanding-copy limits must be >= 0, or -1 for unlimited"));
   }
   return absl::OkStatus();
 }

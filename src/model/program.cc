@@ -7,18 +7,20 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "mmap_opt/model/limits.h"
+#include "mmap_opt/model/quote.h"
 #include "mmap_opt/status_macros.h"
 
 namespace mmap_opt {
 namespace {
 
 std::string Describe(const proto::Instruction& instruction, Time t) {
-  return absl::StrCat("instruction ", instruction.id(), " '", instruction.name(), "' (t=", t,
+  return absl::StrCat("instruction ", instruction.id(), " ", Quote(instruction.name()), " (t=", t,
                       ")");
 }
 
 std::string Describe(const proto::Buffer& buffer) {
-  return absl::StrCat("buffer ", buffer.id(), " '", buffer.name(), "'");
+  return absl::StrCat("buffer ", buffer.id(), " ", Quote(buffer.name()));
 }
 
 absl::Status CheckCost(double value, absl::string_view what, const proto::Instruction& inst,
@@ -49,14 +51,36 @@ absl::Status CheckAccessBytes(const google::protobuf::RepeatedField<int64_t>& by
   return absl::OkStatus();
 }
 
+// The bytes one instruction reads and writes (a buffer may be read many times) must fit in
+// int64 together: the cost model adds them up. Runs after CheckAccessBytes; unknown buffers
+// are reported by the caller afterwards.
+absl::Status CheckBytesMoved(const proto::Instruction& inst, Time t,
+                             const absl::flat_hash_map<BufferId, const proto::Buffer*>& buffers) {
+  int64_t total = 0;
+  auto add = [&](const google::protobuf::RepeatedField<int64_t>& ids,
+                 const google::protobuf::RepeatedField<int64_t>& bytes) {
+    for (int i = 0; i < ids.size(); ++i) {
+      auto buffer = buffers.find(ids[i]);
+      int64_t moved = !bytes.empty() ? bytes[i] : buffer != buffers.end() ? buffer->second->size() : 0;
+      if (__builtin_add_overflow(total, moved, &total)) return false;
+    }
+    return true;
+  };
+  if (!add(inst.operands(), inst.operand_bytes()) || !add(inst.outputs(), inst.output_bytes())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        Describe(inst, t), " reads and writes more bytes than a 64-bit byte count holds"));
+  }
+  return absl::OkStatus();
+}
+
 // Buffers: unique ids, positive sizes whose total fits in int64.
 absl::Status ValidateBuffers(const proto::Program& program) {
   absl::flat_hash_set<BufferId> ids;
   int64_t total = 0;
   for (const proto::Buffer& buffer : program.buffers()) {
     if (!ids.insert(buffer.id()).second) {
-      return absl::InvalidArgumentError(absl::StrCat("duplicate buffer id ", buffer.id(), " ('",
-                                                     buffer.name(), "')"));
+      return absl::InvalidArgumentError(absl::StrCat("duplicate buffer id ", buffer.id(), " (",
+                                                     Quote(buffer.name()), ")"));
     }
     if (buffer.size() <= 0) {
       return absl::InvalidArgumentError(
@@ -82,13 +106,14 @@ absl::Status ValidateInstructions(const proto::Program& program) {
     const proto::Instruction& inst = program.instructions(t);
     if (!time_of_id.emplace(inst.id(), t).second) {
       return absl::InvalidArgumentError(absl::StrCat("duplicate instruction id ", inst.id(),
-                                                     " ('", inst.name(), "' at t=", t, ")"));
+                                                     " (", Quote(inst.name()), " at t=", t, ")"));
     }
     RETURN_IF_ERROR(CheckCost(inst.flops(), "flops", inst, t));
     RETURN_IF_ERROR(CheckCost(inst.transcendentals(), "transcendentals", inst, t));
     RETURN_IF_ERROR(
         CheckAccessBytes(inst.operand_bytes(), inst.operands_size(), "operand", inst, t));
     RETURN_IF_ERROR(CheckAccessBytes(inst.output_bytes(), inst.outputs_size(), "output", inst, t));
+    RETURN_IF_ERROR(CheckBytesMoved(inst, t, buffers));
     for (BufferId id : inst.outputs()) {
       if (!buffers.contains(id)) {
         return absl::InvalidArgumentError(
@@ -140,7 +165,18 @@ absl::Status ValidateInstructions(const proto::Program& program) {
 absl::Status ValidateProgram(const proto::Program& program) {
   if (program.instructions().empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("program '", program.name(), "' has no instructions"));
+        absl::StrCat("program ", Quote(program.name()), " has no instructions"));
+  }
+  if (program.instructions_size() > kMaxInstructions) {
+    return absl::InvalidArgumentError(absl::StrCat("program ", Quote(program.name()), " has ",
+                                                   program.instructions_size(),
+                                                   " instructions, over the limit of ",
+                                                   kMaxInstructions));
+  }
+  if (program.buffers_size() > kMaxBuffers) {
+    return absl::InvalidArgumentError(absl::StrCat("program ", Quote(program.name()), " has ",
+                                                   program.buffers_size(),
+                                                   " buffers, over the limit of ", kMaxBuffers));
   }
   RETURN_IF_ERROR(ValidateBuffers(program));
   return ValidateInstructions(program);

@@ -29,6 +29,7 @@ double ComputeCapacityBound(const CostModel& model) {
   struct Item {
     double saved_s;
     double size;
+    double read, written;
   };
   std::vector<Item> items;
   for (Time t = 0; t < n; ++t) {
@@ -38,22 +39,33 @@ double ComputeCapacityBound(const CostModel& model) {
         unplaceable[t] += e.read + e.written;
       } else {
         items.push_back({e.read * read_gain + e.written * write_gain,
-                         static_cast<double>(program.buffer(e.buffer).size())});
+                         static_cast<double>(program.buffer(e.buffer).size()),
+                         static_cast<double>(e.read), static_cast<double>(e.written)});
       }
     }
     // Fractional knapsack: the best saving per byte of fast memory first.
     std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
       return a.saved_s * b.size > b.saved_s * a.size;
     });
-    double room = capacity, saved_s = 0;
+    double room = capacity, fast_read = 0, fast_written = 0;
     for (const Item& item : items) {
       if (room <= 0) break;
       const double share = std::min(1.0, room / item.size);
-      saved_s += share * item.saved_s;
+      fast_read += share * item.read;
+      fast_written += share * item.written;
       room -= share * item.size;
     }
-    const InstructionCost slow = model.Cost(t, 0, 0);
-    fastest_s[t] = std::max(slow.compute_s, slow.memory_s - saved_s);
+    // The memory time from the bytes each memory serves, as CostModel::Cost adds it up, rather
+    // than the all-slow time less the seconds saved: on a slow HBM that difference cancels
+    // catastrophically and could fall below the lower bound (found by fuzz/proto_targets.cc).
+    const double slow_bytes =
+        std::max(0.0, static_cast<double>(program.bytes_read(t)) +
+                          static_cast<double>(program.bytes_written(t)) - fast_read -
+                          fast_written);
+    const double memory_s = fast_read / hw.fast_read_bandwidth() +
+                            fast_written / hw.fast_write_bandwidth() +
+                            slow_bytes / hw.slow_bandwidth();
+    fastest_s[t] = std::max({model.ComputeSeconds(t), memory_s, model.LowerBoundElapsed(t)});
   }
 
   // A window of instructions [i, j) (with the stalls at its boundaries i..j-1, and at n for the

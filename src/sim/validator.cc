@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "mmap_opt/model/quote.h"
 #include "mmap_opt/sim/placement_semantics.h"
 
 namespace mmap_opt {
@@ -35,8 +36,8 @@ class Validator {
     if (!assignment_.program_name().empty() && assignment_.program_name() != program_.name()) {
       violations_.push_back(
           {ViolationKind::kWrongProgram, -1, 0, "",
-           absl::StrCat("the assignment is for program '", assignment_.program_name(), "', not '",
-                        program_.name(), "'")});
+           absl::StrCat("the assignment is for program ", Quote(assignment_.program_name()), ", not ",
+                        Quote(program_.name()))});
       return violations_;
     }
     FindProducedEnds();
@@ -87,7 +88,7 @@ class Validator {
     b = program_.IndexOf(p.buffer_id());
     if (!b) {
       Add(ViolationKind::kUnknownBuffer, i,
-          absl::StrCat("buffer ", p.buffer_id(), " does not exist in program '", program_.name(),
+          absl::StrCat("buffer ", p.buffer_id(), " does not exist in program ", Quote(program_.name()),
                        "'"));
     } else if (p.source() != Placement::PRODUCED && p.source() != Placement::PREFETCHED) {
       Add(ViolationKind::kNoSource, i, "source must be PRODUCED or PREFETCHED");
@@ -334,8 +335,8 @@ absl::string_view ViolationKindName(ViolationKind kind) {
 std::string Violation::ToString() const {
   if (placement < 0) return reason;
   if (buffer_name.empty()) return absl::StrCat("placement ", placement, ": ", reason);
-  return absl::StrCat("placement ", placement, " (buffer ", buffer_id, " '", buffer_name,
-                      "'): ", reason);
+  return absl::StrCat("placement ", placement, " (buffer ", buffer_id, " ", Quote(buffer_name),
+                      "): ", reason);
 }
 
 std::vector<Violation> FindViolations(const Program& program, const proto::Hardware& hardware,

@@ -301,6 +301,10 @@ absl::Status Train(const TrainOptions& options) {
   if (state.iteration < 0) {
     return absl::DeadlineExceededError("the time limit ended before the first iteration");
   }
+  // A run killed after its last checkpoint but before the metrics reached the disk leaves a
+  // stale metrics.csv that the resumed run, with no iteration left to do, would never rewrite
+  // (found by tools/train_soak.sh): the checkpoint's copy is the true one.
+  RETURN_IF_ERROR(WriteFileAtomically(metrics_path, state.metrics));
   return absl::OkStatus();
 }
 

@@ -39,6 +39,11 @@ TEST(HardwareTest, ValidationNamesTheBadField) {
   proto::Hardware hw = *HardwarePreset("tpuv4i");
   hw.set_slow_bandwidth(0);
   EXPECT_THAT(std::string(ValidateHardware(hw).message()), HasSubstr("slow_bandwidth = 0"));
+  hw = *HardwarePreset("edge-npu");
+  hw.set_slow_bandwidth(1e12);  // Above edge-npu's 400 GB/s fast memory.
+  EXPECT_EQ(ValidateHardware(hw).message(),
+            "hardware 'edge-npu': fast_read_bandwidth = 4e+11 is below slow_bandwidth = 1e+12 "
+            "(fast memory must be at least as fast as slow memory)");
   hw = *HardwarePreset("tpuv4i");
   hw.set_fast_capacity(-1);
   EXPECT_THAT(std::string(ValidateHardware(hw).message()), HasSubstr("fast_capacity = -1"));

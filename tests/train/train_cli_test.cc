@@ -105,6 +105,26 @@ TEST(TrainCliTest, ResumeRedoesNothingAndLosesNothing) {
   resume.push_back("--resume");
   ASSERT_EQ(RunCli(resume).exit_code, 0);
   EXPECT_EQ(MetricRows(a + "/m.pt.run"), MetricRows(b + "/m.pt.run"));
+  // Bit-exact: the same model file, byte for byte (both are named m.pt inside their archives).
+  EXPECT_TRUE(ReadTestFile(a + "/m.pt") == ReadTestFile(b + "/m.pt"));
+}
+
+TEST(TrainCliTest, ResumeWithNothingLeftRestoresStaleMetrics) {
+  // A kill after the last checkpoint and before metrics.csv is renamed into place leaves the
+  // previous iteration's metrics; resuming, with no iteration left to run, rewrites them.
+  const std::string dir = MakeTempDir();
+  ASSERT_EQ(RunCli(TinyTrain(dir + "/m.pt", 1)).exit_code, 0);
+  const std::vector<std::string> finished = MetricRows(dir + "/m.pt.run");
+  ASSERT_EQ(finished.size(), 3u);
+  const std::string full = ReadTestFile(dir + "/m.pt.run/metrics.csv");
+  ::mmap_opt::testing::WriteTestFile(dir + "/m.pt.run/metrics.csv",
+                                     full.substr(0, full.rfind('\n', full.size() - 2) + 1));
+  ASSERT_EQ(MetricRows(dir + "/m.pt.run").size(), 2u);
+  std::vector<std::string> resume = TinyTrain(dir + "/m.pt", 1);
+  resume.push_back("--resume");
+  CommandResult resumed = RunCli(resume);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_EQ(MetricRows(dir + "/m.pt.run"), finished);
 }
 
 TEST(TrainCliTest, SigkillMidRunThenResume) {

@@ -25,6 +25,11 @@ bool HasProtoExtension(absl::string_view path);
 // text formats, the line number); `message` is left cleared on error.
 absl::Status ReadMessage(const std::string& path, google::protobuf::Message* message);
 
+// Parses `contents` (a file's bytes in `format`) into `message`, as ReadMessage does after
+// reading the file; `path` only labels errors.
+absl::Status ParseMessage(const std::string& path, ProtoFormat format,
+                          const std::string& contents, google::protobuf::Message* message);
+
 // Serialises `message` to `path` through a temporary file and a rename, so a killed run never
 // leaves a half-written file behind.
 absl::Status WriteMessage(const std::string& path, const google::protobuf::Message& message);
@@ -33,7 +38,8 @@ absl::Status WriteMessage(const std::string& path, const google::protobuf::Messa
 // to stdout.
 absl::Status WriteFileAtomically(const std::string& path, absl::string_view contents);
 
-// Reads a whole file ("-" reads stdin); the error names the path.
+// Reads a whole file ("-" reads stdin); the error names the path. Files over
+// kMaxInputFileBytes (limits.h) are refused without reading them whole.
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
 // Reads a program and checks it with ValidateProgram; errors start with the path.

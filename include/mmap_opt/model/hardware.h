@@ -21,7 +21,8 @@ std::vector<std::string> HardwarePresetNames();
 // The preset called `name`, or NotFound listing the known names.
 absl::StatusOr<proto::Hardware> HardwarePreset(absl::string_view name);
 
-// OK when every rate is positive and finite, the capacity non-negative, the alignment positive
+// OK when every rate is positive and finite, fast memory at least as fast as slow memory (both
+// bandwidths), the capacity non-negative, the alignment positive
 // and the async-copy fraction in (0, 1]; otherwise names the first bad field.
 absl::Status ValidateHardware(const proto::Hardware& hardware);
 

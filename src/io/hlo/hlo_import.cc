@@ -49,6 +49,7 @@
 #include "hlo_cost.h"
 #include "hlo_module.h"
 #include "mmap_opt/io/hlo.h"
+#include "mmap_opt/model/limits.h"
 #include "mmap_opt/status_macros.h"
 
 namespace mmap_opt {
@@ -71,7 +72,7 @@ struct ValueTree {
 using Tree = std::shared_ptr<const ValueTree>;
 
 // Nested while/conditional/call bodies deeper than this are refused rather than recursed.
-constexpr int kMaxCallDepth = 64;
+constexpr int kMaxCallDepth = kMaxNestingDepth;
 
 // `"known_trip_count":{"n":"32"}` (also with escaped quotes) -> 32.
 std::optional<int64_t> KnownTripCount(const Instruction& inst) {
@@ -438,6 +439,13 @@ class Importer {
                      }));
     Tally(inst);
     const int64_t id = program_.instructions_size();
+    // Flattening copies a body once per call site, so a small file can ask for exponentially
+    // many instructions: stop at the limit rather than allocate them.
+    if (id >= kMaxInstructions || program_.buffers_size() >= kMaxBuffers) {
+      return Error(inst, absl::StrCat("the flattened program reaches the limit of ",
+                                      kMaxInstructions, " instructions or ", kMaxBuffers,
+                                      " buffers"));
+    }
     if (trace_ != nullptr) TraceEmit(computation, inst, ops, id);
     proto::Instruction* out = program_.add_instructions();
     out->set_id(id);

@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "hlo_lexer.h"
 #include "hlo_module.h"
+#include "mmap_opt/model/limits.h"
 #include "mmap_opt/status_macros.h"
 
 namespace mmap_opt::hlo {
@@ -28,7 +29,7 @@ bool IsCallAttribute(absl::string_view key) {
 constexpr int64_t kMaxElements = int64_t{1} << 56;
 
 // Deeper tuple nesting is refused rather than recursed into (no real shape comes close).
-constexpr int kMaxTupleDepth = 64;
+constexpr int kMaxTupleDepth = kMaxNestingDepth;
 
 struct PendingOperand {
   int instruction;
@@ -359,6 +360,8 @@ absl::Status ErrorAt(absl::string_view path, int line, absl::string_view message
 }
 
 absl::StatusOr<Module> ParseModule(absl::string_view path, absl::string_view text) {
+  RETURN_IF_ERROR(CheckInputSize(path, static_cast<int64_t>(text.size())));
+  RETURN_IF_ERROR(CheckLineLengths(path, text));
   return Parser(path, text).Parse();
 }
 
