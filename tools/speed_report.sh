@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../data/results/speed"
   echo "# Speed: startup, re-planning, the game, the packer"
   echo
   echo "Measured figures only, each section written by the script it names (issue 16)."
-  for section in startup.md tuned_steps.md; do
+  for section in startup.md game.md; do
     [[ -f $section ]] && { echo; cat "$section"; }
   done
 } >README.md.tmp
