@@ -127,6 +127,41 @@ bool TakesTimeLimit(absl::string_view name) {
   return false;
 }
 
+namespace {
+
+struct LearnedAgentHelp {
+  const char* name;
+  const char* help;
+};
+
+constexpr LearnedAgentHelp kLearnedAgents[] = {
+    {"muzero",
+     "Gumbel search guided by a trained model; with a budget (--time-limit, --max-games) it "
+     "trains the model on this program between rounds of games (--no-learn: not)"},
+    {"mcts",
+     "Search without learning: Gumbel MCTS over the real game, leaves valued by rollouts of the "
+     "heuristic's policy (--simulations, --rollout-steps, --time-limit)"},
+    {"hybrid",
+     "the heuristic, the heuristic tuned per program, and muzero searching with the tuned copy "
+     "timing; keeps the fastest by the simulator (--time-limit S: S/2 for the tuning, the rest "
+     "for muzero)"},
+};
+
+}  // namespace
+
+std::vector<std::string> LearnedAgentNames() {
+  std::vector<std::string> names;
+  for (const LearnedAgentHelp& agent : kLearnedAgents) names.push_back(agent.name);
+  return names;
+}
+
+AgentInfo LearnedAgent(absl::string_view name, AgentFn run) {
+  for (const LearnedAgentHelp& agent : kLearnedAgents) {
+    if (agent.name == name) return {agent.name, agent.help, std::move(run), /*takes_time_limit=*/true};
+  }
+  return {std::string(name), "", std::move(run), /*takes_time_limit=*/true};
+}
+
 void RegisterAgent(AgentInfo agent) {
   for (AgentInfo& existing : MutableAgents()) {
     if (existing.name == agent.name) {

@@ -4,6 +4,7 @@
 // the committed baseline, or a never-worse agent slower than the heuristic.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -16,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/cli_common.h"
+#include "cli/learned_library.h"
 #include "mmap_opt/agents/bench.h"
 #include "mmap_opt/agents/bench_baseline.h"
 #include "mmap_opt/agents/bench_report.h"
@@ -39,6 +41,18 @@ struct BenchVerbOptions {
   std::vector<double> budgets;  // Parsed by BudgetList.
   BenchOptions bench;
 };
+
+// 'all': every agent this build can run (the learned ones only where their library is).
+std::vector<std::string> AvailableAgentNames() {
+  std::vector<std::string> names;
+  const std::vector<std::string> learned = LearnedAgentNames();
+  const bool learned_found = LearnedLibraryFound();
+  for (const std::string& name : AgentNames()) {
+    const bool is_learned = std::find(learned.begin(), learned.end(), name) != learned.end();
+    if (learned_found || !is_learned) names.push_back(name);
+  }
+  return names;
+}
 
 std::vector<std::string> SplitNames(const std::string& list) {
   std::vector<std::string> names;
@@ -252,7 +266,7 @@ void AddBenchVerb(CLI::App& app) {
       ->group(knobs);
   verb->callback([opts] {
     // Bad budgets for the agents asked for are a bad command line, found before any work.
-    opts->bench.agents = opts->agents == "all" ? AgentNames() : SplitNames(opts->agents);
+    opts->bench.agents = opts->agents == "all" ? AvailableAgentNames() : SplitNames(opts->agents);
     opts->bench.budgets = opts->budgets;
     CheckTimeLimitTaken(opts->bench.agents, opts->bench.agent.time_limit_s, "--time-limit");
     CheckTimeLimitTaken(opts->bench.agents, opts->budgets.empty() ? 0 : 1, "--budgets");

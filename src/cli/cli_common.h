@@ -54,7 +54,7 @@ void AddDiffVerb(CLI::App& app);
 void AddPackVerb(CLI::App& app);
 void AddGenVerb(CLI::App& app);
 void AddPlayVerb(CLI::App& app);
-void AddTrainVerb(CLI::App& app);  // Only in builds with LibTorch.
+void AddTrainVerb(CLI::App& app);  // Runs in the learned library (cli/learned_library.h).
 void AddBenchVerb(CLI::App& app);
 
 }  // namespace mmap_opt::cli

@@ -5,9 +5,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/cli_common.h"
-#ifdef MMAP_OPT_WITH_TORCH
-#include "nn/muzero_agent.h"
-#endif
+#include "cli/learned_library.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -17,10 +15,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("mmap-opt ") + MMAP_OPT_VERSION);
   app.require_subcommand(1);
   app.fallthrough(false);
-#ifdef MMAP_OPT_WITH_TORCH
-  mmap_opt::RegisterTorchAgents();  // Before the verbs that list the agents.
+  // Listed always; LibTorch is loaded only when one of them runs (cli/learned_library.h).
+  mmap_opt::cli::AddLearnedAgents();  // Before the verbs that list the agents.
   mmap_opt::cli::AddTrainVerb(app);
-#endif
   mmap_opt::cli::AddInspectVerb(app);
   mmap_opt::cli::AddImportVerb(app);
   mmap_opt::cli::AddExportVerb(app);

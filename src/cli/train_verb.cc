@@ -1,11 +1,11 @@
 // `mmap-opt train --corpus DIR -o MODEL [--resume] [--time-limit S] [--seed N]`: learns the
-// muzero agent's model (train/trainer.h). Only in builds with LibTorch.
-#ifdef MMAP_OPT_WITH_TORCH
+// muzero agent's model (train/trainer.h), in the learned library loaded on first use.
 #include <iostream>
 #include <memory>
 
 #include "absl/strings/str_format.h"
 #include "cli/cli_common.h"
+#include "cli/learned_library.h"
 #include "train/trainer.h"
 
 namespace mmap_opt::cli {
@@ -66,7 +66,12 @@ void AddTrainVerb(CLI::App& app) {
             p.elapsed_s);
       };
     }
-    absl::Status status = Train(options);
+    absl::StatusOr<const LearnedLibrary*> library = LoadLearnedLibrary();
+    if (!library.ok()) {
+      Fail(library.status());
+      return;
+    }
+    absl::Status status = (*library)->train(options);
     if (!status.ok()) {
       Fail(status);
       return;
@@ -76,4 +81,3 @@ void AddTrainVerb(CLI::App& app) {
 }
 
 }  // namespace mmap_opt::cli
-#endif  // MMAP_OPT_WITH_TORCH

@@ -238,11 +238,10 @@ bool MallocGame::TryCopyStart(Time after, const std::vector<Time>& ends, int64_t
   const int64_t size = cost_->program().buffer(seg.buffer).size();
   const CopyWindow window = PrefetchWindow(after + 1, seg.use);
   if (!state_.CanCopy(window, size, /*prefetch=*/true)) return false;
-  std::vector<int64_t> offsets;
   for (Time e : ends) {
-    state_.BestFits(size, window.issue, e, 1, &offsets);
-    if (offsets.empty()) continue;
-    *offset = offsets[0];
+    const std::optional<int64_t> best = state_.BestFit(size, window.issue, e);
+    if (!best) continue;
+    *offset = *best;
     *end = e;
     return true;
   }

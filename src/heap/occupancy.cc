@@ -54,7 +54,12 @@ void Occupancy::CollectOverlapping(Time start, Time end) const {
 void Occupancy::SortOverlapping() const {
   ranges_.clear();
   for (ChunkHandle h : overlap_) ranges_.emplace_back(chunks_[h].offset, chunks_[h].top());
-  std::sort(ranges_.begin(), ranges_.end());
+  // By bottom only: the sweeps over ranges_ see the same gaps whatever the order of ranges
+  // with equal bottoms (after the first, each starts below the cursor the first one raised).
+  std::sort(ranges_.begin(), ranges_.end(),
+            [](const std::pair<Offset, Offset>& a, const std::pair<Offset, Offset>& b) {
+              return a.first < b.first;
+            });
 }
 
 void Occupancy::FreeGaps(Time start, Time end, std::vector<Gap>* gaps) const {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <limits>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "mmap_opt/agents/heuristic.h"
 #include "mmap_opt/agents/policy.h"
@@ -154,39 +155,25 @@ absl::StatusOr<AgentRun> RunHybrid(const CostModel& cost, const AgentOptions& op
   return run;
 }
 
-void RegisterTorchAgents() {
-  RegisterAgent(
-      {"muzero",
-       "Gumbel search guided by a trained model; with a budget (--time-limit, --max-games) "
-       "it trains the model on this program between rounds of games (--no-learn: not)",
-       [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
-         if (LearnsOnProgram(options)) return LearnOnProgram(cost, options);
-         ASSIGN_OR_RETURN(std::unique_ptr<Evaluator> evaluator, EvaluatorFor(options));
-         return RunMuZero(cost, options, *evaluator);
-       },
-       /*takes_time_limit=*/true});
-  RegisterAgent(
-      {"mcts",
-       "Search without learning: Gumbel MCTS over the real game, leaves valued by "
-       "rollouts of the heuristic's policy (--simulations, --rollout-steps, --time-limit)",
-       [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
-         UniformEvaluator evaluator(options.game);
-         AgentOptions mcts = options;
-         mcts.learned_dynamics = false;
-         mcts.rollout_weight = 1.0;
-         return RunMuZero(cost, mcts, evaluator);
-       },
-       /*takes_time_limit=*/true});
-  RegisterAgent(
-      {"hybrid",
-       "the heuristic, the heuristic tuned per program, and muzero searching with the "
-       "tuned copy timing; keeps the fastest by the simulator (--time-limit S: S/2 "
-       "for the tuning, the rest for muzero)",
-       [](const CostModel& cost, const AgentOptions& options) -> absl::StatusOr<AgentRun> {
-         ASSIGN_OR_RETURN(std::unique_ptr<Evaluator> evaluator, EvaluatorFor(options));
-         return RunHybrid(cost, options, *evaluator);
-       },
-       /*takes_time_limit=*/true});
+absl::StatusOr<AgentRun> RunLearnedAgent(absl::string_view name, const CostModel& cost,
+                                         const AgentOptions& options) {
+  if (name == "muzero") {
+    if (LearnsOnProgram(options)) return LearnOnProgram(cost, options);
+    ASSIGN_OR_RETURN(std::unique_ptr<Evaluator> evaluator, EvaluatorFor(options));
+    return RunMuZero(cost, options, *evaluator);
+  }
+  if (name == "mcts") {
+    UniformEvaluator evaluator(options.game);
+    AgentOptions mcts = options;
+    mcts.learned_dynamics = false;
+    mcts.rollout_weight = 1.0;
+    return RunMuZero(cost, mcts, evaluator);
+  }
+  if (name == "hybrid") {
+    ASSIGN_OR_RETURN(std::unique_ptr<Evaluator> evaluator, EvaluatorFor(options));
+    return RunHybrid(cost, options, *evaluator);
+  }
+  return absl::NotFoundError(absl::StrCat("the learned library has no agent '", name, "'"));
 }
 
 }  // namespace mmap_opt

@@ -1,6 +1,6 @@
 // The learned agents (DESIGN.md §6): `muzero` (Gumbel search over the MallocGame guided by a
 // trained model) and `hybrid` (muzero and the heuristic, the faster by the simulator). They
-// live in the LibTorch library; the binary adds them with RegisterTorchAgents().
+// live in the LibTorch library (libmmap_opt_learned.so), which the binary loads on first use.
 #ifndef MMAP_OPT_NN_MUZERO_AGENT_H_
 #define MMAP_OPT_NN_MUZERO_AGENT_H_
 
@@ -36,8 +36,10 @@ absl::StatusOr<std::unique_ptr<Evaluator>> EvaluatorFor(const AgentOptions& opti
 absl::StatusOr<AgentRun> RunHybrid(const CostModel& cost, const AgentOptions& options,
                                    Evaluator& evaluator);
 
-// Registers `muzero` and `hybrid` with the agent registry. Idempotent.
-void RegisterTorchAgents();
+// Runs the learned agent `name` (one of LearnedAgentNames(): muzero, mcts, hybrid).
+absl::StatusOr<AgentRun> RunLearnedAgent(absl::string_view name, const CostModel& cost,
+                                         const AgentOptions& options);
+
 
 }  // namespace mmap_opt
 

@@ -15,6 +15,7 @@ using ::mmap_opt::testing::ExpectCleanFailure;
 using ::mmap_opt::testing::MakeTempDir;
 using ::mmap_opt::testing::ReadTestFile;
 using ::mmap_opt::testing::RunCli;
+using ::mmap_opt::testing::RunProgram;
 using ::mmap_opt::testing::SourcePath;
 using ::mmap_opt::testing::WriteTestFile;
 using ::testing::HasSubstr;
@@ -57,6 +58,31 @@ TEST(AgentsVerbsTest, EveryAgentWritesAValidAssignment) {
     EXPECT_EQ(scored.exit_code, 0) << agent << ": " << scored.err;
     EXPECT_THAT(scored.out, HasSubstr("\"valid\":true")) << agent;
   }
+}
+
+// The learned agents and train live in a library the binary opens on first use: without one
+// (here: the variable names a file that is not there) each says so on one line, exit 1, and
+// `bench --agents all` runs what the build has.
+TEST(AgentsVerbsTest, WithoutTheLearnedLibraryLearnedVerbsSaySo) {
+  const std::string missing = MakeTempDir() + "/libmmap_opt_learned.so";
+  const std::string env = "MMAP_OPT_LEARNED_LIBRARY=" + missing;
+  for (const char* agent : {"muzero", "mcts", "hybrid"}) {
+    CommandResult result =
+        RunProgram("/usr/bin/env", {env, MMAP_OPT_BINARY, "solve", kExample, "--agent", agent});
+    ExpectCleanFailure(result, missing);
+    EXPECT_THAT(result.err, HasSubstr("this build has no learned agents")) << agent;
+  }
+  CommandResult train = RunProgram(
+      "/usr/bin/env", {env, MMAP_OPT_BINARY, "train", "--corpus", kExample, "-o", missing});
+  ExpectCleanFailure(train, missing);
+  EXPECT_THAT(train.err, HasSubstr("this build has no learned agents"));
+  const std::string dir = MakeTempDir();
+  WriteTestFile(dir + "/mlp.txtpb", ReadTestFile(kExample));
+  CommandResult bench = RunProgram(
+      "/usr/bin/env", {env, MMAP_OPT_BINARY, "bench", "--corpus", dir, "--agents", "all"});
+  EXPECT_EQ(bench.exit_code, 0) << bench.err;
+  EXPECT_THAT(bench.out, HasSubstr("heuristic-tuned"));
+  EXPECT_THAT(bench.out, ::testing::Not(HasSubstr("muzero")));
 }
 
 TEST(AgentsVerbsTest, PlayTraceMatchesGolden) {

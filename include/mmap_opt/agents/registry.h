@@ -93,6 +93,13 @@ std::vector<std::string> TimeLimitedAgentNames();
 // Whether the named agent takes a time limit (false for an unknown name).
 bool TakesTimeLimit(absl::string_view name);
 
+// The learned agents (muzero, mcts, hybrid) live in a LibTorch library loaded on first use
+// (cli/learned_library.h); their names and help are kept here so that a binary without that
+// library still lists them and says why it cannot run them.
+std::vector<std::string> LearnedAgentNames();
+// The named learned agent's entry, running `run`. The name must be one of LearnedAgentNames().
+AgentInfo LearnedAgent(absl::string_view name, AgentFn run);
+
 // Adds an agent (a later one with the same name replaces it). Not thread-safe: call it before
 // running agents, e.g. from a static initialiser.
 void RegisterAgent(AgentInfo agent);
