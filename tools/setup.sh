@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(libtorch-dev libabsl-dev libprotobuf-dev protobuf-compiler libcli11-dev libgtest-dev
-          libgmock-dev libbenchmark-dev libopenblas0-pthread cmake g++ make)
+          libgmock-dev libbenchmark-dev libopenblas0-pthread coinor-libcbc-dev pkg-config cmake g++
+          make)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -5,6 +5,7 @@
 
 #include "CLI/CLI.hpp"
 #include "cli/cli_common.h"
+#include "mmap_opt/exact/exact_solver.h"
 #ifdef MMAP_OPT_WITH_TORCH
 #include "nn/muzero_agent.h"
 #endif
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("mmap-opt ") + MMAP_OPT_VERSION);
   app.require_subcommand(1);
   app.fallthrough(false);
+  mmap_opt::RegisterExactAgent();  // Before the verbs that list the agents.
 #ifdef MMAP_OPT_WITH_TORCH
   mmap_opt::RegisterTorchAgents();  // Before the verbs that list the agents.
   mmap_opt::cli::AddTrainVerb(app);
