@@ -41,11 +41,17 @@ absl::Status RunSolve(const SolveVerbOptions& opts) {
   if (!opts.output.empty()) RETURN_IF_ERROR(WriteMessage(opts.output, assignment));
   if (opts.json) {
     std::cout << absl::StrFormat(
-        R"({"program":%s,"agent":%s,"hardware":%s,"placements":%d,"solve_s":%.6f,%s})"
+        R"({"program":%s,"agent":%s,"hardware":%s,"placements":%d,"solve_s":%.6f,%s%s})"
         "\n",
         JsonString(loaded.program->name()), JsonString(opts.agent),
         JsonString(loaded.model->hardware().name()), assignment.placements_size(), solve_s,
-        ScoreJsonMembers(score));
+        ScoreJsonMembers(score),
+        run.proven_bound_s
+            ? absl::StrFormat(R"(,"proven_bound_s":%.9g,"gap_to_proven_bound":%.9g,"note":%s)",
+                              *run.proven_bound_s,
+                              score.simulation.latency_s / *run.proven_bound_s - 1,
+                              JsonString(run.summary))
+            : "");
     return absl::OkStatus();
   }
   std::cout << absl::StrFormat("program          %s (%s)\n", loaded.program->name(),
@@ -54,6 +60,12 @@ absl::Status RunSolve(const SolveVerbOptions& opts) {
                                assignment.placements_size())
             << absl::StrFormat("hardware         %s\n", loaded.model->hardware().name())
             << ScoreRows(score);
+  if (run.proven_bound_s) {
+    // The exact agent's proof: no valid assignment is faster than this.
+    std::cout << absl::StrFormat("proven bound     %s (gap %.3f%%)\n",
+                                 FormatSeconds(*run.proven_bound_s),
+                                 100 * (score.simulation.latency_s / *run.proven_bound_s - 1));
+  }
   if (!run.summary.empty()) std::cout << "note             " << run.summary << "\n";
   if (!opts.output.empty()) std::cout << "wrote            " << opts.output << "\n";
   return absl::OkStatus();

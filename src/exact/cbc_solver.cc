@@ -140,6 +140,7 @@ absl::StatusOr<CbcOutcome> SolveWithCbc(const MappingMip& mip, const std::vector
   CbcHeuristicDiveCoefficient dive(model);
   model.addHeuristic(&dive);
   model.setNumberThreads(0);
+  model.setUseElapsedTime(true);  // Budgets are wall-clock (the machine may be shared).
   model.setAllowableGap(0);
   model.setAllowableFractionGap(0);
   model.setAllowableFractionGap(0);
