@@ -31,7 +31,12 @@ struct SolveVerbOptions {
 absl::Status RunSolve(const SolveVerbOptions& opts) {
   ASSIGN_OR_RETURN(LoadedProgram loaded, LoadProgram(opts.program_path, opts.hardware));
   const auto started = std::chrono::steady_clock::now();
-  ASSIGN_OR_RETURN(AgentRun run, RunAgent(opts.agent, *loaded.model, opts.solve));
+  absl::StatusOr<AgentRun> agent_run = RunAgent(opts.agent, *loaded.model, opts.solve);
+  if (!agent_run.ok()) {  // Name the file, as every error of the tool does.
+    return absl::Status(agent_run.status().code(),
+                        absl::StrCat(opts.program_path, ": ", agent_run.status().message()));
+  }
+  AgentRun& run = *agent_run;
   const double solve_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   proto::Assignment& assignment = run.assignment;

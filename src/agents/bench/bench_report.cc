@@ -263,9 +263,9 @@ std::string ProvenBoundTable(const BenchResults& results) {
 
 std::string BenchSummaryMarkdown(const BenchResults& results, const BenchReportOptions& options) {
   const std::string proven = ProvenBoundTable(results);
-  return absl::StrCat(SummaryTable(results, options),
-                      proven.empty() ? "" : "\nGap to the best proven bound (latency / bound - 1):\n\n",
-                      proven);
+  return absl::StrCat(
+      SummaryTable(results, options),
+      proven.empty() ? "" : "\nGap to the best proven bound (latency / bound - 1):\n\n", proven);
 }
 
 std::string BenchBudgetMarkdown(const BenchResults& results) {
