@@ -5,6 +5,12 @@ import sys
 
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 limit = sys.argv[2]
+print(open(sys.argv[3]).read() if len(sys.argv) > 3 else "")
+print("## Measured: the smoke programs and small generated ones\n")
+print(f"`tools/exact_report.sh {limit}`: each program solved by `mmap-opt solve --agent exact "
+      f"--time-limit {limit}` next to the heuristic. Gap = exact latency / MIP bound - 1 (the MIP bound "
+      "holds for every valid assignment). Kept: whose assignment the exact agent returned (its MIP "
+      "plan, packed and simulated, or the heuristic's when that is faster).\n")
 print(f"| program | instr. | heuristic | exact | MIP bound | gap | capacity bound | heuristic over MIP bound | heuristic over capacity bound | kept | solve s |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
 met = tighter = above_capacity = 0
