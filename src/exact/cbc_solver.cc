@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -101,7 +100,6 @@ absl::StatusOr<CbcOutcome> SolveWithCbc(const MappingMip& mip, const std::vector
   OsiClpSolverInterface solver;
   LoadModel(mip, solver);
   solver.messageHandler()->setLogLevel(0);
-  if (const char* mps = std::getenv("MMAP_OPT_MPS")) solver.writeMps(mps);  // Experiments only.
   CbcModel model(solver);
   model.messageHandler()->setLogLevel(0);
   model.solver()->messageHandler()->setLogLevel(0);

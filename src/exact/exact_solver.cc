@@ -5,8 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
-#include <iostream>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -97,12 +96,6 @@ absl::StatusOr<ExactResult> SolveExact(const CostModel& cost, const ExactOptions
     // The incumbent maps onto a feasible point of every round's model: CBC starts from it.
     const std::vector<double> start = mip.MapAssignment(best.assignment, best.simulation);
     ASSIGN_OR_RETURN(exact::CbcOutcome outcome, exact::SolveWithCbc(mip, &start, limits));
-    if (std::getenv("MMAP_OPT_EXACT_DEBUG")) {
-      std::cerr << absl::StrFormat("round %d: %.2f s, bound %.6g obj %.6g nodes %d optimal %d\n",
-                                   round, elapsed(), outcome.bound * mip.seconds_per_unit(),
-                                   outcome.objective * mip.seconds_per_unit(), outcome.nodes,
-                                   outcome.optimal);
-    }
     ++result.rounds;
     result.nodes += outcome.nodes;
     bound_units = std::max(bound_units, outcome.bound);
@@ -121,14 +114,9 @@ absl::StatusOr<ExactResult> SolveExact(const CostModel& cost, const ExactOptions
           "copies, bucketed copy starts)",
           round + 1, candidate->simulation.latency_s, result.mip_objective_s);
     }
-    if (std::getenv("MMAP_OPT_EXACT_DEBUG")) {
-      std::cerr << absl::StrFormat("  packed: %.2f s, %s\n", elapsed(),
-                                   candidate.ok() ? absl::StrCat(candidate->simulation.latency_s)
-                                                  : std::string(candidate.status().message()));
-    }
-    const bool optimal_for_full_model =
-        mip.AddViolatedWindows(outcome.x, options.windows_per_round) == 0;
-    if (optimal_for_full_model && outcome.optimal) break;
+    // No copy window violated: the model is complete for this solution, and solving it again
+    // would only repeat this round.
+    if (mip.AddViolatedWindows(outcome.x, options.windows_per_round) == 0) break;
     if (best.simulation.latency_s <= bound_units * mip.seconds_per_unit() * (1 + kBoundSafety))
       break;
   }
