@@ -11,13 +11,13 @@ print(f"`tools/exact_report.sh {limit}`: each program solved by `mmap-opt solve 
       f"--time-limit {limit}` next to the heuristic. Gap = exact latency / MIP bound - 1 (the MIP bound "
       "holds for every valid assignment). Kept: whose assignment the exact agent returned (its MIP "
       "plan, packed and simulated, or the heuristic's when that is faster).\n")
-print(f"| program | instr. | heuristic | exact | MIP bound | gap | capacity bound | heuristic over MIP bound | heuristic over capacity bound | kept | solve s |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print(f"| program | heuristic | exact | MIP bound | gap | capacity bound | heuristic over MIP bound | heuristic over capacity bound | kept | solve s |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 met = tighter = above_capacity = 0
 for r in rows:
     h, e = r["heuristic"], r["exact"]
     if "proven_bound_s" not in e:
-        print(f"| {r['file']} | | {h['latency_s']*1e6:.3f} us | error | | | | | | | |")
+        print(f"| {r['file']} | {h['latency_s']*1e6:.3f} us | error | | | | | | | |")
         continue
     bound, cap = e["proven_bound_s"], e["capacity_bound_s"]
     gap = e["gap_to_proven_bound"]
@@ -26,7 +26,7 @@ for r in rows:
         above_capacity += 1
         tighter += bound > cap * (1 + 1e-9)
     kept = "mip" if "kept the mip" in e["note"] else "heuristic"
-    print(f"| {r['file']} | {e.get('instructions', '')} | {h['latency_s']*1e6:.3f} us | {e['latency_s']*1e6:.3f} us "
+    print(f"| {r['file']} | {h['latency_s']*1e6:.3f} us | {e['latency_s']*1e6:.3f} us "
           f"| {bound*1e6:.3f} us | {100*gap:.3f}% | {cap*1e6:.3f} us | {100*(h['latency_s']/bound-1):+.3f}% "
           f"| {100*(h['latency_s']/cap-1):+.3f}% | {kept} | {e['solve_s']:.1f} |")
 print()
