@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(libtorch-dev libabsl-dev libprotobuf-dev protobuf-compiler libcli11-dev libgtest-dev
-          libgmock-dev libbenchmark-dev libopenblas0-pthread cmake g++ make
-          clang-14 libclang-rt-14-dev)  # clang + libFuzzer: tools/fuzz.sh
+          libgmock-dev libbenchmark-dev libopenblas0-pthread coinor-libcbc-dev pkg-config cmake g++
+          make clang-14 libclang-rt-14-dev)  # clang + libFuzzer: tools/fuzz.sh
 
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -6,6 +6,7 @@
 #include "CLI/CLI.hpp"
 #include "cli/cli_common.h"
 #include "cli/learned_library.h"
+#include "mmap_opt/exact/exact_solver.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   app.fallthrough(false);
   // Listed always; LibTorch is loaded only when one of them runs (cli/learned_library.h).
   mmap_opt::cli::AddLearnedAgents();  // Before the verbs that list the agents.
+  mmap_opt::RegisterExactAgent();
   mmap_opt::cli::AddTrainVerb(app);
   mmap_opt::cli::AddInspectVerb(app);
   mmap_opt::cli::AddImportVerb(app);

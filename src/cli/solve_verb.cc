@@ -31,7 +31,12 @@ struct SolveVerbOptions {
 absl::Status RunSolve(const SolveVerbOptions& opts) {
   ASSIGN_OR_RETURN(LoadedProgram loaded, LoadProgram(opts.program_path, opts.hardware));
   const auto started = std::chrono::steady_clock::now();
-  ASSIGN_OR_RETURN(AgentRun run, RunAgent(opts.agent, *loaded.model, opts.solve));
+  absl::StatusOr<AgentRun> agent_run = RunAgent(opts.agent, *loaded.model, opts.solve);
+  if (!agent_run.ok()) {  // Name the file, as every error of the tool does.
+    return absl::Status(agent_run.status().code(),
+                        absl::StrCat(opts.program_path, ": ", agent_run.status().message()));
+  }
+  AgentRun& run = *agent_run;
   const double solve_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   proto::Assignment& assignment = run.assignment;
@@ -41,11 +46,17 @@ absl::Status RunSolve(const SolveVerbOptions& opts) {
   if (!opts.output.empty()) RETURN_IF_ERROR(WriteMessage(opts.output, assignment));
   if (opts.json) {
     std::cout << absl::StrFormat(
-        R"({"program":%s,"agent":%s,"hardware":%s,"placements":%d,"solve_s":%.6f,%s})"
+        R"({"program":%s,"agent":%s,"hardware":%s,"placements":%d,"solve_s":%.6f,%s%s})"
         "\n",
         JsonString(loaded.program->name()), JsonString(opts.agent),
         JsonString(loaded.model->hardware().name()), assignment.placements_size(), solve_s,
-        ScoreJsonMembers(score));
+        ScoreJsonMembers(score),
+        run.proven_bound_s
+            ? absl::StrFormat(R"(,"proven_bound_s":%.9g,"gap_to_proven_bound":%.9g,"note":%s)",
+                              *run.proven_bound_s,
+                              score.simulation.latency_s / *run.proven_bound_s - 1,
+                              JsonString(run.summary))
+            : "");
     return absl::OkStatus();
   }
   std::cout << absl::StrFormat("program          %s (%s)\n", loaded.program->name(),
@@ -54,6 +65,12 @@ absl::Status RunSolve(const SolveVerbOptions& opts) {
                                assignment.placements_size())
             << absl::StrFormat("hardware         %s\n", loaded.model->hardware().name())
             << ScoreRows(score);
+  if (run.proven_bound_s) {
+    // The exact agent's proof: no valid assignment is faster than this.
+    std::cout << absl::StrFormat("proven bound     %s (gap %.3f%%)\n",
+                                 FormatSeconds(*run.proven_bound_s),
+                                 100 * (score.simulation.latency_s / *run.proven_bound_s - 1));
+  }
   if (!run.summary.empty()) std::cout << "note             " << run.summary << "\n";
   if (!opts.output.empty()) std::cout << "wrote            " << opts.output << "\n";
   return absl::OkStatus();

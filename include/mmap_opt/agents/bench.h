@@ -74,6 +74,8 @@ struct AgentOutcome {
   std::optional<double> speedup_percent;
   std::optional<double> game_reward;  // Summed step rewards, for agents that play the game.
   int drop_backups = 0;
+  // A lower bound on every valid assignment's latency that the agent proved (exact).
+  std::optional<double> proven_bound_s;
   int placements = 0;
   double solve_s = 0;  // Wall time of the agent alone (the only non-deterministic number).
   proto::Assignment assignment;  // Only with BenchOptions::keep_assignments.
@@ -95,6 +97,8 @@ struct ProgramOutcome {
 
   // The outcome of `agent`, or nullptr when it did not run.
   const AgentOutcome* Find(const std::string& agent) const;
+  // The highest bound an agent proved on this program (the exact agent's), if any did.
+  std::optional<double> BestProvenBound() const;
 };
 
 // The paper's per-agent summary against the heuristic, over the programs where both the agent

@@ -69,6 +69,8 @@ struct AgentRun {
   std::optional<double> game_reward;  // Summed step rewards, for agents that play the game.
   int drop_backups = 0;
   std::string summary;  // One line the agent reports besides its assignment (hybrid: both).
+  // A lower bound on the latency of every valid assignment that the agent proved (exact).
+  std::optional<double> proven_bound_s;
 };
 
 using AgentFn = std::function<absl::StatusOr<AgentRun>(const CostModel&, const AgentOptions&)>;

@@ -54,6 +54,7 @@ AgentOutcome RunOne(const Column& column, const CostModel& cost, const BenchOpti
   }
   outcome.game_reward = run->game_reward;
   outcome.drop_backups = run->drop_backups;
+  outcome.proven_bound_s = run->proven_bound_s;
   outcome.placements = run->assignment.placements_size();
   absl::StatusOr<Score> score = ScoreAssignment(cost, run->assignment);
   if (!score.ok()) {
@@ -121,6 +122,16 @@ const AgentOutcome* ProgramOutcome::Find(const std::string& agent) const {
     if (outcome.agent == agent) return &outcome;
   }
   return nullptr;
+}
+
+std::optional<double> ProgramOutcome::BestProvenBound() const {
+  std::optional<double> best;
+  for (const AgentOutcome& outcome : agents) {
+    if (outcome.valid() && outcome.proven_bound_s && (!best || *outcome.proven_bound_s > *best)) {
+      best = outcome.proven_bound_s;
+    }
+  }
+  return best;
 }
 
 absl::StatusOr<std::vector<std::string>> ListCorpus(const std::string& dir) {

@@ -226,8 +226,46 @@ std::string SolveTimeAgainstBudget(const BenchResults& results) {
 
 }  // namespace
 
+// Where an agent proved a bound (the exact agent): each agent's latency over the best proven
+// bound, per program and in the mean; "" when no agent proved one.
+std::string ProvenBoundTable(const BenchResults& results) {
+  std::vector<std::string> text_rows;
+  std::vector<double> sums(results.agents.size(), 0);
+  std::vector<int> counts(results.agents.size(), 0);
+  for (const ProgramOutcome& p : results.programs) {
+    const std::optional<double> bound = p.BestProvenBound();
+    if (!bound || *bound <= 0) continue;
+    std::vector<std::string> cells = {Cell(p.file), Fixed(1e3 * *bound, 4)};
+    for (size_t a = 0; a < results.agents.size(); ++a) {
+      const AgentOutcome* o = p.Find(results.agents[a]);
+      if (o == nullptr || !o->valid()) {
+        cells.push_back("n/a");
+        continue;
+      }
+      const double gap = 100 * (o->latency_s / *bound - 1);
+      sums[a] += gap;
+      counts[a] += 1;
+      cells.push_back(Fixed(gap, 3, "%"));
+    }
+    text_rows.push_back(Row(cells));
+  }
+  if (text_rows.empty()) return "";
+  std::vector<std::string> names = {"program", "proven bound (ms)"};
+  names.insert(names.end(), results.agents.begin(), results.agents.end());
+  std::string text = Header(names, 2);
+  for (const std::string& row : text_rows) text += row;
+  std::vector<std::string> mean = {"mean", ""};
+  for (size_t a = 0; a < results.agents.size(); ++a) {
+    mean.push_back(counts[a] ? Fixed(sums[a] / counts[a], 3, "%") : "n/a");
+  }
+  return text + Row(mean);
+}
+
 std::string BenchSummaryMarkdown(const BenchResults& results, const BenchReportOptions& options) {
-  return SummaryTable(results, options);
+  const std::string proven = ProvenBoundTable(results);
+  return absl::StrCat(
+      SummaryTable(results, options),
+      proven.empty() ? "" : "\nGap to the best proven bound (latency / bound - 1):\n\n", proven);
 }
 
 std::string BenchBudgetMarkdown(const BenchResults& results) {
@@ -247,6 +285,15 @@ std::string BenchMarkdown(const BenchResults& results, const BenchReportOptions&
       kEqualLatencyTolerance, ".\n\n## Summary against the heuristic\n\n",
       SummaryTable(results, options));
 
+  const std::string proven = ProvenBoundTable(results);
+  if (!proven.empty()) {
+    absl::StrAppend(&text,
+                    "\n## Gap to the best proven bound\n\n"
+                    "On the programs where an agent proved a lower bound on every valid "
+                    "assignment's latency (the exact agent's MIP bound): each agent's latency / "
+                    "that bound - 1. 0% is a proved optimum.\n\n",
+                    proven);
+  }
   if (!results.budgets.empty()) {
     absl::StrAppend(&text,
                     "\n## Mean gain over the heuristic per budget\n\n"

@@ -1,0 +1,69 @@
+// The exact agent (issue 19): a mixed-integer model of the mapping problem solved with CBC.
+// It returns the best valid assignment it found (the MIP's plan with offsets from the packer,
+// or the heuristic's where that plan is worse or rejected) and the lower bound on latency the
+// MIP proved, which holds for EVERY valid assignment (the model relaxes the simulator; see
+// src/exact/mapping_mip.h for what it relaxes).
+#ifndef MMAP_OPT_EXACT_EXACT_SOLVER_H_
+#define MMAP_OPT_EXACT_EXACT_SOLVER_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "mmap_opt/proto/mmap_opt.pb.h"
+#include "mmap_opt/sim/cost_model.h"
+
+namespace mmap_opt {
+
+// The largest programs the exact agent takes (beyond them CBC's model grows too large to
+// solve in minutes on two cores).
+inline constexpr int64_t kExactMaxInstructions = 400;
+inline constexpr int64_t kExactMaxUseSegments = 3000;  // Uses of buffers that may be fast.
+
+struct ExactOptions {
+  // Wall-clock budget in seconds for the whole solve (0: none). A solve cut short still
+  // returns its best assignment and a valid (looser) bound.
+  double time_limit_s = 0;
+  // Branch-and-bound nodes per CBC solve (-1: none): the deterministic budget of tests.
+  int64_t max_nodes = -1;
+  // Rounds of "solve, add the copy-window rows the solution violates" (see mapping_mip.h).
+  int max_rounds = 12;
+  int windows_per_round = 300;
+  // Copy-start buckets per use segment.
+  int max_buckets = 10;
+};
+
+struct ExactResult {
+  proto::Assignment assignment;  // The best valid assignment found.
+  double latency_s = 0;          // Its simulated latency.
+  std::string source;            // "mip" (the model's plan) or "heuristic".
+  double mip_bound_s = 0;        // The MIP's proved lower bound on every valid latency.
+  bool optimal = false;          // latency_s == mip_bound_s up to 1e-6: a proved optimum.
+  double gap = 0;                // (latency_s - mip_bound_s) / mip_bound_s.
+  double mip_objective_s = 0;    // The model's value of its last plan (before packing, FIFO).
+  std::string note;  // Why the MIP's plan was not kept, when it was not (packer, FIFO order).
+  int rounds = 0;
+  int columns = 0;
+  int rows = 0;
+  int64_t nodes = 0;
+};
+
+// OK when the program is within the size limit; else InvalidArgument naming the limit.
+absl::Status CheckExactSize(const Program& program);
+
+// Whether this build has the exact agent (CBC was found at configure time).
+bool ExactSolverAvailable();
+
+// Solves; Unimplemented in a build without CBC.
+absl::StatusOr<ExactResult> SolveExact(const CostModel& cost, const ExactOptions& options);
+
+// One line for `solve`: the bound, the gap and what was kept.
+std::string ExactSummary(const ExactResult& result);
+
+// Adds the "exact" agent to the registry (in a build without CBC, one that says so).
+void RegisterExactAgent();
+
+}  // namespace mmap_opt
+
+#endif  // MMAP_OPT_EXACT_EXACT_SOLVER_H_

@@ -1,0 +1,34 @@
+// Hands a MappingMip to CBC (COIN-OR branch and cut) and reads back its best solution and the
+// lower bound it proved. The only file that includes CBC's headers.
+#ifndef MMAP_OPT_EXACT_CBC_SOLVER_H_
+#define MMAP_OPT_EXACT_CBC_SOLVER_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "exact/mapping_mip.h"
+
+namespace mmap_opt::exact {
+
+struct CbcLimits {
+  double time_limit_s = 0;  // 0: none (deterministic runs use max_nodes instead).
+  int64_t max_nodes = -1;   // Branch-and-bound nodes; -1: none.
+};
+
+struct CbcOutcome {
+  bool has_solution = false;
+  std::vector<double> x;  // The best solution, one value per column.
+  double objective = 0;   // Its objective, in model units.
+  double bound = 0;       // Proved: no solution of the model is below this (model units).
+  bool optimal = false;   // The search finished: objective == bound up to CBC's tolerances.
+  int64_t nodes = 0;
+};
+
+// Solves `mip` on one thread; `start`, when given, is a feasible point CBC starts from.
+absl::StatusOr<CbcOutcome> SolveWithCbc(const MappingMip& mip, const std::vector<double>* start,
+                                        const CbcLimits& limits);
+
+}  // namespace mmap_opt::exact
+
+#endif  // MMAP_OPT_EXACT_CBC_SOLVER_H_
