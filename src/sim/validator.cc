@@ -64,11 +64,15 @@ class Validator {
   }
 
   // The end of each buffer's first well-formed PRODUCED placement: its prefetches' source.
+  // A PRODUCED placement outside the program's times is not well-formed (its own check reports
+  // it) and is no source: its end + 1 could overflow (found by the schedule fuzz target).
   void FindProducedEnds() {
+    const Time n = program_.num_instructions();
     for (int i = 0; i < assignment_.placements_size(); ++i) {
       const Placement& p = assignment_.placements(i);
       std::optional<BufferIndex> b = program_.IndexOf(p.buffer_id());
       if (!b || p.source() != Placement::PRODUCED || produced_end_.count(*b)) continue;
+      if (p.start() < 0 || p.start() > p.end() || p.end() >= n) continue;
       produced_end_[*b] = {i, p.end()};
     }
   }
