@@ -76,6 +76,11 @@ void RoundTrip(const std::string& hlo,
   std::vector<std::string> solve = {"solve", p, "-o", a};
   solve.insert(solve.end(), agent.begin(), agent.end());
   CommandResult solved = RunCli(solve);
+  // The core-only sanitizer build has no learned library, so no hybrid to round-trip there.
+  if (solved.exit_code != 0 &&
+      solved.err.find("this build has no learned agents") != std::string::npos) {
+    GTEST_SKIP() << solved.err;
+  }
   ASSERT_EQ(solved.exit_code, 0) << solved.err;
   CommandResult exported = RunCli({"export", "hlo", p, a, "--hlo", hlo, "-o", out});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
@@ -118,7 +123,13 @@ void LlamaRoundTrip(const std::vector<std::string>& agent) {
   ASSERT_EQ(RunCli({"import", "hlo", hlo, "-o", p}).exit_code, 0);
   std::vector<std::string> solve = {"solve", p, "-o", a};
   solve.insert(solve.end(), agent.begin(), agent.end());
-  ASSERT_EQ(RunCli(solve).exit_code, 0);
+  CommandResult solved = RunCli(solve);
+  // The core-only sanitizer build has no learned library, so no hybrid to round-trip there.
+  if (solved.exit_code != 0 &&
+      solved.err.find("this build has no learned agents") != std::string::npos) {
+    GTEST_SKIP() << solved.err;
+  }
+  ASSERT_EQ(solved.exit_code, 0) << solved.err;
   CommandResult refused = RunCli({"export", "hlo", p, a, "--hlo", hlo, "-o", out});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.err, HasSubstr("not expressible in HLO"));
