@@ -66,22 +66,29 @@ std::map<std::string, std::string> ByName(const proto::Program& program) {
 const std::vector<std::string> kHybrid = {"--agent",     "hybrid", "--tune-steps",  "4",
                                           "--max-games", "1",      "--simulations", "4"};
 
+// import `hlo` into `p` and solve it with `agent` into `a`; skips where the agent is a learned
+// one and the build (the core-only sanitizer build) has no learned library.
+void ImportAndSolve(const std::string& hlo, const std::string& p, const std::string& a,
+                    const std::vector<std::string>& agent) {
+  ASSERT_EQ(RunCli({"import", "hlo", hlo, "-o", p}).exit_code, 0);
+  std::vector<std::string> solve = {"solve", p, "-o", a};
+  solve.insert(solve.end(), agent.begin(), agent.end());
+  CommandResult solved = RunCli(solve);
+  if (solved.exit_code != 0 &&
+      solved.err.find("this build has no learned agents") != std::string::npos) {
+    GTEST_SKIP() << solved.err;
+  }
+  ASSERT_EQ(solved.exit_code, 0) << solved.err;
+}
+
 // import, solve with `agent`, export, import the export with --assignment, score both.
 void RoundTrip(const std::string& hlo,
                const std::vector<std::string>& agent = {"--agent", "heuristic"}) {
   const std::string dir = MakeTempDir();
   const std::string p = dir + "/p.pb", a = dir + "/a.pb", out = dir + "/out.hlo",
                     p2 = dir + "/p2.pb", a2 = dir + "/a2.pb";
-  ASSERT_EQ(RunCli({"import", "hlo", hlo, "-o", p}).exit_code, 0);
-  std::vector<std::string> solve = {"solve", p, "-o", a};
-  solve.insert(solve.end(), agent.begin(), agent.end());
-  CommandResult solved = RunCli(solve);
-  // The core-only sanitizer build has no learned library, so no hybrid to round-trip there.
-  if (solved.exit_code != 0 &&
-      solved.err.find("this build has no learned agents") != std::string::npos) {
-    GTEST_SKIP() << solved.err;
-  }
-  ASSERT_EQ(solved.exit_code, 0) << solved.err;
+  ImportAndSolve(hlo, p, a, agent);
+  if (::testing::Test::HasFatalFailure() || ::testing::Test::IsSkipped()) return;
   CommandResult exported = RunCli({"export", "hlo", p, a, "--hlo", hlo, "-o", out});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
   CommandResult imported = RunCli({"import", "hlo", out, "-o", p2, "--assignment", a2});
@@ -120,16 +127,8 @@ void LlamaRoundTrip(const std::vector<std::string>& agent) {
   const std::string dir = MakeTempDir();
   const std::string p = dir + "/p.pb", a = dir + "/a.pb", w = dir + "/w.pb", out = dir + "/o.hlo",
                     p2 = dir + "/p2.pb", a2 = dir + "/a2.pb";
-  ASSERT_EQ(RunCli({"import", "hlo", hlo, "-o", p}).exit_code, 0);
-  std::vector<std::string> solve = {"solve", p, "-o", a};
-  solve.insert(solve.end(), agent.begin(), agent.end());
-  CommandResult solved = RunCli(solve);
-  // The core-only sanitizer build has no learned library, so no hybrid to round-trip there.
-  if (solved.exit_code != 0 &&
-      solved.err.find("this build has no learned agents") != std::string::npos) {
-    GTEST_SKIP() << solved.err;
-  }
-  ASSERT_EQ(solved.exit_code, 0) << solved.err;
+  ImportAndSolve(hlo, p, a, agent);
+  if (::testing::Test::HasFatalFailure() || ::testing::Test::IsSkipped()) return;
   CommandResult refused = RunCli({"export", "hlo", p, a, "--hlo", hlo, "-o", out});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.err, HasSubstr("not expressible in HLO"));
