@@ -89,6 +89,14 @@ class BufferPlanner {
     return ends;
   }
 
+  // Leaves out the ends at which a PRODUCED placement defined at `def` would need an
+  // eviction HLO cannot write (sim/placement_semantics.h; none in a one-computation program).
+  void KeepEvictable(Time def, std::vector<Time>* ends) const {
+    ends->erase(std::remove_if(ends->begin(), ends->end(),
+                               [&](Time end) { return !EvictableAt(program_, b_, def, end); }),
+                ends->end());
+  }
+
   // Records a failed chunk request over [start, end] when the bytes were there.
   void NoteIfFragmented(Time start, Time end) {
     const heap::Occupancy& heap = plan_.heap();
@@ -107,6 +115,8 @@ class BufferPlanner {
     } else {
       return false;
     }
+    KeepEvictable(def, &ends);
+    if (ends.empty()) return false;
     for (Time end : ends) {
       std::optional<int64_t> offset = plan_.BestFit(size_, def, end);
       if (!offset || !plan_.Reserve(*offset, size_, def, end)) continue;
@@ -128,7 +138,9 @@ class BufferPlanner {
     const proto::Placement& p = plan_.placement(current_);
     const Time from = p.end() + 1;
     if (!picker_.CanKeepWithoutCopy(uses_[next - 1], uses_[next])) return false;
-    for (Time end : EndCandidates(next)) {
+    std::vector<Time> ends = EndCandidates(next);
+    if (current_ == produced_) KeepEvictable(p.start(), &ends);
+    for (Time end : ends) {
       if (plan_.Reserve(p.offset(), size_, from, end)) {
         plan_.SetPlacementEnd(current_, end);
         return true;
@@ -153,8 +165,13 @@ class BufferPlanner {
     const Time latest = std::min<Time>(needed_at, program_.num_instructions()) - 1;
     Time end = std::max<Time>(
         p.end(), picker_.PreferredEvictionEnd(size_, p.start(), latest, mode_.retry));
-    // Largest end <= preferred whose extra rows are free at this offset.
-    while (end > p.end() && !plan_.IsFree(p.offset(), size_, p.end() + 1, end)) --end;
+    // Largest end <= preferred whose extra rows are free at this offset (and, in a program
+    // of several computations, in the definition's).
+    while (end > p.end() && (!plan_.IsFree(p.offset(), size_, p.end() + 1, end) ||
+                             !EvictableAt(program_, b_, p.start(), end))) {
+      --end;
+    }
+    if (!EvictableAt(program_, b_, p.start(), end)) return false;
     const CopyWindow window = EvictionWindow(p.start(), end);
     if (window.deadline > program_.num_instructions() || window.deadline <= window.issue ||
         !CanCopy(window, /*prefetch=*/false)) {
@@ -341,7 +358,8 @@ absl::StatusOr<proto::Assignment> RunMsaHeuristic(const CostModel& cost,
   ASSIGN_OR_RETURN(MemoryState plan, MemoryState::Create(cost));
   const std::vector<double> elapsed = AllSlowElapsed(cost);
   const PrefetchIntervalPicker picker(elapsed, cost.CopyBandwidth(),
-                                      cost.hardware().fast_capacity(), options.prefetch);
+                                      cost.hardware().fast_capacity(), options.prefetch,
+                                      cost.program().computations());
   HeuristicStats local;
   HeuristicStats& counts = stats ? *stats : local;
   counts = {};
@@ -395,8 +413,9 @@ absl::StatusOr<proto::Assignment> RunGreedy(const CostModel& cost) {
     if (!offset) continue;
     const bool output = program.buffer(b).is_output();
     const CopyWindow eviction = EvictionWindow(live.start, live.end);
-    if (output && (eviction.deadline <= eviction.issue ||
-                   !plan.CanCopy(eviction, size, /*prefetch=*/false))) {
+    if (output &&
+        (eviction.deadline <= eviction.issue || !EvictableAt(program, b, live.start, live.end) ||
+         !plan.CanCopy(eviction, size, /*prefetch=*/false))) {
       continue;
     }
     plan.Reserve(*offset, size, live.start, live.end);

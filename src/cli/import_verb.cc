@@ -162,6 +162,11 @@ void AddImportVerb(CLI::App& app) {
                    "Iterations costed for while loops that print no known_trip_count")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  hlo_verb->add_flag(
+      "!--no-export-constraints", hlo->import.export_constraints,
+      "Plan as if the assignment never goes back into HLO: no per-computation copy rule, "
+      "loop states and branch results not slow_only (`export hlo` then needs "
+      "--drop-inexpressible)");
   hlo_verb->callback([hlo] {
     absl::Status status = RunImportHlo(*hlo);
     if (!status.ok()) Fail(status);

@@ -45,7 +45,8 @@ MallocGame::MallocGame(const CostModel& cost, GameOptions options, MemoryState s
     : cost_(&cost),
       options_(options),
       elapsed_(std::move(elapsed)),
-      picker_(elapsed_, cost.CopyBandwidth(), cost.hardware().fast_capacity(), options.prefetch),
+      picker_(elapsed_, cost.CopyBandwidth(), cost.hardware().fast_capacity(), options.prefetch,
+              cost.program().computations()),
       state_(std::move(state)) {
   const Program& program = cost.program();
   // The heuristic's order, so that both play the same game.
@@ -159,8 +160,12 @@ void MallocGame::ComputeCandidates() {
   const bool unevictable = program.uses(seg.buffer).empty() && def &&
                            program.buffer(seg.buffer).is_output() &&
                            *def + 1 >= program.num_instructions();
+  // A produced placement ends where its eviction, if it needs one, stays in the computation
+  // of its definition (sim/placement_semantics.h), as the heuristic's KeepEvictable.
+  auto evictable = [&](Time end) { return EvictableAt(program, seg.buffer, *def, end); };
   if (seg.use_index == 0 && def && !unevictable) {
     for (Time end : ends) {
+      if (!evictable(end)) continue;
       state_.BestFits(size, *def, end, k, &no_copy_offsets_);
       no_copy_end_ = end;
       if (!no_copy_offsets_.empty()) break;
@@ -168,6 +173,7 @@ void MallocGame::ComputeCandidates() {
   } else if (progress_.current >= 0) {
     const proto::Placement& p = state_.placement(progress_.current);
     for (Time end : ends) {
+      if (progress_.current == progress_.produced && !evictable(end)) continue;
       if (!state_.IsFree(p.offset(), size, p.end() + 1, end)) continue;
       no_copy_offsets_.push_back(p.offset());
       no_copy_end_ = end;
@@ -308,7 +314,10 @@ bool MallocGame::RescheduleEviction(Time end) {
   std::vector<Time> candidates;
   for (int retry = 0; retry < std::max(options_.eviction_retries, 1); ++retry) {
     Time target = std::max(end, picker_.PreferredEvictionEnd(size, def, latest, retry));
-    while (target > end && !state_.IsFree(p.offset(), size, end + 1, target)) --target;
+    while (target > end && (!state_.IsFree(p.offset(), size, end + 1, target) ||
+                            !EvictableAt(program, seg.buffer, def, target))) {
+      --target;
+    }
     if (std::find(candidates.begin(), candidates.end(), target) == candidates.end()) {
       candidates.push_back(target);
     }

@@ -108,6 +108,10 @@ absl::Status ValidateInstructions(const proto::Program& program) {
       return absl::InvalidArgumentError(absl::StrCat("duplicate instruction id ", inst.id(),
                                                      " (", Quote(inst.name()), " at t=", t, ")"));
     }
+    if (inst.computation() < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(Describe(inst, t), " has computation ",
+                                                     inst.computation(), ", which is negative"));
+    }
     RETURN_IF_ERROR(CheckCost(inst.flops(), "flops", inst, t));
     RETURN_IF_ERROR(CheckCost(inst.transcendentals(), "transcendentals", inst, t));
     RETURN_IF_ERROR(
@@ -190,6 +194,7 @@ absl::StatusOr<Program> Program::Create(proto::Program program_proto) {
   const Time num_instructions = p.instructions_size();
   program.buffers_.resize(p.buffers_size());
   program.instructions_.resize(num_instructions);
+  program.computation_.resize(num_instructions);
   for (BufferIndex b = 0; b < p.buffers_size(); ++b) {
     program.index_of_[p.buffers(b).id()] = b;
     program.total_buffer_bytes_ += p.buffers(b).size();
@@ -197,6 +202,7 @@ absl::StatusOr<Program> Program::Create(proto::Program program_proto) {
   for (Time t = 0; t < num_instructions; ++t) {
     const proto::Instruction& inst = p.instructions(t);
     InstructionFacts& facts = program.instructions_[t];
+    program.computation_[t] = inst.computation();
     program.total_flops_ += inst.flops();
     program.total_transcendentals_ += inst.transcendentals();
     for (int i = 0; i < inst.outputs_size(); ++i) {

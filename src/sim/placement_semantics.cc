@@ -18,4 +18,9 @@ bool NeedsEviction(const Program& program, BufferIndex b, Time end) {
   return !uses.empty() && uses.back() > end;
 }
 
+bool EvictableAt(const Program& program, BufferIndex b, Time definition, Time end) {
+  return program.computation(end) == program.computation(definition) ||
+         !NeedsEviction(program, b, end);
+}
+
 }  // namespace mmap_opt

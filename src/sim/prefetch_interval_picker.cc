@@ -10,8 +10,12 @@ namespace mmap_opt {
 
 PrefetchIntervalPicker::PrefetchIntervalPicker(absl::Span<const double> elapsed,
                                                double copy_bandwidth, int64_t fast_capacity,
-                                               PrefetchIntervalOptions options)
+                                               PrefetchIntervalOptions options,
+                                               absl::Span<const int32_t> computation)
     : copy_bandwidth_(copy_bandwidth), options_(options) {
+  if (std::any_of(computation.begin(), computation.end(), [](int32_t c) { return c != 0; })) {
+    computation_.assign(computation.begin(), computation.end());
+  }
   prefix_.resize(elapsed.size() + 1, 0.0);
   for (size_t t = 0; t < elapsed.size(); ++t) prefix_[t + 1] = prefix_[t] + elapsed[t];
   max_copy_window_ = CopyTime(fast_capacity) * options_.max_overlap_to_mem_size_async_copy_ratio;
@@ -78,6 +82,22 @@ std::optional<Time> PrefetchIntervalPicker::LatestPrefetchStart(int64_t bytes, T
 std::vector<Time> PrefetchIntervalPicker::PrefetchStartCandidates(int64_t bytes, Time earliest,
                                                                   Time use_time,
                                                                   double use_speedup) const {
+  std::vector<Time> candidates = CandidatesInAnyComputation(bytes, earliest, use_time, use_speedup);
+  if (computation_.empty() || use_time >= static_cast<Time>(computation_.size())) {
+    return candidates;
+  }
+  // A copy issued after instruction t starts at boundary t + 1, in that instruction's
+  // computation.
+  const int32_t use_computation = computation_[use_time];
+  candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
+                                  [&](Time t) { return computation_[t + 1] != use_computation; }),
+                   candidates.end());
+  return candidates;
+}
+
+std::vector<Time> PrefetchIntervalPicker::CandidatesInAnyComputation(int64_t bytes, Time earliest,
+                                                                     Time use_time,
+                                                                     double use_speedup) const {
   std::optional<Time> latest = LatestPrefetchStart(bytes, earliest, use_time, use_speedup);
   if (!latest) return {};
   if (counts_instructions()) {

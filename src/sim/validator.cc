@@ -163,6 +163,13 @@ class Validator {
                        " already has this buffer PRODUCED into fast memory"));
       return;
     }
+    if (!EvictableAt(program_, b, *def, p.end())) {
+      Add(ViolationKind::kEvictionAcrossComputations, i,
+          absl::StrCat("PRODUCED placement defined in computation ", program_.computation(*def),
+                       " needs an eviction after t=", p.end(), ", in computation ",
+                       program_.computation(p.end()), ": HLO cannot express it"));
+      return;
+    }
     if (NeedsEviction(program_, b, p.end())) checked.eviction = EvictionWindow(*def, p.end());
   }
 
@@ -171,6 +178,14 @@ class Validator {
     if (p.copy_start() > p.start()) {
       Add(ViolationKind::kCopyAfterStart, i,
           absl::StrCat("copy_start ", p.copy_start(), " is after start ", p.start()));
+    }
+    if (p.copy_start() <= p.start() &&
+        !PrefetchWithinComputation(program_, p.copy_start(), p.start())) {
+      Add(ViolationKind::kCopyAcrossComputations, i,
+          absl::StrCat("prefetch issued at t=", p.copy_start(), " in computation ",
+                       program_.computation(p.copy_start()), " for t=", p.start(),
+                       " in computation ", program_.computation(p.start()),
+                       ": HLO cannot express it"));
     }
     const Time ready = SourceReady(b);
     if (p.copy_start() < ready) {
@@ -312,6 +327,10 @@ absl::string_view ViolationKindName(ViolationKind kind) {
       return "outside_program";
     case ViolationKind::kSlowOnly:
       return "slow_only";
+    case ViolationKind::kCopyAcrossComputations:
+      return "copy_across_computations";
+    case ViolationKind::kEvictionAcrossComputations:
+      return "eviction_across_computations";
     case ViolationKind::kMisaligned:
       return "misaligned";
     case ViolationKind::kOutOfCapacity:

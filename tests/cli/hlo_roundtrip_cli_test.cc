@@ -1,7 +1,9 @@
 // `export hlo` then `import hlo --assignment`: the heuristic's and hybrid's assignments
 // written into the user's HLO and read back give the same program and the same latency (the
-// real dumps in ../shared/data/hlo; on the Llama-3 step, of what --drop-inexpressible wrote),
-// and the export's bad inputs are one-line errors.
+// real dumps in ../shared/data/hlo, the Llama-3 step with its loops and conditionals too: the
+// import's constraints keep every agent within what HLO can say); an assignment made without
+// them is refused in one line, and --drop-inexpressible writes what it can; the export's bad
+// inputs are one-line errors.
 #include <cmath>
 #include <map>
 #include <string>
@@ -69,8 +71,10 @@ const std::vector<std::string> kHybrid = {"--agent",     "hybrid", "--tune-steps
 // import `hlo` into `p` and solve it with `agent` into `a`; skips where the agent is a learned
 // one and the build (the core-only sanitizer build) has no learned library.
 void ImportAndSolve(const std::string& hlo, const std::string& p, const std::string& a,
-                    const std::vector<std::string>& agent) {
-  ASSERT_EQ(RunCli({"import", "hlo", hlo, "-o", p}).exit_code, 0);
+                    const std::vector<std::string>& agent, bool constraints = true) {
+  std::vector<std::string> import = {"import", "hlo", hlo, "-o", p};
+  if (!constraints) import.push_back("--no-export-constraints");
+  ASSERT_EQ(RunCli(import).exit_code, 0);
   std::vector<std::string> solve = {"solve", p, "-o", a};
   solve.insert(solve.end(), agent.begin(), agent.end());
   CommandResult solved = RunCli(solve);
@@ -104,31 +108,32 @@ void RoundTrip(const std::string& hlo,
 class RoundTripTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(RoundTripTest, HeuristicAssignmentKeepsItsLatency) {
-  MMAP_OPT_SKIP_WITHOUT_SHARED_DATA(hlo, "hlo/pytorch-xla/" + GetParam());
+  MMAP_OPT_SKIP_WITHOUT_SHARED_DATA(hlo, "hlo/" + GetParam());
   RoundTrip(hlo);
 }
 
 TEST_P(RoundTripTest, HybridAssignmentKeepsItsLatency) {
-  MMAP_OPT_SKIP_WITHOUT_SHARED_DATA(hlo, "hlo/pytorch-xla/" + GetParam());
+  MMAP_OPT_SKIP_WITHOUT_SHARED_DATA(hlo, "hlo/" + GetParam());
   RoundTrip(hlo, kHybrid);
 }
 
-INSTANTIATE_TEST_SUITE_P(PyTorchXlaDumps, RoundTripTest,
-                         ::testing::Values("bert_dp_graph_2.hlo", "gpt2_tp1.hlo",
-                                           "linear_model_pp_1_updated.hlo",
-                                           "llama2_dp1_tp8_pp4.hlo", "mlp_single_case_2.hlo"));
+INSTANTIATE_TEST_SUITE_P(
+    RealDumps, RoundTripTest,
+    ::testing::Values("hlo_llama3_8b_cp_bf16_1x4.hlo", "pytorch-xla/bert_dp_graph_2.hlo",
+                      "pytorch-xla/gpt2_tp1.hlo", "pytorch-xla/linear_model_pp_1_updated.hlo",
+                      "pytorch-xla/llama2_dp1_tp8_pp4.hlo", "pytorch-xla/mlp_single_case_2.hlo"));
 
-// The MaxText step: its loops and conditionals hold placements HLO cannot express (a copy
-// from one branch into the next, loop states and branch results XLA colocates, evictions
-// inside a callee). The export refuses them in one line; with --drop-inexpressible it leaves
-// them out, says how many and what that costs, and what it writes reads back exactly.
-void LlamaRoundTrip(const std::vector<std::string>& agent) {
+// The MaxText step imported with --no-export-constraints: the heuristic then places what HLO
+// cannot say (loop states and branch results XLA colocates, copies across computations,
+// evictions inside a callee). The export refuses that in one line; with --drop-inexpressible it
+// leaves them out, says how many and what that costs, and what it writes reads back exactly.
+TEST(HloRoundTripCliTest, UnconstrainedLlamaStepRoundTripsWhatHloExpresses) {
   MMAP_OPT_SKIP_WITHOUT_SHARED_DATA(hlo, "hlo/hlo_llama3_8b_cp_bf16_1x4.hlo");
   const std::string dir = MakeTempDir();
   const std::string p = dir + "/p.pb", a = dir + "/a.pb", w = dir + "/w.pb", out = dir + "/o.hlo",
                     p2 = dir + "/p2.pb", a2 = dir + "/a2.pb";
-  ImportAndSolve(hlo, p, a, agent);
-  if (::testing::Test::HasFatalFailure() || ::testing::Test::IsSkipped()) return;
+  ImportAndSolve(hlo, p, a, {"--agent", "heuristic"}, /*constraints=*/false);
+  if (::testing::Test::HasFatalFailure()) return;
   CommandResult refused = RunCli({"export", "hlo", p, a, "--hlo", hlo, "-o", out});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.err, HasSubstr("not expressible in HLO"));
@@ -150,12 +155,6 @@ void LlamaRoundTrip(const std::vector<std::string>& agent) {
   EXPECT_GT(latency, 0);
   EXPECT_NEAR(latency2, latency, 1e-6 * latency);
 }
-
-TEST(HloRoundTripCliTest, LlamaStepHeuristicRoundTripsWhatHloExpresses) {
-  LlamaRoundTrip({"--agent", "heuristic"});
-}
-
-TEST(HloRoundTripCliTest, LlamaStepHybridRoundTripsWhatHloExpresses) { LlamaRoundTrip(kHybrid); }
 
 TEST(HloRoundTripCliTest, HandWrittenModulesRoundTrip) {
   RoundTrip(PostMsa("prefetch_stripped.hlo"));

@@ -1,9 +1,11 @@
 // Writing an assignment back into HLO text: the exported modules worked out by hand (they are
 // the hand-written post-MSA modules of tests/testdata/hlo/post_msa/), read back to the same
 // placements, and the export's refusals.
+#include <map>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -264,6 +266,53 @@ TEST(HloExportTest, RefusesAnotherProgramsAssignmentAndAModuleAfterMsa) {
   ASSERT_FALSE(out.ok());
   EXPECT_THAT(out.status().message(),
               HasSubstr("in.hlo: program 'prefetch' is not the one this module imports to"));
+}
+
+// What HLO lets an assignment say, written into the program by the import of a module before
+// MSA: the instructions of the entry, the loop's condition and its body each carry their own
+// computation; the loop state's elements the body replaces, which XLA colocates with their
+// inits, are slow_only: zero and next ({0}), acc and y ({1}); x ({2}, passed through
+// unchanged) is not. The
+// module after MSA and --no-export-constraints import without them; every agent's assignment
+// of the constrained program exports whole.
+TEST(HloExportTest, ImportWritesWhatHloCanExpressIntoTheProgram) {
+  const std::string text = PostMsa("while_kept_stripped.hlo");
+  absl::StatusOr<proto::Program> program = ImportHlo("in.hlo", text);
+  ASSERT_TRUE(program.ok()) << program.status();
+  std::map<std::string, int> computation;
+  for (const proto::Instruction& i : program->instructions())
+    computation[i.name()] = i.computation();
+  EXPECT_EQ(computation.at("x"), 0);
+  EXPECT_EQ(computation.at("acc"), 0);
+  EXPECT_EQ(computation.at("s"), 0);
+  EXPECT_NE(computation.at("y"), 0);
+  EXPECT_EQ(computation.at("next"), computation.at("y"));
+  EXPECT_NE(computation.at("lt"), 0);
+  EXPECT_NE(computation.at("lt"), computation.at("y"));
+  std::map<std::string, bool> slow_only;
+  for (const proto::Buffer& b : program->buffers()) slow_only[b.name()] = b.slow_only();
+  for (const char* colocated : {"zero", "next", "acc", "y"}) {
+    EXPECT_TRUE(slow_only.at(colocated)) << colocated;
+  }
+  EXPECT_FALSE(slow_only.at("x"));
+  EXPECT_THAT(absl::StrJoin(program->notes(), "\n"),
+              HasSubstr("3 computations, a copy stays within one (instruction.computation); "
+                        "slow_only: 4 buffers XLA colocates with another"));
+
+  HloImportOptions free;
+  free.export_constraints = false;
+  for (const absl::StatusOr<proto::Program>& unconstrained :
+       {ImportHlo("in.hlo", text, free),
+        absl::StatusOr<proto::Program>(
+            ImportHloWithAssignment("post.hlo", PostMsa("while_kept.hlo"))->program)}) {
+    ASSERT_TRUE(unconstrained.ok()) << unconstrained.status();
+    for (const proto::Instruction& i : unconstrained->instructions()) {
+      EXPECT_EQ(i.computation(), 0) << i.name();
+    }
+    for (const proto::Buffer& b : unconstrained->buffers()) {
+      if (b.name() == "acc" || b.name() == "y" || b.name() == "x") EXPECT_FALSE(b.slow_only());
+    }
+  }
 }
 
 }  // namespace

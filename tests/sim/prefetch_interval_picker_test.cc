@@ -40,6 +40,24 @@ TEST(PrefetchIntervalPickerTest, LatestStartLeavesTheMinimumOverlap) {
   EXPECT_TRUE(picker.PrefetchStartCandidates(20, 0, 9).empty());
 }
 
+TEST(PrefetchIntervalPickerTest, CandidatesStayInTheComputationOfTheUse) {
+  // The same ten steps, t = 3..6 a loop body flattened in (computation 1), the rest the entry.
+  // A copy started after instruction t is issued at boundary t + 1: for the use at t = 9 (the
+  // entry) the starts 2..5 (issued inside the body) go, the order of the others stays.
+  static const std::vector<double> kElapsed(10, 1.0);
+  static const std::vector<int32_t> kComputation = {0, 0, 0, 1, 1, 1, 1, 0, 0, 0};
+  PrefetchIntervalPicker picker(kElapsed, 1.0, 100, {}, kComputation);
+  EXPECT_THAT(picker.PrefetchStartCandidates(2, 0, 9), ElementsAre(6, 1, 0));
+  EXPECT_THAT(picker.PrefetchStartCandidates(2, 0, 9, 1.6), ElementsAre(6, 7, 8, 1, 0));
+  // For a use at t = 6 inside the body the candidates are 2 (preferred: E(2, 6) = 3), 3 (the
+  // latest: E(t, 6) = 5 - t >= 1.6), 1, 0; only 2 and 3 issue in the body.
+  EXPECT_THAT(picker.PrefetchStartCandidates(2, 0, 6), ElementsAre(2, 3));
+  // All zeros is one computation: the unconstrained candidates.
+  static const std::vector<int32_t> kOne(10, 0);
+  PrefetchIntervalPicker one(kElapsed, 1.0, 100, {}, kOne);
+  EXPECT_THAT(one.PrefetchStartCandidates(2, 0, 9), ElementsAre(5, 6, 4, 3, 2, 1, 0));
+}
+
 TEST(PrefetchIntervalPickerTest, CandidatesStartAtThePreferredOverlapAndAlternate) {
   PrefetchIntervalPicker picker = TenUnitSteps();
   // Preferred overlap 1.5 x 2 s = 3 s: E(5, 9) = 3 -> start 5. Then later (6, the latest) and

@@ -22,6 +22,12 @@ struct HloImportOptions {
   // by the trip count (times those of enclosing loops). 1 = cost one iteration, as XLA
   // prints no better; the program's notes say which loops this applied to.
   int64_t unknown_trip_count = 1;
+
+  // A module before memory-space assignment imports with what HLO lets an assignment say
+  // (src/io/hlo/hlo_constraints.cc): each instruction's computation, and slow_only on the
+  // buffers XLA colocates with another or that a computation flattened twice holds, so that
+  // every agent's assignment can be written back by ExportHlo. False: plan without them.
+  bool export_constraints = true;
 };
 
 // Parses HLO text and lowers it to a program, following XLA's dataflow (see

@@ -54,6 +54,11 @@ class Program {
   const proto::Instruction& instruction(Time t) const { return proto_.instructions(t); }
   const proto::Buffer& buffer(BufferIndex b) const { return proto_.buffers(b); }
 
+  // The computation of the imported module instruction t comes from (proto
+  // Instruction.computation; 0 for all in a program of one computation).
+  int32_t computation(Time t) const { return computation_[t]; }
+  absl::Span<const int32_t> computations() const { return computation_; }
+
   // The dense index of the buffer with file id `id`, if there is one.
   std::optional<BufferIndex> IndexOf(BufferId id) const;
 
@@ -95,6 +100,7 @@ class Program {
   absl::flat_hash_map<BufferId, BufferIndex> index_of_;
   std::vector<BufferFacts> buffers_;
   std::vector<InstructionFacts> instructions_;
+  std::vector<int32_t> computation_;
   std::vector<int64_t> live_bytes_;
   int64_t peak_live_bytes_ = 0;
   Time peak_live_time_ = 0;

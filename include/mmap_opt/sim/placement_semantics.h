@@ -24,6 +24,12 @@
 //   So the placement covers its eviction, which therefore always finishes before the next use
 //   outside the placement and, for outputs, by the end of the program.
 // - A use at time t reads fast memory iff some placement of that buffer covers t.
+// - Computations (Instruction.computation, set by the HLO importer): HLO keeps an async copy
+//   within one computation, and our program flattens called computations into the timeline.
+//   A copy issued at boundary t belongs to instruction t's computation; so a prefetch's
+//   copy_start lies in the computation of its start (the use it serves), and a PRODUCED
+//   placement that needs an eviction ends in the computation of its definition (the
+//   eviction is written after its last instruction). One computation: no constraint.
 #ifndef MMAP_OPT_SIM_PLACEMENT_SEMANTICS_H_
 #define MMAP_OPT_SIM_PLACEMENT_SEMANTICS_H_
 
@@ -50,6 +56,16 @@ std::optional<Time> FirstUseIn(const Program& program, BufferIndex b, Time start
 
 // Whether a PRODUCED placement of b ending at `end` must be evicted (see above).
 bool NeedsEviction(const Program& program, BufferIndex b, Time end);
+
+// Whether a PRODUCED placement of b (defined at `definition`) may end at `end`: it needs no
+// eviction there, or the eviction stays in the definition's computation.
+bool EvictableAt(const Program& program, BufferIndex b, Time definition, Time end);
+
+// Whether a prefetch issued at boundary `copy_start` may serve the use at `start`: both in one
+// computation.
+inline bool PrefetchWithinComputation(const Program& program, Time copy_start, Time start) {
+  return program.computation(copy_start) == program.computation(start);
+}
 
 // The eviction of a PRODUCED placement [definition, end]: issued at definition + 1, due at
 // end + 1.

@@ -52,9 +52,12 @@ struct PrefetchIntervalOptions {
 class PrefetchIntervalPicker {
  public:
   // `elapsed[t]`: the time of instruction t (the heuristic passes the all-slow times);
-  // `copy_bandwidth`: bytes/s of an async copy; `fast_capacity`: bytes of fast memory.
+  // `copy_bandwidth`: bytes/s of an async copy; `fast_capacity`: bytes of fast memory;
+  // `computation[t]`: instruction t's computation (Program::computations(); empty: one), which
+  // a copy may not leave (sim/placement_semantics.h).
   PrefetchIntervalPicker(absl::Span<const double> elapsed, double copy_bandwidth,
-                         int64_t fast_capacity, PrefetchIntervalOptions options = {});
+                         int64_t fast_capacity, PrefetchIntervalOptions options = {},
+                         absl::Span<const int32_t> computation = {});
 
   // E(a, b) for a < b: Σ elapsed[t] for a < t < b; 0 when b <= a + 1.
   double ElapsedBetween(Time a, Time b) const;
@@ -72,7 +75,8 @@ class PrefetchIntervalPicker {
   // `use_time`, starting no earlier than `earliest`. `use_speedup` is how much faster the using
   // instruction runs with this operand in fast memory (it lets a shorter overlap suffice).
   // Ordered as XLA tries them: the preferred start first, then alternately later and earlier
-  // starts (kInstructionCount: earliest first). Empty when no start leaves enough overlap.
+  // starts (kInstructionCount: earliest first), less those issued in another computation than
+  // the use's. Empty when no start leaves enough overlap.
   std::vector<Time> PrefetchStartCandidates(int64_t bytes, Time earliest, Time use_time,
                                             double use_speedup = 0) const;
 
@@ -87,10 +91,14 @@ class PrefetchIntervalPicker {
   bool counts_instructions() const {
     return options_.kind == PrefetchIntervalOptions::Kind::kInstructionCount;
   }
+  // PrefetchStartCandidates before the computation rule.
+  std::vector<Time> CandidatesInAnyComputation(int64_t bytes, Time earliest, Time use_time,
+                                               double use_speedup) const;
   // Largest t in [lo, hi] with E(t, end) >= need, or nullopt. E(t, end) falls as t grows.
   std::optional<Time> LastStartWithOverlap(double need, Time lo, Time hi, Time end) const;
 
   std::vector<double> prefix_;  // prefix_[t] = Σ elapsed[0..t-1].
+  std::vector<int32_t> computation_;  // Empty when the program has one computation.
   double copy_bandwidth_;
   double max_copy_window_;
   PrefetchIntervalOptions options_;

@@ -32,6 +32,10 @@ enum class ViolationKind {
   kOverlap,                  // two rectangles share time and address.
   kTooManyPrefetches,        // more than max_outstanding_prefetches in flight.
   kTooManyEvictions,         // more than max_outstanding_evictions in flight.
+  // A prefetch issued in another computation than its start's (sim/placement_semantics.h).
+  kCopyAcrossComputations,
+  // A PRODUCED placement evicted in another computation than its definition's.
+  kEvictionAcrossComputations,
 };
 
 // A short stable name for each kind ("overlap", "misaligned", ...), used in JSON.

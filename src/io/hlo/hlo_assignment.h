@@ -4,6 +4,7 @@
 #define MMAP_OPT_IO_HLO_HLO_ASSIGNMENT_H_
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,16 @@ absl::StatusOr<proto::Assignment> AssignmentFromMemorySpaces(absl::string_view p
                                                              const proto::Program& program,
                                                              const MemorySpaces& spaces,
                                                              std::vector<std::string>* notes);
+
+// The buffers XLA colocates with another one that our program keeps apart: an updated
+// loop-carried value and the init it replaces, a conditional's branch results.
+std::set<int64_t> ColocatedBuffers(const Module& module, const ImportTrace& trace);
+
+// Writes what HLO lets an assignment say into `program` (imported from `module` with `trace`,
+// before memory-space assignment): each instruction's computation, and slow_only on the
+// buffers no placement of which HLO can express (src/io/hlo/hlo_constraints.cc).
+void AddExpressibilityConstraints(const Module& module, const ImportTrace& trace,
+                                  proto::Program* program);
 
 // The importer (src/io/hlo/hlo_import.cc) run on a parsed module, recording `trace`.
 absl::StatusOr<proto::Program> ImportTraced(const Module& module, const HloImportOptions& options,

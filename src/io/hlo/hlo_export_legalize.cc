@@ -20,43 +20,6 @@
 #include "hlo_export.h"
 
 namespace mmap_opt::hlo {
-namespace {
-
-// The buffers XLA colocates with another one that our program keeps apart.
-std::set<int64_t> ColocatedBuffers(const Module& module, const ImportTrace& trace) {
-  std::set<int64_t> out;
-  auto leaves = [&](int c, int i) -> const std::vector<TraceLeaf>& { return trace.leaves[c][i]; };
-  for (const Computation& computation : module.computations) {
-    for (const Instruction& inst : computation.instructions) {
-      if (inst.opcode == "conditional") {
-        for (int branch : inst.called) {
-          for (const TraceLeaf& leaf : leaves(branch, module.computations[branch].root)) {
-            out.insert(leaf.buffer);
-          }
-        }
-      }
-      if (inst.opcode != "while") continue;
-      for (int called : inst.called) {  // The body's state: elements it replaces.
-        const Computation& body = module.computations[called];
-        if (body.parameters.empty()) continue;
-        std::map<std::vector<int>, int64_t> entering;
-        for (const TraceLeaf& leaf : leaves(called, body.parameters[0])) {
-          entering[leaf.path] = leaf.buffer;
-        }
-        for (const TraceLeaf& leaf : leaves(called, body.root)) {
-          auto in = entering.find(leaf.path);
-          if (in == entering.end() || in->second == leaf.buffer) continue;
-          out.insert(in->second);
-          out.insert(leaf.buffer);
-        }
-      }
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 proto::Assignment ExpressiblePlacements(const Module& module, const proto::Program& program,
                                         const proto::Assignment& assignment,
                                         const ImportTrace& trace, std::vector<std::string>* notes) {

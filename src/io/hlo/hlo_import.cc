@@ -101,6 +101,7 @@ class Importer {
 
   absl::StatusOr<proto::Program> Run() {
     const Computation& entry = module_.computations[module_.entry];
+    if (trace_ == nullptr) set_trace(&own_trace_);
     ASSIGN_OR_RETURN(Tree root, Flatten(module_.entry, {}, 1, 0));
     MarkOutputs(root);
     for (const hlo::SpaceCopy& c : spaces_.copies) {
@@ -116,6 +117,11 @@ class Importer {
     }
     program_.set_name(options_.name.empty() ? std::string(module_.name) : options_.name);
     AddNotes();
+    // A module before memory-space assignment is what `export hlo` writes into: plan within
+    // what it can say. One after it keeps XLA's own choices, which these rules do not bind.
+    if (options_.export_constraints && spaces_.copies.empty() && spaces_.definitions.empty()) {
+      hlo::AddExpressibilityConstraints(module_, *trace_, &program_);
+    }
     return std::move(program_);
   }
 
@@ -678,6 +684,7 @@ class Importer {
   proto::Program program_;
   hlo::MemorySpaces spaces_;
   hlo::ImportTrace* trace_ = nullptr;
+  hlo::ImportTrace own_trace_;  // Where the caller asks for none.
   int line_ = 0;  // The line of the instruction being lowered.
   std::vector<int> flatten_count_;
   std::vector<bool> in_progress_;
