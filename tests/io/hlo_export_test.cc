@@ -176,12 +176,9 @@ ENTRY %main (i: s32[], a: f32[256]) -> f32[256] {
   EXPECT_THAT(expressible->text, Not(HasSubstr("S(1)")));
 }
 
-TEST(HloExportTest, RefusesWhatWouldNotReadBackAsTheAssignment) {
-  // Program: t0 n, t1 m, t2 e (in f, called with n), t3 s. n PRODUCED [0, 1] is read slow by
-  // e at t2, so it is evicted after m; but the call passes f the value n itself, not a copy
-  // (a call is not program work, so nothing rewires it), and f would read n from S(1): the
-  // written module would read back as n PRODUCED [0, 2]. The check says so instead.
-  const std::string text = R"(HloModule callee, is_scheduled=true
+// t0 n, t1 m, t2 e (in f, called with n), t3 s.
+std::string CalleeModule() {
+  return R"(HloModule callee, is_scheduled=true
 
 %f (x: f32[256]) -> f32[256] {
   %x = f32[256]{0} parameter(0)
@@ -196,6 +193,14 @@ ENTRY %main (p0: f32[256]) -> f32[256] {
   ROOT %s = f32[256]{0} add(f32[256]{0} %c, f32[256]{0} %m)
 }
 )";
+}
+
+TEST(HloExportTest, RefusesWhatWouldNotReadBackAsTheAssignment) {
+  // Program: t0 n, t1 m, t2 e (in f, called with n), t3 s. n PRODUCED [0, 1] is read slow by
+  // e at t2, so it is evicted after m; but the call passes f the value n itself, not a copy
+  // (a call is not program work, so nothing rewires it), and f would read n from S(1): the
+  // written module would read back as n PRODUCED [0, 2]. The check says so instead.
+  const std::string text = CalleeModule();
   absl::StatusOr<proto::Program> program = ImportHlo("in.hlo", text);
   ASSERT_TRUE(program.ok()) << program.status();
   ASSERT_EQ(program->buffers(1).name(), "n");
@@ -272,7 +277,7 @@ TEST(HloExportTest, RefusesAnotherProgramsAssignmentAndAModuleAfterMsa) {
 // MSA: the instructions of the entry, the loop's condition and its body each carry their own
 // computation; the loop state's elements the body replaces, which XLA colocates with their
 // inits, are slow_only: zero and next ({0}), acc and y ({1}); x ({2}, passed through
-// unchanged) is not. The
+// unchanged) is not; a buffer passed to a call is slow_only too. The
 // module after MSA and --no-export-constraints import without them; every agent's assignment
 // of the constrained program exports whole.
 TEST(HloExportTest, ImportWritesWhatHloCanExpressIntoTheProgram) {
@@ -298,6 +303,14 @@ TEST(HloExportTest, ImportWritesWhatHloCanExpressIntoTheProgram) {
   EXPECT_THAT(absl::StrJoin(program->notes(), "\n"),
               HasSubstr("3 computations, a copy stays within one (instruction.computation); "
                         "slow_only: 4 buffers XLA colocates with another"));
+
+  // n is passed to a call: the caller's copies could not reach the callee's read, so the
+  // import (this module is CalleeModule, whose export the test above refuses) keeps n slow.
+  absl::StatusOr<proto::Program> callee = ImportHlo("callee.hlo", CalleeModule());
+  ASSERT_TRUE(callee.ok()) << callee.status();
+  ASSERT_EQ(callee->buffers(1).name(), "n");
+  EXPECT_TRUE(callee->buffers(1).slow_only());
+  EXPECT_THAT(absl::StrJoin(callee->notes(), "\n"), HasSubstr(", 1 passed to a call"));
 
   HloImportOptions free;
   free.export_constraints = false;

@@ -7,8 +7,10 @@
 //   and the agents keep a prefetch's copy within the computation of the use it serves, and a
 //   produced buffer's eviction within the computation of its definition;
 // - a buffer XLA colocates with another one (an updated loop-carried value and the init it
-//   replaces, a conditional's branch results), or that a computation flattened more than once
-//   holds (one text for several program copies), is slow_only.
+//   replaces, a conditional's branch results), that a computation flattened more than once
+//   holds (one text for several program copies), or that is passed to a `call` as an argument
+//   (the callee reads the caller's value itself: a copy in the caller cannot reach it, since a
+//   call is not program work whose operand could be rewired), is slow_only.
 #include <map>
 #include <set>
 #include <vector>
@@ -66,8 +68,18 @@ void AddExpressibilityConstraints(const Module& module, const ImportTrace& trace
       for (const TraceLeaf& leaf : leaves) held_twice.insert(leaf.buffer);
     }
   }
+  std::set<int64_t> call_arguments;
+  for (size_t c = 0; c < trace.leaves.size(); ++c) {
+    if (trace.flattenings[c] == 0) continue;  // Not flattened: no leaves recorded.
+    for (const Instruction& inst : module.computations[c].instructions) {
+      if (inst.opcode != "call") continue;
+      for (int operand : inst.operands) {
+        for (const TraceLeaf& leaf : trace.leaves[c][operand]) call_arguments.insert(leaf.buffer);
+      }
+    }
+  }
   const std::set<int64_t> colocated = ColocatedBuffers(module, trace);
-  int colocated_kept = 0, held_twice_kept = 0;
+  int colocated_kept = 0, held_twice_kept = 0, call_arguments_kept = 0;
   for (int64_t b = 0; b < program->buffers_size(); ++b) {
     proto::Buffer* buffer = program->mutable_buffers(b);
     if (buffer->slow_only()) continue;
@@ -75,17 +87,20 @@ void AddExpressibilityConstraints(const Module& module, const ImportTrace& trace
       ++colocated_kept;
     } else if (held_twice.count(b)) {
       ++held_twice_kept;
+    } else if (call_arguments.count(b)) {
+      ++call_arguments_kept;
     } else {
       continue;
     }
     buffer->set_slow_only(true);
   }
-  if (id.size() > 1 || colocated_kept + held_twice_kept > 0) {
+  if (id.size() > 1 || colocated_kept + held_twice_kept + call_arguments_kept > 0) {
     program->add_notes(absl::StrCat(
         "as HLO can express it: ", id.size(), " computations, a copy stays within one (",
         "instruction.computation); slow_only: ", colocated_kept,
         " buffers XLA colocates with another (loop states, branch results), ", held_twice_kept,
-        " held by a computation flattened more than once"));
+        " held by a computation flattened more than once, ", call_arguments_kept,
+        " passed to a call"));
   }
 }
 
