@@ -179,14 +179,6 @@ class Validator {
       Add(ViolationKind::kCopyAfterStart, i,
           absl::StrCat("copy_start ", p.copy_start(), " is after start ", p.start()));
     }
-    if (p.copy_start() <= p.start() &&
-        !PrefetchWithinComputation(program_, p.copy_start(), p.start())) {
-      Add(ViolationKind::kCopyAcrossComputations, i,
-          absl::StrCat("prefetch issued at t=", p.copy_start(), " in computation ",
-                       program_.computation(p.copy_start()), " for t=", p.start(),
-                       " in computation ", program_.computation(p.start()),
-                       ": HLO cannot express it"));
-    }
     const Time ready = SourceReady(b);
     if (p.copy_start() < ready) {
       auto produced = produced_end_.find(b);
@@ -204,6 +196,18 @@ class Validator {
       Add(ViolationKind::kPrefetchCoversNoUse, i,
           absl::StrCat("prefetch into [", p.start(), ", ", p.end(),
                        "] covers no use of the buffer"));
+      return;
+    }
+    // The copy-done sits before `start` and serves the first use: all in the copy's
+    // computation.
+    for (const Time t : {p.start(), *first_use}) {
+      if (p.copy_start() > p.start() || PrefetchWithinComputation(program_, p.copy_start(), t)) {
+        continue;
+      }
+      Add(ViolationKind::kCopyAcrossComputations, i,
+          absl::StrCat("prefetch issued at t=", p.copy_start(), " in computation ",
+                       program_.computation(p.copy_start()), " for t=", t, " in computation ",
+                       program_.computation(t), ": HLO cannot express it"));
       return;
     }
     checked.prefetch = PrefetchWindow(p.copy_start(), *first_use);

@@ -182,8 +182,8 @@ TEST(ValidatorTest, StatusNamesFirstViolationAndCount) {
   EXPECT_THAT(status.message(), HasSubstr("(and 2 more violations)"));
 }
 
-// t0 a (entry): x -> y.  t1 b, t2 c (a loop body flattened in, computation 1): y -> z; x, z -> w.
-// t3 d (entry): x, y, w -> o (an output). With every computation 0, the same placements are
+// t0 a (entry): x -> y.  t1 b, t2 c (a loop body flattened in, computation 1): y -> z;
+// x, z, k -> w.  t3 d (entry): x, y, w -> o (an output). With every computation 0, the same placements are
 // all valid.
 proto::Program TwoComputations() {
   return ProgramFromText(R"pb(
@@ -193,12 +193,13 @@ proto::Program TwoComputations() {
     buffers { id: 3 name: "z" size: 10 }
     buffers { id: 4 name: "w" size: 10 }
     buffers { id: 5 name: "o" size: 10 is_output: true }
+    buffers { id: 6 name: "k" size: 10 }
     instructions { id: 0 name: "a" operands: 1 outputs: 2 }
     instructions { id: 1 name: "b" operands: 2 outputs: 3 computation: 1 }
     instructions {
       id: 2
       name: "c"
-      operands: [ 1, 3 ]
+      operands: [ 1, 3, 6 ]
       outputs: 4
       computation: 1
     }
@@ -226,6 +227,9 @@ TEST(ValidatorTest, CopiesStayWithinOneComputation) {
       {"placements { buffer_id: 1 start: 2 end: 2 source: PREFETCHED copy_start: 0 }",
        {ViolationKind::kCopyAcrossComputations}},
       {"placements { buffer_id: 1 start: 2 end: 2 source: PREFETCHED copy_start: 1 }", {}},
+      // k started and done at boundary 0 (the entry) for its first use, c: across too.
+      {"placements { buffer_id: 6 start: 0 end: 2 source: PREFETCHED copy_start: 0 }",
+       {ViolationKind::kCopyAcrossComputations}},
       // y produced at t0 (entry) and read again at t3: ending at t1 it is evicted in the body.
       {"placements { buffer_id: 2 start: 0 end: 1 source: PRODUCED }",
        {ViolationKind::kEvictionAcrossComputations}},

@@ -27,9 +27,10 @@
 // - Computations (Instruction.computation, set by the HLO importer): HLO keeps an async copy
 //   within one computation, and our program flattens called computations into the timeline.
 //   A copy issued at boundary t belongs to instruction t's computation; so a prefetch's
-//   copy_start lies in the computation of its start (the use it serves), and a PRODUCED
-//   placement that needs an eviction ends in the computation of its definition (the
-//   eviction is written after its last instruction). One computation: no constraint.
+//   copy_start lies in the computation of its start (where its copy-done is written) and of
+//   the first use it serves, and a PRODUCED placement that needs an eviction ends in the
+//   computation of its definition (the eviction is written after its last instruction). One
+//   computation: no constraint.
 #ifndef MMAP_OPT_SIM_PLACEMENT_SEMANTICS_H_
 #define MMAP_OPT_SIM_PLACEMENT_SEMANTICS_H_
 
@@ -61,10 +62,10 @@ bool NeedsEviction(const Program& program, BufferIndex b, Time end);
 // eviction there, or the eviction stays in the definition's computation.
 bool EvictableAt(const Program& program, BufferIndex b, Time definition, Time end);
 
-// Whether a prefetch issued at boundary `copy_start` may serve the use at `start`: both in one
-// computation.
-inline bool PrefetchWithinComputation(const Program& program, Time copy_start, Time start) {
-  return program.computation(copy_start) == program.computation(start);
+// Whether a prefetch issued at boundary `copy_start` may have its copy done at, or serve a use
+// at, time t: both in one computation.
+inline bool PrefetchWithinComputation(const Program& program, Time copy_start, Time t) {
+  return program.computation(copy_start) == program.computation(t);
 }
 
 // The eviction of a PRODUCED placement [definition, end]: issued at definition + 1, due at
