@@ -27,7 +27,7 @@ int HeuristicPolicy::Choose(const MallocGame& game) {
 }
 
 void GamePlan::Record(const Segment& segment, const Action& executed, int executed_index,
-                      int rule) {
+                      bool by_rule) {
   if (executed.kind == ActionKind::kDefer) {
     if (static_cast<BufferIndex>(defers_.size()) <= segment.buffer) {
       defers_.resize(segment.buffer + 1, 0);
@@ -35,7 +35,7 @@ void GamePlan::Record(const Segment& segment, const Action& executed, int execut
     ++defers_[segment.buffer];
     return;
   }
-  if (executed_index == rule) {
+  if (by_rule) {
     actions_.erase(Key(segment));
     return;
   }
@@ -77,7 +77,8 @@ absl::StatusOr<GameRecord> PlayGame(
     const Segment segment = game.segment();
     const int chosen_by_rule = rule.Choose(game);
     const StepResult step = game.Step(trace.chosen);
-    record.plan.Record(segment, step.executed, game.EncodeAction(step.executed), chosen_by_rule);
+    record.plan.Record(segment, step.executed, game.EncodeAction(step.executed),
+                       trace.chosen == chosen_by_rule);
     ++record.steps;
   }
   record.assignment = game.ToAssignment(agent);

@@ -170,7 +170,7 @@ absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const 
       const Segment segment = game.segment();
       const StepResult result = game.Step(step.action);
       played[i].plan.Record(segment, result.executed, game.EncodeAction(result.executed),
-                            chosen_by_rule);
+                            step.action == chosen_by_rule);
       step.reward = static_cast<float>(result.reward);
       if (record) played[i].steps.push_back(std::move(step));
     }

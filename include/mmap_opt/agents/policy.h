@@ -57,9 +57,11 @@ class HeuristicPolicy : public Policy {
 class GamePlan {
  public:
   // Records the step just played: `segment` is the segment it decided, `executed` what the
-  // game executed (after any drop-backup), `rule` what HeuristicPolicy chose in the state
-  // before the step (-1: unknown, record the action whatever it is).
-  void Record(const Segment& segment, const Action& executed, int executed_index, int rule = -1);
+  // game executed (after any drop-backup). `by_rule`: the move played what HeuristicPolicy
+  // chooses in that state, so the plan leaves it to the rule (a replay plays it again, drop-
+  // backup included, in that state; in a changed state the rule decides afresh).
+  void Record(const Segment& segment, const Action& executed, int executed_index,
+              bool by_rule = false);
   // The action recorded for this segment, if any; how often the plan deferred buffer b.
   std::optional<int> action(const Segment& segment) const;
   int defers(BufferIndex b) const {
