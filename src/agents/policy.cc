@@ -26,12 +26,17 @@ int HeuristicPolicy::Choose(const MallocGame& game) {
   return 0;
 }
 
-void GamePlan::Record(const Segment& segment, const Action& executed, int executed_index) {
+void GamePlan::Record(const Segment& segment, const Action& executed, int executed_index,
+                      bool by_rule) {
   if (executed.kind == ActionKind::kDefer) {
     if (static_cast<BufferIndex>(defers_.size()) <= segment.buffer) {
       defers_.resize(segment.buffer + 1, 0);
     }
     ++defers_[segment.buffer];
+    return;
+  }
+  if (by_rule) {
+    actions_.erase(Key(segment));
     return;
   }
   actions_[Key(segment)] = executed_index;
@@ -59,6 +64,7 @@ absl::StatusOr<GameRecord> PlayGame(
     const std::function<void(const MallocGame&, const StepTrace&)>& on_step) {
   ASSIGN_OR_RETURN(MallocGame game, MallocGame::Create(cost, options));
   GameRecord record;
+  HeuristicPolicy rule;
   while (!game.done()) {
     StepTrace trace{game.segment_index(), game.segment(), policy.Choose(game), {}};
     if (on_step) {
@@ -69,8 +75,10 @@ absl::StatusOr<GameRecord> PlayGame(
       on_step(game, trace);
     }
     const Segment segment = game.segment();
+    const int chosen_by_rule = rule.Choose(game);
     const StepResult step = game.Step(trace.chosen);
-    record.plan.Record(segment, step.executed, game.EncodeAction(step.executed));
+    record.plan.Record(segment, step.executed, game.EncodeAction(step.executed),
+                       trace.chosen == chosen_by_rule);
     ++record.steps;
   }
   record.assignment = game.ToAssignment(agent);

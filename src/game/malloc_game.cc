@@ -33,6 +33,10 @@ absl::StatusOr<MallocGame> MallocGame::Create(const CostModel& cost, GameOptions
     return absl::InvalidArgumentError(
         absl::StrCat("max_defers must be in [0, 16], not ", options.max_defers));
   }
+  if (!(options.defer_scale > 0 && options.defer_scale <= 50)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("defer_scale must be in (0, 50], not ", options.defer_scale));
+  }
   RETURN_IF_ERROR(CheckBufferPriority(cost.program(), options.priority));
   ASSIGN_OR_RETURN(MemoryState state, MemoryState::Create(cost));
   std::vector<double> elapsed(cost.program().num_instructions());
@@ -263,7 +267,7 @@ bool MallocGame::CanDefer() const {
 void MallocGame::ExecuteDefer() {
   const BufferIndex b = segment().buffer;
   const int first = segment_index_, count = SegmentCount(b);
-  const double target = priority_[b] / std::exp(1.0);
+  const double target = priority_[b] / std::exp(options_.defer_scale);
   int last = first + count;
   do {
     last += SegmentCount(segments_[last].buffer);

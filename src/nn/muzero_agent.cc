@@ -76,7 +76,13 @@ absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& op
         keep_if_faster(record.assignment, record.plan, record.total_reward, record.drop_backups)
             .status());
   }
-  if (options.deviations_per_game > 0) play.deviations_per_game = options.deviations_per_game;
+  play.deviations_per_game = options.deviations_per_game;
+  play.order_deviations_per_game = options.order_deviations_per_game;
+  // Later rounds explore around the incumbent when either kind of deviation is asked for;
+  // with neither, every move of every game is searched from scratch.
+  const bool anchored = options.deviations_per_game > 0 || options.order_deviations_per_game > 0;
+  // Learning on the program trains on the moves decided away from the incumbent.
+  play.record_decisions_only = true;
   int games_played = 0;
   for (int round = 0;; ++round) {
     // Round 0: one game without root noise (the model's best guess); later rounds sample.
@@ -89,10 +95,14 @@ absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& op
     // is a budget for them, round 0 plays the network's policy without search: searching every
     // move of a long game (seconds on a large program) would spend the budget before any
     // exploration. Without one, round 0 is the only game and is searched.
-    const bool anchored = options.deviations_per_game > 0;
     const bool more_rounds = options.time_limit_s > 0 || options.max_games > 1;
     // The incumbent changes only after the round's games are played and scored.
     play.anchor = round > 0 && anchored ? &incumbent : nullptr;
+    // Anchored, the first game (the network's own, unsearched) teaches nothing new.
+    play.record = on_round != nullptr && (play.anchor != nullptr || !anchored);
+    // Order moves follow the network once it has trained on this program's games (after
+    // round 1, the first anchored one); before that, and without learning, they are uniform.
+    play.weight_order_moves = on_round != nullptr && round >= 2;
     play.search.simulations = round == 0 && anchored && more_rounds ? 0 : options.simulations;
     ASSIGN_OR_RETURN(std::vector<PlayedGame> played, PlaySearchGames(costs, evaluator, play));
     games_played += games;

@@ -1,5 +1,8 @@
 #include "search/play.h"
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <optional>
 #include <random>
 
@@ -7,6 +10,25 @@
 #include "mmap_opt/status_macros.h"
 
 namespace mmap_opt {
+namespace {
+
+// The most an order move's weight multiplies the uniform rate by.
+constexpr double kMaxOrderWeight = 4;
+
+// softmax(logits) over the game's legal actions, at `action`.
+double LegalProbability(const MallocGame& game, const float* logits, int action) {
+  float top = -std::numeric_limits<float>::infinity();
+  for (int a = 0; a < game.num_actions(); ++a) {
+    if (game.legal()[a]) top = std::max(top, logits[a]);
+  }
+  double total = 0;
+  for (int a = 0; a < game.num_actions(); ++a) {
+    if (game.legal()[a]) total += std::exp(logits[a] - top);
+  }
+  return std::exp(logits[action] - top) / total;
+}
+
+}  // namespace
 
 absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const CostModel*>& costs,
                                                         Evaluator& evaluator,
@@ -41,6 +63,16 @@ absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const 
   std::mt19937_64 deviation_rng(options.seed ^ 0x5deece66dull);
   std::uniform_real_distribution<double> unit(0, 1);
   const int num_actions = MallocGame::NumActions(options.game);
+  HeuristicPolicy rule;  // What plans record their departures from.
+  const int defer = options.game.max_defers > 0 ? num_actions - 1 : -1;
+  const bool order_moves = anchor && defer >= 0 && options.order_deviations_per_game > 0;
+  // Order moves: the positions where one may be drawn this move, the network's view of them,
+  // and the running mean of pi(Defer) that weights them.
+  std::vector<int> order_index, candidates;
+  std::vector<float> order_observations, order_logits, order_values;
+  double defer_sum = 0;
+  int64_t defer_count = 0;
+  std::vector<PlayedStep::Kind> kind(games.size());
   std::vector<MallocGame*> searched;
   std::vector<int> searched_index, excluded;
   std::vector<int> chosen(games.size()), result_of(games.size());
@@ -48,22 +80,63 @@ absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const 
     searched.clear();
     searched_index.clear();
     excluded.clear();
+    order_index.clear();
     bool any = false;
     for (size_t i = 0; i < games.size(); ++i) {
       if (games[i].done()) continue;
       any = true;
       chosen[i] = -1;
+      kind[i] = PlayedStep::Kind::kSearched;
       if (anchor) {
         chosen[i] = anchor->Choose(games[i]);
+        kind[i] = PlayedStep::Kind::kReplayed;
         const double p = options.deviations_per_game / std::max(games[i].num_segments(), 1);
-        if (unit(deviation_rng) >= p) continue;  // Replay the anchor.
+        if (unit(deviation_rng) >= p) {
+          if (order_moves && chosen[i] != defer && games[i].legal()[defer]) {
+            order_index.push_back(i);
+          }
+          continue;  // Replay the anchor (or an order move, drawn below).
+        }
         ++played[i].deviations;
+        kind[i] = PlayedStep::Kind::kSearched;
       }
       searched.push_back(&games[i]);
       searched_index.push_back(i);
       excluded.push_back(chosen[i]);
     }
     if (!any) break;
+    // Order moves, drawn by rejection so that the network sees only a few percent of the
+    // positions: each is a candidate with probability kMaxOrderWeight x q (q: the uniform rate,
+    // order_deviations_per_game / buffers), and a candidate defers with probability
+    // w / kMaxOrderWeight; so a position defers with probability q x w (q without weighting).
+    candidates.clear();
+    for (int i : order_index) {
+      const double q =
+          options.order_deviations_per_game / std::max(costs[i]->program().num_buffers(), 1);
+      if (unit(deviation_rng) < kMaxOrderWeight * q) candidates.push_back(i);
+    }
+    std::vector<double> weight(candidates.size(), 1.0);
+    if (options.weight_order_moves && !candidates.empty()) {
+      const int n = candidates.size(), size = MallocGame::ObservationSize(options.game);
+      order_observations.resize(static_cast<size_t>(n) * size);
+      order_logits.resize(static_cast<size_t>(n) * num_actions);
+      order_values.resize(n);
+      for (int j = 0; j < n; ++j) games[candidates[j]].Observe(&order_observations[j * size]);
+      evaluator.Evaluate(order_observations.data(), n, order_logits.data(), order_values.data());
+      for (int j = 0; j < n; ++j) {
+        weight[j] = LegalProbability(games[candidates[j]], &order_logits[j * num_actions], defer);
+        defer_sum += weight[j];
+        ++defer_count;
+      }
+      const double mean = defer_sum / defer_count;
+      for (double& w : weight) w = mean > 0 ? std::min(w / mean, kMaxOrderWeight) : 1.0;
+    }
+    for (size_t j = 0; j < candidates.size(); ++j) {
+      if (unit(deviation_rng) >= weight[j] / kMaxOrderWeight) continue;
+      chosen[candidates[j]] = defer;
+      kind[candidates[j]] = PlayedStep::Kind::kOrder;
+      ++played[candidates[j]].order_moves;
+    }
     const bool late =
         options.deadline.has_value() && std::chrono::steady_clock::now() >= *options.deadline;
     std::vector<SearchResult> results;
@@ -79,7 +152,12 @@ absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const 
       PlayedStep step;
       const int r = result_of[i];
       step.action = r >= 0 ? results[r].action : chosen[i];
-      if (options.record) {
+      step.kind = kind[i];
+      const bool record = options.record && (!options.record_decisions_only ||
+                                             step.kind != PlayedStep::Kind::kReplayed);
+      const int chosen_by_rule = rule.Choose(game);
+      if (step.kind == PlayedStep::Kind::kOrder) step.rule = chosen_by_rule;
+      if (record) {
         step.observation.resize(MallocGame::ObservationSize(options.game));
         game.Observe(step.observation.data());
         if (r >= 0) {
@@ -91,9 +169,10 @@ absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const 
       }
       const Segment segment = game.segment();
       const StepResult result = game.Step(step.action);
-      played[i].plan.Record(segment, result.executed, game.EncodeAction(result.executed));
+      played[i].plan.Record(segment, result.executed, game.EncodeAction(result.executed),
+                            step.action == chosen_by_rule);
       step.reward = static_cast<float>(result.reward);
-      if (options.record) played[i].steps.push_back(std::move(step));
+      if (record) played[i].steps.push_back(std::move(step));
     }
   }
   for (size_t i = 0; i < games.size(); ++i) {

@@ -25,6 +25,10 @@ struct PlayedStep {
   std::vector<float> policy_target;  // Zero for illegal actions.
   int action = 0;                    // The action chosen (before any drop-backup).
   float reward = 0;
+  // How the move was decided (anchored play): replayed from the anchor, searched (a
+  // deviation), or an order move (a Defer drawn where the anchor did not defer).
+  enum class Kind { kReplayed, kSearched, kOrder } kind = Kind::kSearched;
+  int rule = -1;  // Order moves: what the heuristic's rule would have played instead.
 };
 
 struct PlayedGame {
@@ -33,6 +37,7 @@ struct PlayedGame {
   double total_reward = 0;
   int drop_backups = 0;
   int deviations = 0;             // Moves searched away from the anchor (anchored play only).
+  int order_moves = 0;            // Defers drawn where the anchor did not defer.
   std::vector<PlayedStep> steps;  // Only when recording.
 };
 
@@ -53,6 +58,22 @@ struct PlayOptions {
   // policy target (the network learns the incumbent); deviation moves the search's target.
   const GamePlan* anchor = nullptr;
   double deviations_per_game = 8;
+  // Order moves (anchored play only): at a move where Defer is legal and the anchor does not
+  // defer, the game defers with probability order_deviations_per_game / buffers x w, where w
+  // is the network's preference for Defer there relative to its mean over the positions seen
+  // so far in this call (pi(Defer) / mean pi(Defer), at most 4; 1 with no network). The
+  // wins of heuristic-tuned are reorderings of many buffers at once, which a few searched
+  // deviations per game do not reach; a Defer judged by a short rollout looks free, its cost
+  // shows when the deferred buffer's segments come. So order moves are drawn, not searched,
+  // and judged by the whole game; learning on the program teaches the network where they pay.
+  double order_deviations_per_game = 0;
+  // Whether w follows the network (true) or is 1 (false: uniform draws). A network that has
+  // not yet learned on the program knows nothing of where deferring pays there (the bundled
+  // model imitates the heuristic, which never defers), so the agent weights only once it has.
+  bool weight_order_moves = true;
+  // Record only the moves that were decided here (searched deviations and order moves), not
+  // the replayed ones: what learning on the program trains on.
+  bool record_decisions_only = false;
 };
 
 // Plays one game per entry of `costs` (an entry may repeat) to the end. The evaluator must

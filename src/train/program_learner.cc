@@ -49,10 +49,24 @@ absl::StatusOr<AgentRun> LearnOnProgram(const CostModel& cost, const AgentOption
     const std::vector<float> outcomes = ranked.Score(latencies);
     int64_t moves = 0;
     for (size_t i = 0; i < games.size(); ++i) {
-      moves += games[i].steps.size();
-      replay.Add(ToEpisode(games[i].steps, ValueTarget::kOutcome, outcomes[i]));
+      // The recorded moves are the ones decided away from the incumbent, not consecutive:
+      // each is a position of its own (no unrolled dynamics targets: this search runs in the
+      // real game). An order move's policy target is its outcome: Defer where the game ranked
+      // well, the heuristic's rule where it ranked badly, nothing on a tie; so the network
+      // learns where deferring pays, and order moves follow its preference.
+      for (PlayedStep& step : games[i].steps) {
+        if (step.kind == PlayedStep::Kind::kOrder) {
+          if (outcomes[i] == 0 || step.rule < 0) continue;
+          std::fill(step.policy_target.begin(), step.policy_target.end(), 0.0f);
+          step.policy_target[outcomes[i] > 0 ? step.action : step.rule] = 1;
+        }
+        std::vector<PlayedStep> position(1);
+        position[0] = std::move(step);
+        replay.Add(ToEpisode(position, ValueTarget::kOutcome, outcomes[i]));
+        ++moves;
+      }
     }
-    if (replay.empty()) return absl::OkStatus();
+    if (replay.empty() || moves == 0) return absl::OkStatus();
     const int steps =
         learning.steps_per_round > 0
             ? learning.steps_per_round

@@ -91,7 +91,39 @@ TEST(PlanPolicyTest, ReplaysAnyGameExactly) {
           << "trial " << trial;
       EXPECT_DOUBLE_EQ(first.total_reward, second.total_reward);
     }
+    // The plan holds departures from the heuristic's rule only: none in its own game.
+    EXPECT_TRUE(PlayGame(cost, heuristic, "a")->plan.empty()) << "trial " << trial;
   }
+}
+
+// Two weights read after fillers, room for one. The plan of a game that dropped the one the
+// heuristic placed holds that Drop alone; replaying it, the rule places the other weight in the
+// space the Drop freed (a plan of every action would replay the other's Drop as well).
+TEST(PlanPolicyTest, ReplayLetsTheRuleUseTheSpaceADeviationFreed) {
+  Program program = *Program::Create(ProgramFromText(Fillers(0, 4) + R"pb(
+    buffers { id: 100 name: "a" size: 100 }
+    buffers { id: 101 name: "b" size: 100 }
+    instructions { id: 4 name: "use_a" operands: 100 flops: 1 }
+    instructions { id: 5 name: "use_b" operands: 101 flops: 1 }
+  )pb"));
+  proto::Hardware hw = DecimalHardware();
+  hw.set_fast_capacity(150);
+  CostModel cost = *CostModel::Create(program, hw);
+  HeuristicPolicy heuristic;
+  GameRecord base = *PlayGame(cost, heuristic, "a");
+  ASSERT_EQ(base.assignment.placements_size(), 1);
+  const int64_t placed = base.assignment.placements(0).buffer_id();
+
+  MallocGame game = *MallocGame::Create(cost);
+  while (program.buffer(game.segment().buffer).id() != placed) game.Step(heuristic.Choose(game));
+  GamePlan plan;
+  ASSERT_NE(heuristic.Choose(game), 0);
+  plan.Record(game.segment(), Action{ActionKind::kDrop, 0}, 0);
+  ASSERT_FALSE(plan.empty());
+  PlanPolicy replay(plan);
+  GameRecord replayed = *PlayGame(cost, replay, "a");
+  ASSERT_EQ(replayed.assignment.placements_size(), 1);
+  EXPECT_NE(replayed.assignment.placements(0).buffer_id(), placed);
 }
 
 // An empty plan falls back on the heuristic's choices.

@@ -48,6 +48,8 @@ TEST(MallocGameTest, ActionEncodingRoundTrips) {
   EXPECT_EQ(game.DecodeAction(6).kind, ActionKind::kCopy);
   EXPECT_EQ(game.DecodeAction(6).candidate, 2);
   EXPECT_FALSE(MallocGame::Create(cost, {.num_candidates = 0}).ok());
+  EXPECT_FALSE(MallocGame::Create(cost, {.defer_scale = 0}).ok());
+  EXPECT_FALSE(MallocGame::Create(cost, {.defer_scale = 51}).ok());
 }
 
 // One segment: the weight w read at t5 after five 1 s fillers. Prefetching it saves

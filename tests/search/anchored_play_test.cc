@@ -84,5 +84,48 @@ TEST(AnchoredPlayTest, DeviationsSearchAnotherActionAndStayValid) {
   }
 }
 
+// Order moves: Defers drawn (not searched) where the anchor does not defer, at the uniform
+// rate without weighting; recorded as such, with the rule's action beside them; the games stay
+// valid, and the same seed gives the same games.
+TEST(AnchoredPlayTest, OrderMovesDeferAroundTheAnchor) {
+  Loaded l = Load("dlrm-small.training.b256.bf16.edge-npu.pb");
+  HeuristicPolicy heuristic;
+  GameRecord anchor = *PlayGame(*l.cost, heuristic, "muzero");
+  UniformEvaluator evaluator(GameOptions{});
+  std::vector<const CostModel*> costs(4, l.cost.get());
+  PlayOptions play = Anchored(anchor.plan, 0, 5);
+  play.order_deviations_per_game = 6;
+  play.record_decisions_only = true;
+  play.weight_order_moves = false;
+  std::vector<PlayedGame> games = *PlaySearchGames(costs, evaluator, play);
+  const int defer = MallocGame::NumActions(play.game) - 1;
+  int order_moves = 0, differ = 0;
+  for (const PlayedGame& game : games) {
+    EXPECT_EQ(game.deviations, 0);
+    order_moves += game.order_moves;
+    ASSERT_EQ(game.steps.size(), static_cast<size_t>(game.order_moves));
+    for (const PlayedStep& step : game.steps) {
+      EXPECT_EQ(step.kind, PlayedStep::Kind::kOrder);
+      EXPECT_EQ(step.action, defer);
+      EXPECT_GE(step.rule, 0);
+      EXPECT_NE(step.rule, defer);
+    }
+    EXPECT_TRUE(ValidateAssignment(*l.program, l.cost->hardware(), game.assignment).ok());
+    differ += !MessageDifferencer::Equals(game.assignment, anchor.assignment);
+  }
+  EXPECT_GT(order_moves, 0);
+  EXPECT_GT(differ, 0);
+  // Same seed, same games, weighted or not.
+  for (bool weighted : {false, true}) {
+    play.weight_order_moves = weighted;
+    std::vector<PlayedGame> once = *PlaySearchGames(costs, evaluator, play);
+    std::vector<PlayedGame> again = *PlaySearchGames(costs, evaluator, play);
+    for (size_t i = 0; i < once.size(); ++i) {
+      EXPECT_EQ(once[i].order_moves, again[i].order_moves);
+      EXPECT_TRUE(MessageDifferencer::Equals(once[i].assignment, again[i].assignment));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace mmap_opt

@@ -39,7 +39,9 @@ Loaded Load(const std::string& name) {
   return loaded;
 }
 
-// Small budgets: 1 deterministic game, then rounds of 4: 9 games, 2 rounds of training.
+// Small budgets: 1 deterministic game, then rounds of 4: 9 games. Training follows round 1
+// only: round 0 is the network's own unsearched game, which records nothing (no move of it was
+// decided away from an incumbent), and round 2 is the last.
 AgentOptions SmallBudget() {
   AgentOptions options;
   options.model_path = SourcePath("data/models/default.pt");
@@ -73,12 +75,11 @@ TEST(ProgramLearnerTest, TrainsAndKeepsTheBestGame) {
     absl::StatusOr<AgentRun> learned =
         LearnOnProgram(*loaded.cost, options, SmallLearning(), &stats);
     ASSERT_TRUE(learned.ok()) << learned.status();
-    // Trained after round 0 (1 game) and round 1 (4 games); round 2 is the last.
-    EXPECT_EQ(stats.rounds_trained, 2) << name;
-    EXPECT_EQ(stats.train_steps, 10) << name;
+    EXPECT_EQ(stats.rounds_trained, 1) << name;
+    EXPECT_EQ(stats.train_steps, 5) << name;
     for (double loss : stats.round_losses) EXPECT_TRUE(std::isfinite(loss)) << name;
     EXPECT_GT(stats.parameter_change, 0) << name;
-    EXPECT_THAT(learned->summary, HasSubstr("10 Adam steps after 2 round(s)"));
+    EXPECT_THAT(learned->summary, HasSubstr("5 Adam steps after 1 round(s)"));
 
     // Its first games are the heuristic's trajectory and the network's policy game (round 0
     // is not searched when rounds follow it): never slower than those.
@@ -104,13 +105,16 @@ TEST(ProgramLearnerTest, TrainsAndKeepsTheBestGame) {
 TEST(ProgramLearnerTest, StepsPerRoundFollowTheReplayRatio) {
   Loaded loaded = Load("bert-tiny.inference.b8.128.bf16.edge-npu.pb");
   AgentOptions options = SmallBudget();
-  options.max_games = 2;  // Round 0 (the deterministic game), training, round 1.
-  // The first game's length, from the same search with a hook that only counts.
+  options.max_games = 6;  // Round 0 (the deterministic game), round 1 (4), training, round 2.
+  // Searched deviations only: an order move in a game that ties is not trained on.
+  options.order_deviations_per_game = 0;
+  // The decided moves of round 1, from the same search with a hook that only counts (the
+  // network is not trained, so round 1 is the same game as in learning).
   absl::StatusOr<std::unique_ptr<Evaluator>> evaluator = EvaluatorFor(options);
   ASSERT_TRUE(evaluator.ok()) << evaluator.status();
   size_t moves = 0;
   auto count = [&](std::vector<PlayedGame>& games, const std::vector<double>&) {
-    moves = games.front().steps.size();
+    for (const PlayedGame& game : games) moves += game.steps.size();
     return absl::OkStatus();
   };
   ASSERT_TRUE(RunMuZero(*loaded.cost, options, **evaluator, count).ok());
@@ -148,8 +152,17 @@ TEST(ProgramLearnerTest, GameBudgetWithoutLearningPlaysExactlyThatManyGames) {
   auto count = [&](std::vector<PlayedGame>& played, const std::vector<double>& latencies) {
     ++rounds;
     EXPECT_EQ(played.size(), latencies.size());
-    if (rounds == 1) EXPECT_EQ(played.size(), 1u);  // The deterministic game alone.
-    EXPECT_FALSE(played.front().steps.empty());     // Recorded for the hook.
+    if (rounds == 1) {
+      EXPECT_EQ(played.size(), 1u);  // The deterministic game alone, recording nothing.
+      EXPECT_TRUE(played.front().steps.empty());
+    }
+    // Later rounds record for the hook the moves decided away from the incumbent only.
+    for (const PlayedGame& game : played) {
+      EXPECT_EQ(game.steps.size(), static_cast<size_t>(game.deviations + game.order_moves));
+      for (const PlayedStep& step : game.steps) {
+        EXPECT_NE(step.kind, PlayedStep::Kind::kReplayed);
+      }
+    }
     return absl::OkStatus();
   };
   options.max_games = 7;  // Rounds of 1, 4 and 2.

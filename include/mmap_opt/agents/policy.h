@@ -46,15 +46,22 @@ class HeuristicPolicy : public Policy {
   int Choose(const MallocGame& game) override;
 };
 
-// The decisions of a game, keyed by segment (buffer, use index) rather than by move number, so
-// that they still apply after a deviation earlier in the game changed the state: the action
-// executed at each segment, and how often each buffer was deferred. Search agents keep the
-// best game's plan as the incumbent and explore around it.
+// The decisions of a game that differ from the heuristic's rule, keyed by segment (buffer, use
+// index) rather than by move number, so that they still apply after a deviation earlier in the
+// game changed the state: the action executed at a segment where HeuristicPolicy would have
+// chosen otherwise, and how often each buffer was deferred. Everything else is left to the
+// rule, so that a replay lets the heuristic's greedy fill use the space a deviation freed (a
+// buffer dropped early lets a later one in, as a changed buffer order does in heuristic-tuned);
+// recording every action would replay the old Drops there instead. The heuristic's own game has
+// an empty plan. Search agents keep the best game's plan as the incumbent and explore around it.
 class GamePlan {
  public:
   // Records the step just played: `segment` is the segment it decided, `executed` what the
-  // game executed (after any drop-backup).
-  void Record(const Segment& segment, const Action& executed, int executed_index);
+  // game executed (after any drop-backup). `by_rule`: the move played what HeuristicPolicy
+  // chooses in that state, so the plan leaves it to the rule (a replay plays it again, drop-
+  // backup included, in that state; in a changed state the rule decides afresh).
+  void Record(const Segment& segment, const Action& executed, int executed_index,
+              bool by_rule = false);
   // The action recorded for this segment, if any; how often the plan deferred buffer b.
   std::optional<int> action(const Segment& segment) const;
   int defers(BufferIndex b) const {
