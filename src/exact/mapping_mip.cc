@@ -13,6 +13,8 @@ namespace mmap_opt::exact {
 namespace {
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
+// The capacity bound and a simulated latency are sums in different orders: room for rounding.
+constexpr double kCapacityBoundSlack = 1e-7;
 
 int64_t Aligned(int64_t bytes, int64_t alignment) {
   return (bytes + alignment - 1) / alignment * alignment;
@@ -54,6 +56,14 @@ absl::StatusOr<MappingMip> MappingMip::Build(const CostModel& cost, const ModelO
   }
   for (BufferIndex b = 0; b < program.num_buffers(); ++b) mip.BuildBuffer(b, options);
   mip.BuildInstructionRows();
+  // The latency is at least the capacity bound (CostModel::CapacityBoundLatency, proved for
+  // every valid assignment by another argument: HBM traffic per window): a valid row, which
+  // lifts the LP's bound where the model's own relaxations (wide buckets, preemptive copies)
+  // leave it below.
+  MipRow at_least{{}, cost.CapacityBoundLatency() * unit * (1 - kCapacityBoundSlack), kInfinity};
+  for (const int c : mip.elapsed_) at_least.terms.push_back({c, 1});
+  for (const int c : mip.stall_) at_least.terms.push_back({c, 1});
+  mip.rows_.push_back(std::move(at_least));
   mip.BuildCapacityRows();
   mip.BuildOutstandingRows();
   // Start with each copy's own window; the solver loop adds the others as they are violated.

@@ -37,7 +37,9 @@ struct ExactOptions {
 struct ExactResult {
   proto::Assignment assignment;  // The best valid assignment found.
   double latency_s = 0;          // Its simulated latency.
-  std::string source;            // "mip" (the model's plan) or "heuristic".
+  // Where it came from: "mip" (the model's plan), "heuristic" or "heuristic-game", with
+  // "+repair" where the plan repair (src/exact/plan_repair.h) improved it.
+  std::string source;
   double mip_bound_s = 0;        // The MIP's proved lower bound on every valid latency.
   bool optimal = false;          // latency_s == mip_bound_s up to 1e-6: a proved optimum.
   double gap = 0;                // (latency_s - mip_bound_s) / mip_bound_s.
@@ -47,6 +49,7 @@ struct ExactResult {
   int columns = 0;
   int rows = 0;
   int64_t nodes = 0;
+  int repair_moves = 0;  // Moves the plan repair made, over every plan it improved.
 };
 
 // OK when the program is within the size limit; else InvalidArgument naming the limit.
