@@ -30,7 +30,7 @@ using Clock = std::chrono::steady_clock;
 // The share of the time left that one plan's repair may take, and how many of a round's plans
 // are repaired.
 constexpr double kRepairShare = 0.1;
-constexpr size_t kPlansRepaired = 2;
+constexpr size_t kPlansRepaired = 8;
 
 struct Incumbent {
   proto::Assignment assignment;
@@ -110,9 +110,6 @@ absl::StatusOr<ExactResult> SolveExact(const CostModel& cost, const ExactOptions
                    : deadline;
   };
   RETURN_IF_ERROR(CheckExactSize(cost.program()));
-  exact::ModelOptions model_options;
-  model_options.max_buckets = options.max_buckets;
-  ASSIGN_OR_RETURN(exact::MappingMip mip, exact::MappingMip::Build(cost, model_options));
 
   ExactResult result;
   // The starting incumbent: the best of the heuristic's and the heuristic game's assignments,
@@ -138,62 +135,86 @@ absl::StatusOr<ExactResult> SolveExact(const CostModel& cost, const ExactOptions
   if (best.source.empty()) return absl::InternalError("the heuristic's assignment is invalid");
   Improve(cost, best, repair_deadline(), result);
 
-  double bound_units = cost.CapacityBoundLatency() / mip.seconds_per_unit() * (1 - 1e-7);
+  // Proved for every valid assignment by either argument: the capacity bound, and each model
+  // (every one a relaxation of the simulator).
+  double bound_s = cost.CapacityBoundLatency() * (1 - 1e-7);
   std::string rejected;
-  for (int round = 0; round < options.max_rounds; ++round) {
-    exact::CbcLimits limits;
-    limits.max_nodes = options.max_nodes;
-    if (limited) {
-      limits.time_limit_s = left();
-      if (limits.time_limit_s <= 0.05) break;
+  // The model, then (while time is left and the gap open once the model has nothing more to
+  // give) a refined one with finer copy-start buckets: a tighter relaxation, and plans that
+  // stall less in the simulator.
+  for (int level = 0; level <= options.refinements; ++level) {
+    exact::ModelOptions model_options;
+    if (level > 0) {  // Twice as fine at each level.
+      model_options.max_buckets = options.refined_max_buckets << (level - 1);
+      model_options.single_boundaries = options.refined_single_boundaries << (level - 1);
+    } else {
+      model_options.max_buckets = options.max_buckets;
     }
-    // The incumbent maps onto a feasible point of every round's model: CBC starts from it.
-    const std::vector<double> start = mip.MapAssignment(best.assignment, best.simulation);
-    ASSIGN_OR_RETURN(exact::CbcOutcome outcome, exact::SolveWithCbc(mip, &start, limits));
-    ++result.rounds;
-    result.nodes += outcome.nodes;
-    bound_units = std::max(bound_units, outcome.bound);
-    if (!outcome.has_solution) break;
-    result.mip_objective_s = outcome.objective * mip.seconds_per_unit();
-    // Every solution CBC kept, packed and simulated; the fastest few repaired.
-    std::vector<Incumbent> plans;
-    for (const std::vector<double>& x : outcome.solutions) {
-      if (left() <= 0) break;
-      absl::StatusOr<Incumbent> candidate =
-          PackAndSimulate(cost, mip.Extract(x), std::min(left(), 10.0));
-      if (!candidate.ok()) {
-        rejected = absl::StrCat("round ", round + 1, ": ", candidate.status().message());
-        continue;
+    ASSIGN_OR_RETURN(exact::MappingMip mip, exact::MappingMip::Build(cost, model_options));
+    const double unit_s = mip.seconds_per_unit();
+    bool exhausted = false;  // The model's rounds ended with time left: no window violated.
+    for (int round = 0; round < options.max_rounds; ++round) {
+      exact::CbcLimits limits;
+      limits.max_nodes = options.max_nodes;
+      if (limited) {
+        limits.time_limit_s = left();
+        if (limits.time_limit_s <= 0.05) break;
       }
-      if (candidate->simulation.latency_s > result.mip_objective_s * (1 + 1e-9) &&
-          plans.empty()) {
-        rejected = absl::StrFormat(
-            "round %d: its plan simulates at %.6g s, above the model's %.6g s (first-in "
-            "first-out copies, bucketed copy starts)",
-            round + 1, candidate->simulation.latency_s, result.mip_objective_s);
+      // The incumbent maps onto a feasible point of every round's model: CBC starts from it.
+      const std::vector<double> start = mip.MapAssignment(best.assignment, best.simulation);
+      ASSIGN_OR_RETURN(exact::CbcOutcome outcome, exact::SolveWithCbc(mip, &start, limits));
+      ++result.rounds;
+      result.nodes += outcome.nodes;
+      bound_s = std::max(bound_s, outcome.bound * unit_s);
+      if (!outcome.has_solution) break;
+      result.mip_objective_s = outcome.objective * unit_s;
+      // Every solution CBC kept, packed and simulated; the fastest few repaired.
+      std::vector<Incumbent> plans;
+      for (const std::vector<double>& x : outcome.solutions) {
+        if (left() <= 0) break;
+        absl::StatusOr<Incumbent> candidate =
+            PackAndSimulate(cost, mip.Extract(x), std::min(left(), 10.0));
+        if (!candidate.ok()) {
+          rejected = absl::StrCat("round ", result.rounds, ": ", candidate.status().message());
+          continue;
+        }
+        if (candidate->simulation.latency_s > result.mip_objective_s * (1 + 1e-9) &&
+            plans.empty()) {
+          rejected = absl::StrFormat(
+              "round %d: its plan simulates at %.6g s, above the model's %.6g s (first-in "
+              "first-out copies, bucketed copy starts)",
+              result.rounds, candidate->simulation.latency_s, result.mip_objective_s);
+        }
+        plans.push_back(*std::move(candidate));
       }
-      plans.push_back(*std::move(candidate));
+      std::sort(plans.begin(), plans.end(), [](const Incumbent& a, const Incumbent& b) {
+        return a.simulation.latency_s < b.simulation.latency_s;
+      });
+      for (size_t i = 0; i < plans.size() && i < kPlansRepaired; ++i) {
+        Improve(cost, plans[i], repair_deadline(), result);
+        if (plans[i].simulation.latency_s < best.simulation.latency_s) best = std::move(plans[i]);
+      }
+      if (best.simulation.latency_s <= bound_s * (1 + kBoundSafety)) break;
+      // No copy window violated: the model is complete for this solution, and solving it
+      // again would only repeat this round.
+      if (mip.AddViolatedWindows(outcome.x, options.windows_per_round) == 0) {
+        exhausted = outcome.optimal;
+        break;
+      }
     }
-    std::sort(plans.begin(), plans.end(), [](const Incumbent& a, const Incumbent& b) {
-      return a.simulation.latency_s < b.simulation.latency_s;
-    });
-    for (size_t i = 0; i < plans.size() && i < kPlansRepaired; ++i) {
-      Improve(cost, plans[i], repair_deadline(), result);
-      if (plans[i].simulation.latency_s < best.simulation.latency_s) best = std::move(plans[i]);
-    }
-    if (best.simulation.latency_s <= bound_units * mip.seconds_per_unit() * (1 + kBoundSafety))
+    result.columns = static_cast<int>(mip.columns().size());
+    result.rows = static_cast<int>(mip.rows().size());
+    result.refinements = level;
+    if (!exhausted || best.simulation.latency_s <= bound_s * (1 + kBoundSafety) ||
+        left() <= 0.05) {
       break;
-    // No copy window violated: the model is complete for this solution, and solving it again
-    // would only repeat this round.
-    if (mip.AddViolatedWindows(outcome.x, options.windows_per_round) == 0) break;
+    }
   }
-  result.columns = static_cast<int>(mip.columns().size());
-  result.rows = static_cast<int>(mip.rows().size());
   result.assignment = std::move(best.assignment);
   result.latency_s = best.simulation.latency_s;
   result.source = best.source;
   result.mip_bound_s = std::min(
-      result.latency_s, std::max(0.0, bound_units * mip.seconds_per_unit() * (1 - kBoundSafety)));
+      result.latency_s, std::max(0.0, bound_s * (1 - kBoundSafety)));
   result.gap = result.mip_bound_s > 0 ? result.latency_s / result.mip_bound_s - 1 : 0;
   result.optimal = result.gap <= 2 * kBoundSafety;
   if (best.source.rfind("mip", 0) != 0) result.note = rejected;  // Not the model's plan.
@@ -202,10 +223,11 @@ absl::StatusOr<ExactResult> SolveExact(const CostModel& cost, const ExactOptions
 
 std::string ExactSummary(const ExactResult& result) {
   std::string summary = absl::StrFormat(
-      "MIP bound %.6g s (gap %.3f%%%s); kept the %s assignment; %d rounds, %d columns, %d "
-      "rows, %d nodes, %d repair moves",
+      "MIP bound %.6g s (gap %.3f%%%s); kept the %s assignment; %d rounds, %d refined "
+      "models, %d columns, %d rows, %d nodes, %d repair moves",
       result.mip_bound_s, 100 * result.gap, result.optimal ? ", proved optimal" : "", result.source,
-      result.rounds, result.columns, result.rows, result.nodes, result.repair_moves);
+      result.rounds, result.refinements, result.columns, result.rows, result.nodes,
+      result.repair_moves);
   if (!result.note.empty()) absl::StrAppend(&summary, "; MIP plan not kept: ", result.note);
   return summary;
 }

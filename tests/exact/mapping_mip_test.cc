@@ -34,8 +34,11 @@ TEST(MappingMipTest, EveryValidAssignmentMapsOntoAFeasiblePointAtItsLatency) {
     Program program = *Program::Create(RandomProgram(rng, 8 + rng() % 25));
     const proto::Hardware hw = RandomSmallHardware(rng, trial);
     const CostModel cost = *CostModel::Create(program, hw);
-    absl::StatusOr<MappingMip> mip =
-        MappingMip::Build(cost, ModelOptions{.max_buckets = 2 + trial % 8});
+    // A third of the trials with the refined models' buckets (more single boundaries, then
+    // growing by half).
+    absl::StatusOr<MappingMip> mip = MappingMip::Build(
+        cost, ModelOptions{.max_buckets = 2 + trial % 8 + (trial % 3 == 0 ? 8 : 0),
+                           .single_boundaries = trial % 3 == 0 ? 5 + trial % 9 : 4});
     ASSERT_TRUE(mip.ok()) << mip.status();
     const std::string where = "trial " + std::to_string(trial);
     for (const char* agent : {"heuristic", "greedy", "random", "heuristic-game"}) {

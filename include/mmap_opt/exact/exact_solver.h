@@ -32,6 +32,13 @@ struct ExactOptions {
   int windows_per_round = 300;
   // Copy-start buckets per use segment.
   int max_buckets = 10;
+  // Refined models solved after the first once it has nothing more to give (its rounds end
+  // with no copy window violated, solved to optimality) while the gap is open and time is
+  // left: finer buckets, `refined_single_boundaries` single ones nearest each use (doubled,
+  // with the buckets, at each further refinement).
+  int refinements = 2;
+  int refined_max_buckets = 24;
+  int refined_single_boundaries = 12;
 };
 
 struct ExactResult {
@@ -46,6 +53,7 @@ struct ExactResult {
   double mip_objective_s = 0;    // The model's value of its last plan (before packing, FIFO).
   std::string note;  // Why the MIP's plan was not kept, when it was not (packer, FIFO order).
   int rounds = 0;
+  int refinements = 0;  // Refined models solved (see ExactOptions::refinements).
   int columns = 0;
   int rows = 0;
   int64_t nodes = 0;
