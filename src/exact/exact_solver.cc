@@ -31,6 +31,8 @@ using Clock = std::chrono::steady_clock;
 // are repaired.
 constexpr double kRepairShare = 0.1;
 constexpr size_t kPlansRepaired = 8;
+// The share of the time left that a round keeps from CBC for its plans.
+constexpr double kPlanShare = 0.1;
 
 struct Incumbent {
   proto::Assignment assignment;
@@ -157,7 +159,8 @@ absl::StatusOr<ExactResult> SolveExact(const CostModel& cost, const ExactOptions
       exact::CbcLimits limits;
       limits.max_nodes = options.max_nodes;
       if (limited) {
-        limits.time_limit_s = left();
+        // What is left, less a share to pack, simulate and repair the plans it returns.
+        limits.time_limit_s = left() * (1 - kPlanShare);
         if (limits.time_limit_s <= 0.05) break;
       }
       // The incumbent maps onto a feasible point of every round's model: CBC starts from it.
