@@ -5,12 +5,28 @@ what it kept, next to the heuristic and the capacity bound; then bench's own tab
 agent's gap to the best proven bound.
 Usage: exact_table.py RESULTS_JSON LIMIT_S TEXT_MD BENCH_MD RUN_NOTE"""
 import json
+import os
 import sys
+
+FAMILIES = ["bert", "gpt2", "lstm", "alexnet", "mobilenet", "dlrm"]
+
+
+def family(file):
+    return next((f for f in FAMILIES if f in file), "other")
 
 results = json.load(open(sys.argv[1]))
 limit, text, bench_md, run_note = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 note = dict(item.split("=", 1) for item in run_note.split("; "))
 print(open(text).read())
+# The gaps of the run before this one (the report's earlier code, at 60 s), by program file.
+before_path = os.path.join(os.path.dirname(sys.argv[1]), "results_before.jsonl")
+before = {}
+if os.path.exists(before_path):
+    for line in open(before_path):
+        if line.strip():
+            r = json.loads(line)
+            if "gap_to_proven_bound" in r["exact"]:
+                before[r["file"]] = r["exact"]["gap_to_proven_bound"]
 print("## Measured: the smoke programs and small generated ones\n")
 print(f"`tools/exact_report.sh {limit} build {note['jobs']}`: one `mmap-opt bench --agents "
       f"heuristic-tuned,muzero,hybrid,exact --exact-time-limit {limit} -j {note['jobs']}` over "
@@ -21,10 +37,12 @@ print(f"`tools/exact_report.sh {limit} build {note['jobs']}`: one `mmap-opt benc
       "latency / MIP bound - 1 (the MIP bound holds for every valid assignment). Kept: whose "
       "assignment the exact agent returned (the MIP's plan, the heuristic's or the heuristic "
       "game's; +repair where the plan repair improved it). Solve s: the exact agent's wall "
-      "time.\n")
-print("| program | heuristic | exact | MIP bound | gap | capacity bound | heuristic over MIP bound "
-      "| heuristic over capacity bound | kept | solve s |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+      "time. Gap before: the same program in the previous report (earlier code, 60 s limit, "
+      "results_before.jsonl; - where it did not run).\n")
+print("| program | heuristic | exact | MIP bound | gap | gap before | capacity bound "
+      "| heuristic over MIP bound | heuristic over capacity bound | kept | solve s |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+by_family = {}
 met = tighter = above_capacity = solved = 0
 over_time = []
 for p in results["programs"]:
@@ -32,7 +50,7 @@ for p in results["programs"]:
     h, e = agents["heuristic"], agents.get("exact", {})
     if not e.get("valid") or e.get("proven_bound_s") is None:
         print(f"| {p['file']} | {h['latency_s']*1e6:.3f} us | error: {e.get('error', '')} "
-              "| | | | | | | |")
+              "| | | | | | | | |")
         continue
     solved += 1
     bound, cap = e["proven_bound_s"], p["capacity_bound_s"]
@@ -44,8 +62,12 @@ for p in results["programs"]:
     kept = e["note"].split("kept the ", 1)[1].split(" assignment", 1)[0]
     if e["solve_s"] > float(limit) * 1.05:
         over_time.append(f"{p['file']} ({e['solve_s']:.1f} s)")
+    was = f"{100*before[p['file']]:.3f}%" if p["file"] in before else "-"
+    best_other = min(a["latency_s"] for a in p["agents"] if a["valid"] and a["agent"] != "exact")
+    by_family.setdefault(family(p["file"]), []).append(
+        (bound / cap - 1, h["latency_s"] / bound - 1, best_other / bound - 1, gap))
     print(f"| {p['file']} | {h['latency_s']*1e6:.3f} us | {e['latency_s']*1e6:.3f} us "
-          f"| {bound*1e6:.3f} us | {100*gap:.3f}% | {cap*1e6:.3f} us "
+          f"| {bound*1e6:.3f} us | {100*gap:.3f}% | {was} | {cap*1e6:.3f} us "
           f"| {100*(h['latency_s']/bound-1):+.3f}% | {100*(h['latency_s']/cap-1):+.3f}% "
           f"| {kept} | {e['solve_s']:.1f} |")
 print()
@@ -54,6 +76,22 @@ print(f"- {len(results['programs'])} programs, time limit {limit} s each: gap to
 print(f"- The heuristic is above the capacity bound on {above_capacity}; the MIP bound is "
       f"tighter than the capacity bound on {tighter} of those.")
 print(f"- Solves over the limit by more than 5%: {', '.join(over_time) if over_time else 'none'}.")
+print()
+print("Per family (min..max over its programs): how far the MIP bound lies above the capacity "
+      "bound, and the heuristic's and the best other agent's (heuristic-tuned, muzero, hybrid) "
+      "latency over the MIP bound, next to the exact agent's gap.\n")
+print("| family | programs | MIP bound over capacity bound | heuristic over MIP bound "
+      "| best other agent over MIP bound | exact gap |")
+print("|---|--:|---|---|---|---|")
+for f in FAMILIES:
+    rows = by_family.get(f)
+    if not rows:
+        continue
+    cells = []
+    for k in range(4):
+        values = [r[k] for r in rows]
+        cells.append(f"{100*min(values):+.2f}%..{100*max(values):+.2f}%")
+    print(f"| {f} | {len(rows)} | " + " | ".join(cells) + " |")
 print()
 print("## Every agent's gap to the proven bound (bench)\n")
 print("From the same run (the table below is bench's results.md, kept as data/results/exact/"
