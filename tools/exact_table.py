@@ -78,7 +78,7 @@ print(f"- The heuristic is above the capacity bound on {above_capacity}; the MIP
 print(f"- Solves over the limit by more than 5%: {', '.join(over_time) if over_time else 'none'}.")
 print()
 print("Per family (min..max over its programs): how far the MIP bound lies above the capacity "
-      "bound, and the heuristic's and the best other agent's (heuristic-tuned, muzero, hybrid) "
+      "bound, and the heuristic's and the best other agent's (heuristic, heuristic-tuned, muzero, hybrid) "
       "latency over the MIP bound, next to the exact agent's gap.\n")
 print("| family | programs | MIP bound over capacity bound | heuristic over MIP bound "
       "| best other agent over MIP bound | exact gap |")
