@@ -3,8 +3,8 @@
 # generated programs (tens of buffers): the exact agent with a wall-clock limit per program,
 # next to the heuristic, heuristic-tuned, muzero and hybrid (at their step budgets) and the
 # capacity bound. Writes results.json (bench's), bench.md (bench's tables, the gap to the best
-# proven bound among them) and README.md (the text of tools/exact_report.md, then the measured
-# tables). Prints progress.
+# proven bound among them), run_note.txt (limit, wall time, load) and README.md (the text of
+# tools/exact_report.md, then the measured tables).
 # Usage: tools/exact_report.sh [TIME_LIMIT_S (120)] [BUILD_DIR (build)] [JOBS (1)]
 # JOBS > 1 solves that many programs at once (each CBC solve is single-threaded).
 set -euo pipefail
@@ -50,7 +50,8 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 cp "$work/bench/results.json" "$out/results.json"
 cp "$work/bench/results.md" "$out/bench.md"
 rm -f "$out/results.jsonl"
-python3 tools/exact_table.py "$out/results.json" "$limit" tools/exact_report.md "$out/bench.md" \
-  "jobs=$jobs; wall=${wall}s; load_before=$load_before; load_after=$load_after; cores=$(nproc)" \
-  >"$out/README.md"
+echo "limit=$limit; jobs=$jobs; wall=${wall}s; load_before=$load_before; load_after=$load_after; cores=$(nproc)" >"$out/run_note.txt"
+# The README alone (after editing tools/exact_report.md or exact_table.py) is regenerated from
+# the committed results by: python3 tools/exact_table.py data/results/exact >data/results/exact/README.md
+python3 tools/exact_table.py "$out" >"$out/README.md"
 tail -n 6 "$out/README.md"

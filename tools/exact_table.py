@@ -3,7 +3,8 @@
 data/results/exact/README.md: per program the exact agent's latency, proven bound, gap and
 what it kept, next to the heuristic and the capacity bound; then bench's own table of every
 agent's gap to the best proven bound.
-Usage: exact_table.py RESULTS_JSON LIMIT_S TEXT_MD BENCH_MD RUN_NOTE"""
+Usage: exact_table.py OUT_DIR (results.json, bench.md, run_note.txt and results_before.jsonl
+there; the text above the tables from tools/exact_report.md)."""
 import json
 import os
 import sys
@@ -14,12 +15,15 @@ FAMILIES = ["bert", "gpt2", "lstm", "alexnet", "mobilenet", "dlrm"]
 def family(file):
     return next((f for f in FAMILIES if f in file), "other")
 
-results = json.load(open(sys.argv[1]))
-limit, text, bench_md, run_note = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-note = dict(item.split("=", 1) for item in run_note.split("; "))
+out = sys.argv[1]
+results = json.load(open(os.path.join(out, "results.json")))
+bench_md = os.path.join(out, "bench.md")
+text = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exact_report.md")
+note = dict(item.split("=", 1) for item in open(os.path.join(out, "run_note.txt")).read().strip().split("; "))
+limit = note["limit"]
 print(open(text).read())
 # The gaps of the run before this one (the report's earlier code, at 60 s), by program file.
-before_path = os.path.join(os.path.dirname(sys.argv[1]), "results_before.jsonl")
+before_path = os.path.join(out, "results_before.jsonl")
 before = {}
 if os.path.exists(before_path):
     for line in open(before_path):
