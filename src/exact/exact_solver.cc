@@ -35,6 +35,8 @@ constexpr size_t kPlansRepaired = 8;
 // limit that must be left to start another round or model.
 constexpr double kPlanShare = 0.1;
 constexpr double kLeftToStartAnother = 0.25;
+// The share of the limit the tuned heuristic's search may take (a starting incumbent).
+constexpr double kTuningShare = 0.05;
 // The share of the time left that packing one plan may take (the packer's complete search).
 constexpr double kPackShare = 0.02;
 
@@ -118,15 +120,18 @@ absl::StatusOr<ExactResult> SolveExact(const CostModel& cost, const ExactOptions
   RETURN_IF_ERROR(CheckExactSize(cost.program()));
 
   ExactResult result;
-  // The starting incumbent: the best of the heuristic's and the heuristic game's assignments,
-  // each repaired (a valid assignment of the simulator, and CBC's first solution).
+  // The starting incumbent: the best of the heuristic's, the heuristic game's and the tuned
+  // heuristic's assignments, repaired (a valid assignment of the simulator, and CBC's first
+  // solution). The tuning gets a twentieth of the limit (without one, its step budget).
   Incumbent best;
-  for (const char* agent : {"heuristic", "heuristic-game"}) {
+  for (const char* agent : {"heuristic", "heuristic-game", "heuristic-tuned"}) {
     Incumbent start;
     if (std::string(agent) == "heuristic") {
       ASSIGN_OR_RETURN(start.assignment, RunMsaHeuristic(cost, HeuristicOptions{}));
     } else {
-      absl::StatusOr<AgentRun> run = RunAgent(agent, cost, AgentOptions{});
+      AgentOptions agent_options;
+      if (limited) agent_options.time_limit_s = kTuningShare * options.time_limit_s;
+      absl::StatusOr<AgentRun> run = RunAgent(agent, cost, agent_options);
       if (!run.ok()) continue;
       start.assignment = std::move(run->assignment);
     }

@@ -23,11 +23,11 @@ TEST(ExactBenchTest, OwnTimeLimitAndTheBoundInEveryOutput) {
   BenchOptions options;
   options.agents = {"heuristic-tuned", "exact"};
   options.agent.tuning.order_steps = 5;
-  options.exact_time_limit_s = 60;
+  options.exact_time_limit_s = 2;
   const BenchResults r = *RunBench(paths, options);
   EXPECT_THAT(r.agents, ElementsAre("heuristic", "heuristic-tuned", "exact"));
   const ProgramOutcome& p = r.programs[0];
-  EXPECT_EQ(p.Find("exact")->time_limit_s, 60);
+  EXPECT_EQ(p.Find("exact")->time_limit_s, 2);
   EXPECT_EQ(p.Find("heuristic-tuned")->time_limit_s, 0);
   ASSERT_TRUE(p.Find("exact")->valid()) << p.Find("exact")->error;
   ASSERT_TRUE(p.Find("exact")->proven_bound_s.has_value());

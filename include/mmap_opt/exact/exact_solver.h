@@ -44,7 +44,8 @@ struct ExactOptions {
 struct ExactResult {
   proto::Assignment assignment;  // The best valid assignment found.
   double latency_s = 0;          // Its simulated latency.
-  // Where it came from: "mip" (the model's plan), "heuristic" or "heuristic-game", with
+  // Where it came from: "mip" (the model's plan), "heuristic", "heuristic-game" or
+  // "heuristic-tuned", with
   // "+repair" where the plan repair (src/exact/plan_repair.h) improved it.
   std::string source;
   double mip_bound_s = 0;        // The MIP's proved lower bound on every valid latency.
