@@ -46,6 +46,7 @@ struct BenchVerbOptions {
   bool quiet = false;
   std::string budgets_text;     // --budgets as given.
   std::vector<double> budgets;  // Parsed by BudgetList.
+  double exact_time_limit_s = -1;  // --exact-time-limit; -1: not given.
   BenchOptions bench;
 };
 
@@ -248,6 +249,11 @@ void AddBenchVerb(CLI::App& app) {
                    "gain per agent and budget to the tables and gain_vs_budget.svg/.csv")
       ->excludes(time_limit)
       ->each([opts](const std::string& text) { opts->budgets = BudgetList(text); });
+  verb->add_option("--exact-time-limit", opts->exact_time_limit_s,
+                   "Seconds per program for the exact agent alone, in place of --time-limit "
+                   "(the other search agents keep theirs, or their step budgets)")
+      ->check(CLI::Range(0.0, 1e6))
+      ->excludes(verb->get_option("--budgets"));
   AddLearnedAgentOptions(verb, &opts->bench.agent);
   AddTuningOptions(verb, &opts->bench.agent.tuning);
   // The heuristic's knobs, to measure what they are worth (and for the gate's own test, which
@@ -278,6 +284,7 @@ void AddBenchVerb(CLI::App& app) {
     // Bad budgets for the agents asked for are a bad command line, found before any work.
     opts->bench.agents = opts->agents == "all" ? AvailableAgentNames() : SplitNames(opts->agents);
     opts->bench.budgets = opts->budgets;
+    if (opts->exact_time_limit_s >= 0) opts->bench.exact_time_limit_s = opts->exact_time_limit_s;
     CheckTimeLimitTaken(opts->bench.agents, opts->bench.agent.time_limit_s, "--time-limit");
     CheckTimeLimitTaken(opts->bench.agents, opts->budgets.empty() ? 0 : 1, "--budgets");
     absl::Status status = RunBenchVerb(*opts);

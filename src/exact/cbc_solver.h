@@ -12,13 +12,19 @@
 namespace mmap_opt::exact {
 
 struct CbcLimits {
-  double time_limit_s = 0;  // 0: none (deterministic runs use max_nodes instead).
-  int64_t max_nodes = -1;   // Branch-and-bound nodes; -1: none.
+  // Wall-clock seconds for the whole call, LP and cut loop included (0: none; deterministic
+  // runs use max_nodes instead).
+  double time_limit_s = 0;
+  int64_t max_nodes = -1;  // Branch-and-bound nodes; -1: none.
+  int saved_solutions = 8;  // How many of the best solutions found to hand back.
 };
 
 struct CbcOutcome {
   bool has_solution = false;
   std::vector<double> x;  // The best solution, one value per column.
+  // The best few solutions found, best first (x among them): their plans are all worth
+  // simulating, since the model's order is not the simulator's (FIFO copies, buckets).
+  std::vector<std::vector<double>> solutions;
   double objective = 0;   // Its objective, in model units.
   double bound = 0;       // Proved: no solution of the model is below this (model units).
   bool optimal = false;   // The search finished: objective == bound up to CBC's tolerances.

@@ -13,6 +13,8 @@ namespace mmap_opt::exact {
 namespace {
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
+// The capacity bound and a simulated latency are sums in different orders: room for rounding.
+constexpr double kCapacityBoundSlack = 1e-7;
 
 int64_t Aligned(int64_t bytes, int64_t alignment) {
   return (bytes + alignment - 1) / alignment * alignment;
@@ -25,11 +27,15 @@ double Value(const std::vector<double>& x, const std::vector<Term>& terms) {
 }
 
 // Distances back from the use at which copy-start buckets end: single boundaries close to the
-// use (where timing matters most), then doubling.
-Time BucketOffset(int k) {
+// use (where timing matters most), then doubling; a refined model (`singles` > 4) keeps
+// `singles` single boundaries, then widens each bucket by half.
+Time BucketOffset(int k, int singles) {
   static constexpr Time kOffsets[] = {0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128};
   constexpr int kCount = sizeof(kOffsets) / sizeof(kOffsets[0]);
-  return k < kCount ? kOffsets[k] : kOffsets[kCount - 1] << (k - kCount + 1);
+  if (singles <= 4) return k < kCount ? kOffsets[k] : kOffsets[kCount - 1] << (k - kCount + 1);
+  Time offset = std::min(k, singles);
+  for (int i = singles; i < k; ++i) offset += std::max<Time>(1, offset / 2);
+  return offset;
 }
 
 }  // namespace
@@ -54,6 +60,14 @@ absl::StatusOr<MappingMip> MappingMip::Build(const CostModel& cost, const ModelO
   }
   for (BufferIndex b = 0; b < program.num_buffers(); ++b) mip.BuildBuffer(b, options);
   mip.BuildInstructionRows();
+  // The latency is at least the capacity bound (CostModel::CapacityBoundLatency, proved for
+  // every valid assignment by another argument: HBM traffic per window): a valid row, which
+  // lifts the LP's bound where the model's own relaxations (wide buckets, preemptive copies)
+  // leave it below.
+  MipRow at_least{{}, cost.CapacityBoundLatency() * unit * (1 - kCapacityBoundSlack), kInfinity};
+  for (const int c : mip.elapsed_) at_least.terms.push_back({c, 1});
+  for (const int c : mip.stall_) at_least.terms.push_back({c, 1});
+  mip.rows_.push_back(std::move(at_least));
   mip.BuildCapacityRows();
   mip.BuildOutstandingRows();
   // Start with each copy's own window; the solver loop adds the others as they are violated.
@@ -103,7 +117,7 @@ void MappingMip::BuildBuffer(BufferIndex b, const ModelOptions& options) {
     const Time lowest_issue = j > 0 ? use.previous + 1 : ready;
     Time latest = use.time;
     for (int k = 0; latest >= lowest_issue; ++k) {
-      Time lowest = std::max(lowest_issue, use.time - BucketOffset(k + 1) + 1);
+      Time lowest = std::max(lowest_issue, use.time - BucketOffset(k + 1, options.single_boundaries) + 1);
       if (static_cast<int>(use.buckets.size()) + 1 >= options.max_buckets) lowest = lowest_issue;
       use.buckets.push_back({AddColumn(0, 1, 0, true), lowest, latest});
       latest = lowest - 1;

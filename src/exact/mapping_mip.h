@@ -89,6 +89,9 @@ struct BufferVars {
 struct ModelOptions {
   // Copy-start buckets per segment (at most): single boundaries near the use, then doubling.
   int max_buckets = 10;
+  // Buckets of a single boundary nearest the use; up to 4 the fixed table 0, 1, 2, 3, 4, 6, 8,
+  // 12, ... of bucket ends, above it that many singles then buckets growing by half.
+  int single_boundaries = 4;
 };
 
 class MappingMip {

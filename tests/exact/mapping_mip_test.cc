@@ -10,47 +10,13 @@
 #include "mmap_opt/agents/registry.h"
 #include "mmap_opt/sim/simulator.h"
 #include "mmap_opt/sim/validator.h"
+#include "exact_test_util.h"
 #include "test_util.h"
 
 namespace mmap_opt::exact {
 namespace {
 
-using ::mmap_opt::testing::DecimalHardware;
 using ::mmap_opt::testing::RandomProgram;
-
-proto::Hardware RandomSmallHardware(std::mt19937& rng, int trial) {
-  proto::Hardware hw = DecimalHardware();
-  hw.set_fast_capacity(200 + rng() % 1200);
-  hw.set_fast_alignment(1 << (rng() % 3));
-  hw.set_async_copy_fraction(trial % 2 ? 0.5 : 1.0);
-  hw.set_max_outstanding_prefetches(trial % 3 == 0 ? 1 + trial % 2 : -1);
-  hw.set_max_outstanding_evictions(trial % 3 == 0 ? 1 : -1);
-  return hw;
-}
-
-// Random placements, each kept when the assignment stays valid: shapes no agent makes
-// (early copy starts, prefetches next to PRODUCED placements, two placements of one buffer).
-proto::Assignment RandomValidAssignment(const Program& program, const proto::Hardware& hw,
-                                        std::mt19937& rng) {
-  proto::Assignment a;
-  const Time n = program.num_instructions();
-  for (int tries = 0; tries < 60; ++tries) {
-    const BufferIndex b = rng() % program.num_buffers();
-    proto::Placement p;
-    p.set_buffer_id(program.buffer(b).id());
-    p.set_offset((rng() % 8) * hw.fast_alignment() * 16);
-    const bool produced = program.definition(b) && rng() % 2 == 0;
-    p.set_source(produced ? proto::Placement::PRODUCED : proto::Placement::PREFETCHED);
-    const Time start = produced ? *program.definition(b) : rng() % n;
-    const Time end = std::min<Time>(n - 1, start + rng() % 8);
-    p.set_start(start);
-    p.set_end(end);
-    if (!produced) p.set_copy_start(std::max<Time>(0, start - static_cast<Time>(rng() % 6)));
-    *a.add_placements() = p;
-    if (!ValidateAssignment(program, hw, a).ok()) a.mutable_placements()->RemoveLast();
-  }
-  return a;
-}
 
 void ExpectRelaxed(const MappingMip& mip, const CostModel& cost,
                    const proto::Assignment& assignment, const std::string& what) {
@@ -68,8 +34,11 @@ TEST(MappingMipTest, EveryValidAssignmentMapsOntoAFeasiblePointAtItsLatency) {
     Program program = *Program::Create(RandomProgram(rng, 8 + rng() % 25));
     const proto::Hardware hw = RandomSmallHardware(rng, trial);
     const CostModel cost = *CostModel::Create(program, hw);
-    absl::StatusOr<MappingMip> mip =
-        MappingMip::Build(cost, ModelOptions{.max_buckets = 2 + trial % 8});
+    // A third of the trials with the refined models' buckets (more single boundaries, then
+    // growing by half).
+    absl::StatusOr<MappingMip> mip = MappingMip::Build(
+        cost, ModelOptions{.max_buckets = 2 + trial % 8 + (trial % 3 == 0 ? 8 : 0),
+                           .single_boundaries = trial % 3 == 0 ? 5 + trial % 9 : 4});
     ASSERT_TRUE(mip.ok()) << mip.status();
     const std::string where = "trial " + std::to_string(trial);
     for (const char* agent : {"heuristic", "greedy", "random", "heuristic-game"}) {

@@ -46,6 +46,10 @@ struct BenchOptions {
   // a column named BudgetColumn(agent, budget); the others run once. Empty: no sweep. Not
   // together with agent.time_limit_s.
   std::vector<double> budgets;
+  // The exact agent's own time limit (seconds, >= 0) when set, in place of agent.time_limit_s:
+  // it certifies a bound in minutes where the other search agents are compared at their step
+  // budgets (outside a sweep).
+  std::optional<double> exact_time_limit_s;
   // `--hardware`: empty runs each program on its own hardware (HardwareFor).
   std::string hardware;
   // Programs solved at once (each program's agents run one after another on one thread).
@@ -76,6 +80,7 @@ struct AgentOutcome {
   int drop_backups = 0;
   // A lower bound on every valid assignment's latency that the agent proved (exact).
   std::optional<double> proven_bound_s;
+  std::string note;  // The agent's one-line summary (AgentRun::summary), if any.
   int placements = 0;
   double solve_s = 0;  // Wall time of the agent alone (the only non-deterministic number).
   proto::Assignment assignment;  // Only with BenchOptions::keep_assignments.

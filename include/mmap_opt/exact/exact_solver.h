@@ -32,21 +32,33 @@ struct ExactOptions {
   int windows_per_round = 300;
   // Copy-start buckets per use segment.
   int max_buckets = 10;
+  // Refined models solved after the first once it has nothing more to give (its rounds end
+  // with no copy window violated, solved to optimality) while the gap is open and time is
+  // left: finer buckets, `refined_single_boundaries` single ones nearest each use (doubled,
+  // with the buckets, at each further refinement).
+  int refinements = 2;
+  int refined_max_buckets = 24;
+  int refined_single_boundaries = 12;
 };
 
 struct ExactResult {
   proto::Assignment assignment;  // The best valid assignment found.
   double latency_s = 0;          // Its simulated latency.
-  std::string source;            // "mip" (the model's plan) or "heuristic".
+  // Where it came from: "mip" (the model's plan), "heuristic", "heuristic-game" or
+  // "heuristic-tuned", with
+  // "+repair" where the plan repair (src/exact/plan_repair.h) improved it.
+  std::string source;
   double mip_bound_s = 0;        // The MIP's proved lower bound on every valid latency.
   bool optimal = false;          // latency_s == mip_bound_s up to 1e-6: a proved optimum.
   double gap = 0;                // (latency_s - mip_bound_s) / mip_bound_s.
   double mip_objective_s = 0;    // The model's value of its last plan (before packing, FIFO).
   std::string note;  // Why the MIP's plan was not kept, when it was not (packer, FIFO order).
   int rounds = 0;
+  int refinements = 0;  // Refined models solved (see ExactOptions::refinements).
   int columns = 0;
   int rows = 0;
   int64_t nodes = 0;
+  int repair_moves = 0;  // Moves the plan repair made, over every plan it improved.
 };
 
 // OK when the program is within the size limit; else InvalidArgument naming the limit.

@@ -55,6 +55,7 @@ AgentOutcome RunOne(const Column& column, const CostModel& cost, const BenchOpti
   outcome.game_reward = run->game_reward;
   outcome.drop_backups = run->drop_backups;
   outcome.proven_bound_s = run->proven_bound_s;
+  outcome.note = run->summary;
   outcome.placements = run->assignment.placements_size();
   absl::StatusOr<Score> score = ScoreAssignment(cost, run->assignment);
   if (!score.ok()) {
@@ -185,7 +186,10 @@ absl::StatusOr<BenchResults> RunBench(absl::Span<const std::string> program_path
       continue;
     }
     results.time_limited.push_back(agent);
-    if (results.budgets.empty()) columns.push_back({agent, agent, results.time_limit_s});
+    const double limit = agent == "exact" && options.exact_time_limit_s
+                             ? *options.exact_time_limit_s
+                             : results.time_limit_s;
+    if (results.budgets.empty()) columns.push_back({agent, agent, limit});
     for (double budget : results.budgets) {
       columns.push_back({BudgetColumn(agent, budget), agent, budget});
     }

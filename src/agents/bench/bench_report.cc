@@ -412,6 +412,10 @@ std::string BenchJson(const BenchResults& results, const BenchReportOptions& opt
           ",\"game_reward\":", Exact(o.game_reward, "null"), ",\"drop_backups\":", o.drop_backups,
           ",\"placements\":", o.placements, ",\"time_limit_s\":", Exact(o.time_limit_s, "null"));
       if (options.timings) absl::StrAppend(&item, ",\"solve_s\":", Exact(o.solve_s, "null"));
+      if (o.proven_bound_s) {
+        absl::StrAppend(&item, ",\"proven_bound_s\":", Exact(*o.proven_bound_s, "null"));
+      }
+      if (!o.note.empty()) absl::StrAppend(&item, ",\"note\":", JsonString(o.note));
       if (!o.valid()) absl::StrAppend(&item, ",\"error\":", JsonString(o.error));
       outcomes.push_back(item + "}");
     }

@@ -1,0 +1,32 @@
+// A local search that improves a valid assignment's latency under the simulator's own rules,
+// for the plans the MIP hands over: the model lets a copy move its bytes from the earliest
+// boundary of its bucket and in any order, the simulator moves them from the copy start and
+// first-in first-out, so the MIP's optimal plan can stall where the model says it does not.
+#ifndef MMAP_OPT_EXACT_PLAN_REPAIR_H_
+#define MMAP_OPT_EXACT_PLAN_REPAIR_H_
+
+#include <chrono>
+
+#include "mmap_opt/proto/mmap_opt.pb.h"
+#include "mmap_opt/sim/cost_model.h"
+
+namespace mmap_opt::exact {
+
+struct RepairStats {
+  int improvements = 0;
+  int simulations = 0;
+};
+
+// From a VALID assignment (offsets included) whose simulated latency is `latency_s`: orders
+// the copies issued at one boundary by deadline, then moves one placement at a time while
+// that lowers the latency (a prefetch's copy start earlier or later, a placement dropped),
+// every step validated and simulated, until no move helps or `deadline` passes. Returns a
+// valid assignment no slower than the input; deterministic for a given input (the deadline
+// aside).
+proto::Assignment RepairPlan(const CostModel& cost, proto::Assignment plan, double latency_s,
+                             std::chrono::steady_clock::time_point deadline,
+                             RepairStats* stats = nullptr);
+
+}  // namespace mmap_opt::exact
+
+#endif  // MMAP_OPT_EXACT_PLAN_REPAIR_H_
