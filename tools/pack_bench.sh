@@ -3,8 +3,9 @@
 # - the MiniMalloc challenging files (capacity 1048576): median of 3 runs per file, then the
 #   sum of the medians;
 # - the idealloc traces (no capacity, stop within 1.001x of the lower bound): median of 3;
-# - generated training traces (`mmap-opt gen training-trace`, 20k buffers, seeds 1-3, no
-#   capacity, no tolerance): one run each of TRACE_S seconds, the peak against the bound.
+# - generated training traces (`mmap-opt gen training-trace`, 20k buffers, seeds 1-3, 2 and
+#   8 extra cuts, no capacity, no tolerance): one run each of TRACE_S seconds, the peak
+#   against the bound.
 # Wall and CPU (user + sys) seconds of the whole process, start-up included; on a shared
 # machine the CPU time is the steadier figure. Prints a markdown block; with README set, it
 # also replaces the block between `<!-- pack_bench:LABEL begin/end -->` in that file (the
@@ -12,7 +13,8 @@
 # Usage: [README=data/results/packing/README.md] [LABEL=current] \
 #        tools/pack_bench.sh [BUILD_DIR] [TIME_LIMIT_S] [TRACE_S]
 # BUILD_DIR holds mmap-opt (and its libmmap_opt_core.so, for a copied baseline build);
-# GEN_BIN (default: that mmap-opt) generates the traces, for a baseline without the generator.
+# GEN_BIN (default: that mmap-opt) generates the traces, for a baseline without the generator;
+# COMMIT (default: this checkout's HEAD) names the build's commit in the block.
 set -euo pipefail
 build=${1:-build}
 limit=${2:-60}
@@ -39,7 +41,7 @@ median3() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
 
 block=$out/block.md
 {
-  echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') at $(git -C "$root" rev-parse --short HEAD)" \
+  echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') at ${COMMIT:-$(git -C "$root" rev-parse --short HEAD)}" \
     "($label), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start."
   echo
   echo "| file | answer | median wall s | median CPU s | summary (last run) |"
@@ -71,24 +73,27 @@ printf '| S_1, no tolerance, one run | %s | %.2f | %.2f | %s |\n' "${summary%% *
 
 {
   echo
-  echo "Generated training traces (\`mmap-opt gen training-trace --seed S\`, 20k buffers), no"
-  echo "capacity, \`--time-limit $trace_s\`, one run each:"
+  echo "Generated training traces (\`mmap-opt gen training-trace --seed S --extra-cuts K\`, 20k"
+  echo "buffers, tight at K + 1 busy times; K = 8 is the default), no capacity, no tolerance,"
+  echo "\`--time-limit $trace_s\`, one run each:"
   echo
-  echo "| seed | buffers | peak / lower bound | wall s | CPU s | by |"
-  echo "|---|---|---|---|---|---|"
+  echo "| extra cuts | seed | buffers | peak / lower bound | wall s | CPU s | by |"
+  echo "|---|---|---|---|---|---|---|"
 } >>"$block"
-ratios=()
-for seed in 1 2 3; do
-  "$gen_bin" gen training-trace --seed "$seed" -o "$out/trace.csv" >/dev/null
-  pack_once "$out/trace.csv" --time-limit "$trace_s"
-  ratio=$(sed -n 's/.*(\([0-9.]*\)x.*/\1/p' <<<"$summary")
-  buffers=$(sed -n 's/.*(\([0-9]*\) buffers.*/\1/p' <<<"$summary")
-  by=$(sed -n 's/.*, by \([^,]*\),.*/\1/p' <<<"$summary")
-  ratios+=("$ratio")
-  printf '| %s | %s | %sx | %.1f | %.1f | %s |\n' "$seed" "$buffers" "$ratio" "$wall" "$cpu" \
-    "$by" >>"$block"
+for cuts in 2 8; do
+  ratios=()
+  for seed in 1 2 3; do
+    LD_LIBRARY_PATH=$(dirname "$gen_bin") "$gen_bin" gen training-trace --seed "$seed" --extra-cuts "$cuts" -o "$out/trace.csv" >/dev/null
+    pack_once "$out/trace.csv" --time-limit "$trace_s"
+    ratio=$(sed -n 's/.*(\([0-9.]*\)x.*/\1/p' <<<"$summary")
+    buffers=$(sed -n 's/.*(\([0-9]*\) buffers.*/\1/p' <<<"$summary")
+    by=$(sed -n 's/.*, by \([^,]*\),.*/\1/p' <<<"$summary")
+    ratios+=("$ratio")
+    printf '| %s | %s | %s | %sx | %.1f | %.1f | %s |\n' "$cuts" "$seed" "$buffers" "$ratio" \
+      "$wall" "$cpu" "$by" >>"$block"
+  done
+  printf '| %s | median | | %sx | | | |\n' "$cuts" "$(median3 "${ratios[@]}")" >>"$block"
 done
-printf '| median | | %sx | | | |\n' "$(median3 "${ratios[@]}")" >>"$block"
 
 cat "$block"
 if [ -n "${README:-}" ]; then
