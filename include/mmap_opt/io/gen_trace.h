@@ -12,9 +12,12 @@
 // How the packing is known: an online first-fit allocator (lowest free address at the time a
 // buffer starts, as a runtime allocator would) places the buffers; its peak H is above the
 // peak live load because of the holes it leaves. At the busiest time t* (the least free bytes
-// under H), every hole below H is then cut into filler buffers that live at t* and as far
-// around it as their bytes stay free (a few steps, like temporaries). Now t* has H live
+// under H), every hole below H is then cut into filler buffers that live at t* and a few
+// steps around it, as far as their bytes stay free (like temporaries). Now t* has H live
 // bytes: the peak live load is H, and the allocator's packing (with the fillers) peaks at H.
+// The same is done at `extra_cuts` other busy times (at least 0.8x t*'s load): the trace is
+// tight, with no waste allowed, at all of them. With none, a packer that stacks the busiest
+// time first reaches the bound at once; with 8 (the default), best fit ends 1-7% above it.
 #ifndef MMAP_OPT_IO_GEN_TRACE_H_
 #define MMAP_OPT_IO_GEN_TRACE_H_
 

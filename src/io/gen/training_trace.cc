@@ -2,7 +2,10 @@
 // by an online first-fit allocator, then cut at the busiest time so the placement is tight.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <random>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "mmap_opt/io/gen_trace.h"
