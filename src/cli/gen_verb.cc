@@ -1,4 +1,6 @@
 // `mmap-opt gen FAMILY ... -o P.pb`: a program of a published model architecture.
+// `mmap-opt gen training-trace [--buffers N] [--seed S] -o T.csv`: a buffer trace for `pack`
+// (io/gen_trace.h), whose peak live load a known packing reaches.
 #include <iostream>
 #include <memory>
 
@@ -6,7 +8,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "cli/cli_common.h"
+#include "mmap_opt/io/csv.h"
 #include "mmap_opt/io/gen.h"
+#include "mmap_opt/io/gen_trace.h"
 #include "mmap_opt/io/proto_io.h"
 #include "mmap_opt/model/hardware.h"
 #include "mmap_opt/status_macros.h"
@@ -20,7 +24,14 @@ struct GenVerbOptions {
   GenOptions gen;
   std::string output = "-";
   bool list = false;
+  // training-trace only.
+  int64_t buffers = TraceOptions().buffers;
+  int64_t max_size = TraceOptions().max_size;
+  int64_t extra_cuts = TraceOptions().extra_cuts;
+  bool with_packing = false;
 };
+
+constexpr char kTraceKind[] = "training-trace";
 
 void PrintFamilies() {
   std::cout << absl::StrFormat("%-13s %-26s %-27s %-7s %s\n", "family", "sizes (default)", "modes",
@@ -38,6 +49,33 @@ void PrintFamilies() {
                                  f.default_batch, seq);
     std::cout << absl::StrFormat("%-13s %s\n", "", f.description);
   }
+  std::cout << absl::StrFormat("%s: a MiniMalloc CSV buffer trace for `pack` (--buffers, --seed, "
+                               "--max-size, --extra-cuts, --with-packing), not a program\n",
+                               kTraceKind);
+}
+
+absl::Status RunTraceGen(const GenVerbOptions& opts) {
+  TraceOptions options;
+  options.buffers = opts.buffers;
+  options.seed = opts.gen.seed;
+  options.max_size = opts.max_size;
+  options.extra_cuts = opts.extra_cuts;
+  absl::StatusOr<GeneratedTrace> trace = GenerateTrainingTrace(options);
+  if (!trace.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("gen: ", trace.status().message()));
+  }
+  std::vector<CsvBuffer> rows = trace->rows;
+  if (!opts.with_packing) {
+    for (CsvBuffer& row : rows) row.offset.reset();
+  }
+  RETURN_IF_ERROR(WriteFileAtomically(opts.output, FormatCsv(rows)));
+  if (opts.output != "-") {
+    std::cout << absl::StrFormat(
+        "%s: %s, %d buffers (%d cut at time %d), peak live load %d, reached by the known "
+        "packing\n",
+        opts.output, kTraceKind, rows.size(), trace->fillers, trace->cut_time, trace->peak);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status RunGen(GenVerbOptions& opts) {
@@ -48,6 +86,7 @@ absl::Status RunGen(GenVerbOptions& opts) {
   if (opts.family.empty()) {
     return absl::InvalidArgumentError("gen: name a family (mmap-opt gen --list shows them)");
   }
+  if (opts.family == kTraceKind) return RunTraceGen(opts);
   opts.gen.family = opts.family;
   ASSIGN_OR_RETURN(opts.gen.mode, ParseGenMode(opts.mode));
   if (!HardwarePreset(opts.gen.hardware).ok()) {
@@ -96,7 +135,20 @@ void AddGenVerb(CLI::App& app) {
   verb->add_option("--seed", opts->gen.seed,
                    "0: canonical order; else seeded tie-breaks of the backward and update order")
       ->capture_default_str();
-  verb->add_option("-o,--output", opts->output, "Program file (.pb, .txtpb, .json or -)")
+  verb->add_option("--buffers", opts->buffers, "training-trace: about this many buffers")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000000}))
+      ->capture_default_str();
+  verb->add_option("--max-size", opts->max_size, "training-trace: the largest buffer, bytes")
+      ->check(CLI::Range(int64_t{1024}, int64_t{1} << 40))
+      ->capture_default_str();
+  verb->add_option("--extra-cuts", opts->extra_cuts,
+                   "training-trace: busy times made tight besides the busiest")
+      ->check(CLI::Range(int64_t{0}, int64_t{1000000}))
+      ->capture_default_str();
+  verb->add_flag("--with-packing", opts->with_packing,
+                 "training-trace: write the known packing's offsets too");
+  verb->add_option("-o,--output", opts->output,
+                   "Program file (.pb, .txtpb, .json or -); training-trace: CSV file (or -)")
       ->capture_default_str();
   verb->callback([opts] {
     absl::Status status = RunGen(*opts);

@@ -1,13 +1,23 @@
-// Ruin and recreate for the smallest peak. Each round picks a buffer whose top is the peak,
-// takes out every buffer near it in time and in the top bytes (a rectangle of random width
-// and depth around it), and puts them back one by one in a random order, each at its best
-// fit or lowest fit, none above the peak and fewer of them at it than were taken out. A
-// round that succeeds leaves fewer buffers at the peak without raising anything; one that
-// fails is rolled back. So the pair (peak, buffers at the peak) only decreases, and once no
-// buffer is left at the old peak it drops. (Restarts with new seeds: packer.cc.)
+// Ruin and recreate for the smallest peak. Each round picks a buffer whose top is above a
+// level (peak - band), takes out every buffer near it in time and in the top bytes (a
+// rectangle of random width and depth around it), and puts them back one by one in a random
+// order, each at its best fit or lowest fit, none above the peak and fewer of them above the
+// level than were taken out. A round that succeeds leaves fewer buffers above the level
+// without raising anything; one that fails is rolled back. So the pair (peak, buffers above
+// the level) only decreases, and once none is left above the level the peak has dropped by
+// a band. The band starts at an eighth of the way to the target, doubles when a level is
+// cleared and shrinks when rounds keep failing, down to 1 byte (the buffers at the peak
+// itself). With a band of 1 byte only, a generated training trace spent its rounds moving
+// 1-600-byte buffers off the peak, a few bytes lower each (4 MB in 227 rounds, where 195 MB
+// were to go); a level a band deep lets one run cover the distance in a few hundred rounds.
 // Best fit leaves holes that later buffers cannot use (on a long trace: the buffers that
 // start between two busy times sit in the middle of the stack there); putting a handful of
 // neighbours back in another order closes them.
+// Half the rounds take a column instead of a rectangle: every buffer whose whole life lies
+// in the time window (give or take a few sections), at any depth. Where the live load is
+// at the bound (several busy times of a training trace), the waste that keeps a buffer at
+// the peak is anywhere below it, out of reach of a rectangle under the peak; the short-lived
+// buffers of the column are the ones free to move, around the long-lived ones that stay.
 #include "improve.h"
 
 #include <algorithm>
@@ -18,13 +28,24 @@
 namespace mmap_opt::heap::internal {
 namespace {
 
-// More buffers than this in one rectangle cost more time than the round is likely worth.
-constexpr size_t kMaxRuined = 1024;
+// More buffers than this in one rectangle cost more time than the round is likely worth. On
+// generated training traces the rounds that succeed take thousands (a column over a long
+// life): with 1024 here the runs stalled at 1.03x, with 16384 they go on to 1.01x.
+constexpr size_t kMaxRuined = 16384;
 // The rectangle's time margin is below 2^kMarginBits sections either side, and its depth at
 // most kDepthShare of the peak (or 4 sizes of the chosen buffer, on small instances). On the
 // idealloc trace S_1, 2^12 and the whole peak made most rectangles too big to be worth trying.
 constexpr int kMarginBits = 8;
 constexpr double kDepthShare = 0.05;
+// The level starts this many bands above the target, and a band shrinks by kBandShrink
+// after kBandStall failed rounds in a row.
+constexpr int64_t kBandsToTarget = 8;
+constexpr int64_t kBandShrink = 8;
+constexpr int64_t kBandStall = 20;
+// A run restarts from the start after this many failed rounds in a row.
+constexpr int64_t kStallRounds = 200;
+// A column takes the buffers that start and end within this many sections of its window.
+constexpr Time kColumnSlack = 4;
 
 enum class Refill { kSize, kLength, kStart, kShuffle };
 
@@ -62,24 +83,32 @@ ImproveOutcome ImprovePeak(const std::vector<PackBuffer>& buffers, int64_t align
   heap->ClearHistory();
 
   std::mt19937_64 rng(limits.seed);
-  int64_t last_accept = 0;
-  std::vector<int> at_peak, ruined;
+  int64_t last_accept = 0, last_progress = 0;
+  // The level: each round takes a buffer whose top is above peak - band and must leave fewer
+  // of them there (see the top of the file).
+  int64_t band = std::max<int64_t>(1, (peak - target) / kBandsToTarget);
+  std::vector<int> above, ruined;
   std::vector<ChunkHandle> old_handle;
   std::vector<Offset> placed;
   std::vector<Gap> gaps;
   while (true) {
-    at_peak.clear();
     peak = 0;
-    for (int i = 0; i < n; ++i) {
-      if (top(i) > peak) {
-        peak = top(i);
-        at_peak.clear();
-      }
-      if (top(i) == peak) at_peak.push_back(i);
-    }
+    for (int i = 0; i < n; ++i) peak = std::max(peak, top(i));
     if (peak <= target) break;
+    if (outcome.rounds - last_progress >= kBandStall && band > 1) {
+      band = std::max<int64_t>(1, band / kBandShrink);
+      last_progress = outcome.rounds;
+    }
+    const Offset level = peak - band;
+    above.clear();
+    for (int i = 0; i < n; ++i) {
+      if (top(i) > level) above.push_back(i);
+    }
     if (limits.max_rounds >= 0 && outcome.rounds >= limits.max_rounds) break;
-    if (limits.stall_rounds >= 0 && outcome.rounds - last_accept >= limits.stall_rounds) break;
+    if (limits.stall_rounds >= 0 && band == 1 &&
+        outcome.rounds - last_accept >= limits.stall_rounds) {
+      break;
+    }
     if (limits.cancel != nullptr && limits.cancel->load(std::memory_order_relaxed)) break;
     if (Clock::now() >= limits.deadline) break;
     ++outcome.rounds;
@@ -87,7 +116,7 @@ ImproveOutcome ImprovePeak(const std::vector<PackBuffer>& buffers, int64_t align
     // The rectangle: a time margin either side of the chosen buffer and a depth from its own
     // size up (see kMarginBits, kDepthShare), both spread evenly in log scale (the holes to
     // close may be right under the peak or further below).
-    const int p = at_peak[rng() % at_peak.size()];
+    const int p = above[rng() % above.size()];
     const Time margin = static_cast<Time>(rng() % (Time{1} << (rng() % kMarginBits)));
     const Time from = first[p] - margin, to = last[p] + margin;
     const double deepest = std::min<double>(
@@ -97,8 +126,20 @@ ImproveOutcome ImprovePeak(const std::vector<PackBuffer>& buffers, int64_t align
         buffers[p].size * std::exp(span * std::uniform_real_distribution<double>(0, 1)(rng));
     const Offset floor = peak - static_cast<Offset>(depth);
     ruined.clear();
-    for (int i = 0; i < n; ++i) {
-      if (first[i] <= to && last[i] >= from && top(i) > floor) ruined.push_back(i);
+    const bool is_column = rng() % 2 == 0;
+    if (is_column) {
+      // A column (see the top of the file).
+      const Time slack = static_cast<Time>(rng() % kColumnSlack);
+      for (int i = 0; i < n; ++i) {
+        if (first[i] <= to && last[i] >= from && first[i] >= from - slack &&
+            last[i] <= to + slack) {
+          ruined.push_back(i);
+        }
+      }
+    } else {
+      for (int i = 0; i < n; ++i) {
+        if (first[i] <= to && last[i] >= from && top(i) > floor) ruined.push_back(i);
+      }
     }
     if (ruined.size() > kMaxRuined) continue;
 
@@ -128,9 +169,9 @@ ImproveOutcome ImprovePeak(const std::vector<PackBuffer>& buffers, int64_t align
     }
     placed.clear();
     bool fits = true;
-    // The buffers left at the peak: those outside the rectangle plus those put back there.
-    int64_t left_at_peak = static_cast<int64_t>(at_peak.size());
-    for (int i : ruined) left_at_peak -= top(i) == peak;
+    // The buffers left above the level: those outside the rectangle plus those put back there.
+    int64_t left_above = static_cast<int64_t>(above.size());
+    for (int i : ruined) left_above -= top(i) > level;
     for (int i : ruined) {
       const int64_t size = buffers[i].size;
       std::optional<Offset> o;
@@ -147,7 +188,7 @@ ImproveOutcome ImprovePeak(const std::vector<PackBuffer>& buffers, int64_t align
       }
       absl::StatusOr<ChunkHandle> h = absl::InternalError("no room");
       if (o && *o + size <= peak) h = heap->Commit(Chunk{*o, size, first[i], last[i]});
-      if (h.ok() && *o + size == peak && ++left_at_peak >= static_cast<int64_t>(at_peak.size())) {
+      if (h.ok() && *o + size > level && ++left_above >= static_cast<int64_t>(above.size())) {
         h = absl::InternalError("no better");
       }
       if (!h.ok()) {
@@ -160,7 +201,9 @@ ImproveOutcome ImprovePeak(const std::vector<PackBuffer>& buffers, int64_t align
     if (fits) {
       for (size_t k = 0; k < ruined.size(); ++k) off[ruined[k]] = placed[k];
       ++outcome.accepted;
-      last_accept = outcome.rounds;
+      last_accept = last_progress = outcome.rounds;
+      // The level is cleared when none is left above it: try a deeper one next.
+      if (left_above == 0) band = std::min<int64_t>(band * 2, std::max<int64_t>(1, peak / 64));
     } else {
       heap->RollBack(mark);
       for (size_t k = 0; k < ruined.size(); ++k) handle[ruined[k]] = old_handle[k];
@@ -168,6 +211,37 @@ ImproveOutcome ImprovePeak(const std::vector<PackBuffer>& buffers, int64_t align
     heap->ClearHistory();
   }
   return outcome;
+}
+
+int64_t ImproveWithRestarts(const std::vector<PackBuffer>& buffers, int64_t alignment,
+                            int64_t target, const ImproveLimits& limits,
+                            std::vector<Offset>* offsets) {
+  auto peak_of = [&](const std::vector<Offset>& off) {
+    int64_t peak = 0;
+    for (size_t i = 0; i < buffers.size(); ++i) peak = std::max(peak, off[i] + buffers[i].size);
+    return peak;
+  };
+  const std::vector<Offset> start = *offsets;
+  int64_t best = peak_of(start), rounds = 0;
+  for (uint64_t seed = 1; best > target; ++seed) {
+    ImproveLimits run = limits;
+    run.seed = seed;
+    run.stall_rounds = kStallRounds;
+    if (limits.max_rounds >= 0) {
+      if (rounds >= limits.max_rounds) break;
+      run.max_rounds = limits.max_rounds - rounds;
+    }
+    std::vector<Offset> trial = start;
+    const ImproveOutcome outcome = ImprovePeak(buffers, alignment, target, run, &trial);
+    if (outcome.rounds == 0) break;  // Nothing it can do (or no time left).
+    rounds += outcome.rounds;
+    const int64_t peak = peak_of(trial);
+    if (peak < best) {
+      best = peak;
+      *offsets = std::move(trial);
+    }
+  }
+  return rounds;
 }
 
 }  // namespace mmap_opt::heap::internal

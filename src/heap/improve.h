@@ -16,13 +16,15 @@ struct ImproveLimits {
   Clock::time_point deadline;
   const std::atomic<bool>* cancel = nullptr;
   int64_t max_rounds = -1;    // < 0: unlimited.
-  int64_t stall_rounds = -1;  // Stop after this many rounds in a row without success (< 0: never).
-  uint64_t seed = 1;        // The only source of the random choices.
+  // Stop after this many rounds in a row without success once the band is down to 1 byte
+  // (< 0: never).
+  int64_t stall_rounds = -1;
+  uint64_t seed = 1;          // The only source of the random choices.
 };
 
 struct ImproveOutcome {
   int64_t rounds = 0;    // Ruin-and-recreate rounds tried.
-  int64_t accepted = 0;  // Rounds that lowered a buffer off the peak.
+  int64_t accepted = 0;  // Rounds that left fewer buffers above the level.
 };
 
 // Lowers the peak of the valid packing `offsets` (aligned to `alignment`) until it is at most
@@ -30,6 +32,16 @@ struct ImproveOutcome {
 ImproveOutcome ImprovePeak(const std::vector<PackBuffer>& buffers, int64_t alignment,
                            int64_t target, const ImproveLimits& limits,
                            std::vector<Offset>* offsets);
+
+// Runs of ImprovePeak from `*offsets`, each with its own seed (1, 2, ...) and stopped after
+// kStallRounds failed rounds in a row, until one reaches `target` or the limits run out
+// (max_rounds counts the rounds of all runs; the seed and stall_rounds of `limits` are not
+// used). Every run starts from the given packing: on S_1 a run stuck on one arrangement
+// rarely gets off it, while a fresh one from the same start often goes straight down to the
+// bound. Leaves the lowest peak found in `*offsets` and returns the rounds tried.
+int64_t ImproveWithRestarts(const std::vector<PackBuffer>& buffers, int64_t alignment,
+                            int64_t target, const ImproveLimits& limits,
+                            std::vector<Offset>* offsets);
 
 }  // namespace mmap_opt::heap::internal
 

@@ -3,10 +3,17 @@
 #include "mmap_opt/heap/occupancy.h"
 
 #include <algorithm>
+#include <array>
 
 #include "absl/strings/str_cat.h"
 
 namespace mmap_opt::heap {
+namespace {
+
+// Below this many ranges a comparison sort is as fast as the radix sort.
+constexpr size_t kRadixSortMin = 256;
+
+}  // namespace
 
 absl::StatusOr<Occupancy> Occupancy::Create(int64_t capacity, int64_t alignment, Time horizon) {
   if (capacity < 0) return absl::InvalidArgumentError(absl::StrCat("capacity ", capacity, " < 0"));
@@ -56,10 +63,27 @@ void Occupancy::SortOverlapping() const {
   for (ChunkHandle h : overlap_) ranges_.emplace_back(chunks_[h].offset, chunks_[h].top());
   // By bottom only: the sweeps over ranges_ see the same gaps whatever the order of ranges
   // with equal bottoms (after the first, each starts below the cursor the first one raised).
-  std::sort(ranges_.begin(), ranges_.end(),
-            [](const std::pair<Offset, Offset>& a, const std::pair<Offset, Offset>& b) {
-              return a.first < b.first;
-            });
+  if (ranges_.size() < kRadixSortMin) {
+    std::sort(ranges_.begin(), ranges_.end(),
+              [](const std::pair<Offset, Offset>& a, const std::pair<Offset, Offset>& b) {
+                return a.first < b.first;
+              });
+    return;
+  }
+  // Many ranges (a busy time of a long trace): a byte-wise radix sort of the bottoms, which
+  // are non-negative. The comparison sort was half of the packer's time on 20k-buffer traces.
+  Offset bits = 0;
+  for (const auto& range : ranges_) bits |= range.first;
+  const size_t n = ranges_.size();
+  ranges_scratch_.resize(n);
+  for (int shift = 0; shift < 64 && (bits >> shift) != 0; shift += 8) {
+    std::array<size_t, 257> count{};
+    for (const auto& range : ranges_) ++count[((range.first >> shift) & 255) + 1];
+    if (count[((ranges_[0].first >> shift) & 255) + 1] == n) continue;  // One digit: no-op.
+    for (int digit = 0; digit < 256; ++digit) count[digit + 1] += count[digit];
+    for (const auto& range : ranges_) ranges_scratch_[count[(range.first >> shift) & 255]++] = range;
+    ranges_.swap(ranges_scratch_);
+  }
 }
 
 void Occupancy::FreeGaps(Time start, Time end, std::vector<Gap>* gaps) const {

@@ -250,5 +250,45 @@ TEST(GenCliTest, BadFamilyAndFlags) {
   EXPECT_FALSE(ReadFile(out).ok());
 }
 
+TEST(GenCliTest, TrainingTraceIsACsvWhoseKnownPackingMeetsTheBound) {
+  const std::string dir = MakeTempDir();
+  CommandResult known = RunCli({"gen", "training-trace", "--buffers", "40", "--seed", "3", "-o",
+                                dir + "/known.csv", "--with-packing"});
+  ASSERT_EQ(known.exit_code, 0) << known.err;
+  EXPECT_EQ(absl::StrReplaceAll(known.out, {{dir, "<dir>"}}),
+            "<dir>/known.csv: training-trace, 27 buffers (11 cut at time 7), peak live load "
+            "141303392, reached by the known packing\n");
+  // The offsets written are a packing whose peak is the peak live load.
+  absl::StatusOr<std::vector<CsvBuffer>> rows =
+      ParseCsv("known.csv", ReadTestFile(dir + "/known.csv"));
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  std::vector<heap::PackBuffer> buffers;
+  std::vector<heap::Offset> offsets;
+  for (const CsvBuffer& row : *rows) {
+    ASSERT_TRUE(row.offset.has_value()) << row.id;
+    buffers.push_back({row.lower, row.upper, row.size});
+    offsets.push_back(*row.offset);
+  }
+  EXPECT_EQ(heap::PeakLiveLoad(buffers), 141303392);
+  EXPECT_TRUE(heap::ValidatePacking(buffers, offsets, 141303392, 1).ok());
+  // Without --with-packing: the same rows, no offsets; pack reaches the bound.
+  const std::string trace = dir + "/trace.csv";
+  ASSERT_EQ(RunCli({"gen", "training-trace", "--buffers", "40", "--seed", "3", "-o", trace})
+                .exit_code,
+            0);
+  EXPECT_THAT(ReadTestFile(trace), ::testing::StartsWith("id,lower,upper,size\nb0,0,14,75121160\n"));
+  CommandResult packed = RunCli({"pack", trace, "-o", dir + "/packed.csv"});
+  ASSERT_EQ(packed.exit_code, 0) << packed.err;
+  EXPECT_THAT(packed.out, HasSubstr("peak 141303392, lower bound 141303392 (1.00000x, optimal)"));
+  ExpectPackedCsv(dir + "/packed.csv", trace, 141303392);
+  // Out-of-range options are command-line errors, and write nothing.
+  EXPECT_EQ(RunCli({"gen", "training-trace", "--buffers", "0", "-o", dir + "/bad.csv"}).exit_code,
+            2);
+  EXPECT_EQ(RunCli({"gen", "training-trace", "--max-size", "10", "-o", dir + "/bad.csv"})
+                .exit_code,
+            2);
+  EXPECT_FALSE(ReadFile(dir + "/bad.csv").ok());
+}
+
 }  // namespace
 }  // namespace mmap_opt

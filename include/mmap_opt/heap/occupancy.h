@@ -143,6 +143,7 @@ class Occupancy {
   // Query scratch (see the class comment).
   mutable std::vector<ChunkHandle> overlap_;
   mutable std::vector<std::pair<Offset, Offset>> ranges_;
+  mutable std::vector<std::pair<Offset, Offset>> ranges_scratch_;
 };
 
 }  // namespace mmap_opt::heap
