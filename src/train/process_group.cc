@@ -19,6 +19,7 @@
 #include "mmap_opt/status_macros.h"
 
 #ifdef MMAP_OPT_WITH_C10D
+#include <glog/logging.h>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
@@ -88,7 +89,7 @@ class C10dProcessGroup : public ProcessGroup {
   explicit C10dProcessGroup(const DistOptions& options)
       : options_(options),
         host_(options.master_addr.empty() ? "127.0.0.1" : options.master_addr),
-        silence_s_(options.timeout_s / 2),
+        silence_s_(options.timeout_s / 4),
         last_beat_(options.world_size, -1),
         last_change_(options.world_size, Clock::now()) {}
 
@@ -464,6 +465,9 @@ void C10dProcessGroup::Close() {
 absl::StatusOr<std::unique_ptr<ProcessGroup>> OpenProcessGroup(const DistOptions& options) {
   RETURN_IF_ERROR(CheckDistOptions(options));
   if (!options.distributed()) return std::unique_ptr<ProcessGroup>();
+  // c10d logs each failed connect and lost peer through glog, several lines each: the
+  // errors this layer returns say it in one line.
+  FLAGS_minloglevel = google::GLOG_FATAL;
   auto group = std::make_unique<C10dProcessGroup>(options);
   absl::Status opened = group->Open();
   if (!opened.ok()) {
