@@ -36,8 +36,8 @@ struct DistOptions {
 // Checks ranges (world size >= 1, 0 <= rank < world size, a port in 1..65535, a timeout > 0).
 absl::Status CheckDistOptions(const DistOptions& options);
 
-// What a process has moved over TCP (kernel counters of its sockets: payload plus protocol
-// headers of TCP, not of IP), for the benchmark of bytes per training step.
+// What a process has moved over TCP (the kernel's counters of its sockets: payload bytes, no
+// IP or TCP headers), for the benchmark of bytes per training step.
 struct TrafficCounters {
   uint64_t bytes_sent = 0;      // Acknowledged by the peer.
   uint64_t bytes_received = 0;

@@ -337,8 +337,6 @@ absl::Status TrainInGroup(const TrainOptions& options, ProcessGroup* group) {
     } else {
       ASSIGN_OR_RETURN(gain, SelfPlayGames(state, corpus, options));
     }
-    const double play_s =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - iteration_start).count();
     int64_t games = state.episodes - episodes_before;
     if (group != nullptr) {
       // The mean gain over every rank's games, and the episodes of all ranks.
@@ -349,6 +347,9 @@ absl::Status TrainInGroup(const TrainOptions& options, ProcessGroup* group) {
       gain = sums[0] / sums[1];
       state.episodes = episodes_before + games;
     }
+    // Until the last rank has played: the group's time for `games`.
+    const double play_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - iteration_start).count();
     const auto learn_start = std::chrono::steady_clock::now();
     const TrafficCounters traffic_before = group ? group->Traffic() : TrafficCounters();
     double loss = 0;

@@ -28,8 +28,8 @@ struct TrainProgress {
   double mean_gain = 0;                // Mean (heuristic - agent) / heuristic latency of its games.
   std::optional<double> heldout_gain;  // The same on the held-out programs, when measured.
   double elapsed_s = 0;                // Training time over all runs of this checkpoint.
-  // Where this iteration's time went, and what it did, over all ranks: games played (with
-  // the time this rank spent playing its share) and steps taken (with their time).
+  // Where this iteration's time went, and what it did, over all ranks: games played (and the
+  // time until the last rank had played its share) and steps taken (with their time).
   int64_t games = 0;
   double play_s = 0;
   int steps = 0;

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Scale-out benchmark (issue 15): `train` on the smoke corpus alone and over 2 and 3 processes
+# on this machine (127.0.0.1), one run each: self-play games/s, training steps/s and the TCP
+# bytes rank 0 sends per training step (the kernel's counters of its sockets, see
+# src/train/tcp_traffic.cc), read from rank 0's progress lines. Writes
+# data/results/scale/README.md. Usage: tools/dist_bench.sh [ITERATIONS] [GAMES_PER_RANK]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ITERATIONS=${1:-8}
+GAMES=${2:-8}
+BIN=${BIN:-build/mmap-opt}
+OUT=data/results/scale
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+mkdir -p "$OUT"
+
+ARGS=(train --corpus data/corpus/smoke --iterations "$ITERATIONS" --time-limit 3600
+      --imitation-steps 20 --games "$GAMES" --simulations 8 --seed 1 --heldout-every 0
+      --threads 1)
+
+# Runs `train` over $1 ranks; rank 0's progress lines end in $WORK/w$1.log.
+run() {
+  local world=$1 port=$((20000 + RANDOM % 30000))
+  if [[ $world == 1 ]]; then
+    "$BIN" "${ARGS[@]}" -o "$WORK/w1.pt" 2> "$WORK/w1.log" > /dev/null
+    return
+  fi
+  local pids=()
+  for ((r = 0; r < world; r++)); do
+    "$BIN" "${ARGS[@]}" -o "$WORK/w$world.pt" --world-size "$world" --rank "$r" \
+      --master "127.0.0.1:$port" 2> "$WORK/w$world.r$r.log" > /dev/null &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid"; done
+  cp "$WORK/w$world.r0.log" "$WORK/w$world.log"
+}
+
+# Medians over the self-play iterations (1..) of rank 0's progress lines:
+# "games/s steps/s bytes/step".
+medians() {
+  sed -nE 's/^train: iteration ([0-9]+) .*play ([0-9]+) games ([0-9.]+) s, learn ([0-9]+) steps ([0-9.]+) s(, ([0-9]+) B sent per step)?.*/\1 \2 \3 \4 \5 \7/p' "$1" |
+    awk 'BEGIN { n = 0 } $1 > 0 { g[n] = $2 / $3; s[n] = $4 / $5; b[n] = $6 + 0; n++ }
+      function median(a,   i, j, t) {
+        for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+        return n % 2 ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2
+      }
+      END { printf "%.2f %.1f %.0f\n", median(g), median(s), median(b) }'
+}
+
+for world in 1 2 3; do
+  echo "dist_bench: $world rank(s)" >&2
+  run "$world"
+done
+read -r g1 s1 b1 < <(medians "$WORK/w1.log")
+read -r g2 s2 b2 < <(medians "$WORK/w2.log")
+read -r g3 s3 b3 < <(medians "$WORK/w3.log")
+# Gloo's ring all-reduce sends 2(N-1)/N of the payload per rank per step; the payload from the
+# 2-rank measurement (where that factor is 1).
+per_rank() { awk -v p="$b2" -v n="$1" 'BEGIN { printf "%.0f", 2 * (n - 1) / n * p }'; }
+
+{
+  cat <<EOF
+# Scale-out on c10d + Gloo: measured throughput and traffic
+
+Regenerate: \`tools/dist_bench.sh $ITERATIONS $GAMES\` (this file). Machine: $(nproc) cores
+($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), shared with other
+work, so the rates are noisy; all runs below are from one invocation, $(date -u +%Y-%m-%d), at
+commit $(git rev-parse --short HEAD).
+
+Each run: \`mmap-opt ${ARGS[*]}\` with
+\`--world-size N --rank R --master 127.0.0.1:PORT\` for N > 1 (all ranks on this machine).
+Figures are medians over the $ITERATIONS self-play iterations of rank 0's progress line:
+games/s = games of all ranks / time until the last rank finished playing; steps/s = training
+steps (each averages the N ranks' gradients, so a step trains on N x 128 positions) / their
+time, all-reduces included; bytes = TCP payload bytes rank 0 sent and had acknowledged during
+the steps (tcpi_bytes_acked of all its sockets, Gloo's and the store's; IP and TCP headers not
+counted), divided by the steps.
+
+| ranks | self-play games/s | training steps/s | positions/s | bytes sent per step by rank 0 |
+| --: | --: | --: | --: | --: |
+| 1 | $g1 | $s1 | $(awk -v s="$s1" 'BEGIN { printf "%.0f", s * 128 }') | (no traffic) |
+| 2 | $g2 | $s2 | $(awk -v s="$s2" 'BEGIN { printf "%.0f", s * 256 }') | $b2 |
+| 3 | $g3 | $s3 | $(awk -v s="$s3" 'BEGIN { printf "%.0f", s * 384 }') | $b3 |
+
+Ratios 2 ranks / 1: games/s x$(awk -v a="$g2" -v b="$g1" 'BEGIN { printf "%.2f", a / b }'),
+positions/s x$(awk -v a="$s2" -v b="$s1" 'BEGIN { printf "%.2f", 2 * a / b }'). On 2 cores the
+third rank has no core of its own: its row shows the traffic, not a speedup.
+
+What N machines would move per step: the gradient all-reduce is Gloo's ring, in which each rank
+sends 2(N-1)/N of the payload (all gradients as float32 plus the loss), so rank 0's measured
+$b2 B at N = 2 is the payload itself, and N = 3 predicts $(per_rank 3) B against the $b3 B
+measured. Per rank per step, then: N = 4: $(per_rank 4) B, N = 8: $(per_rank 8) B, N = 16:
+$(per_rank 16) B (each machine sends that much and receives as much, whatever N; the total
+across the group is N times it). At 1 Gbit/s, $b2 B take $(awk -v b="$b2" 'BEGIN { printf "%.2f", b * 8 / 1e9 * 1000 }') ms per step.
+Besides the steps, once per iteration: a barrier and a few small all-reduces through the store
+and Gloo, a parameter checksum every 20 steps, and each rank's replay buffer and generator
+gathered to rank 0 for the checkpoint (the whole buffer, up to --replay-capacity moves).
+EOF
+} > "$OUT/README.md"
+echo "dist_bench: wrote $OUT/README.md" >&2
