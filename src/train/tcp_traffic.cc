@@ -1,7 +1,8 @@
 // The bytes this process has moved over TCP, from the kernel's per-socket counters (TCP_INFO):
 // a measurement of what the process group really sends (payload bytes acknowledged by the
-// peer; no IP or TCP headers) rather than a count of what the code handed to it. Kept apart from process_group.cc: <linux/tcp.h> and
-// the glibc header that c10d includes define the same structure.
+// peer; no IP or TCP headers) rather than a count of what the code handed to it. Kept apart
+// from process_group.cc: <linux/tcp.h> and the glibc header that c10d includes define the
+// same structure.
 #include <dirent.h>
 #include <linux/tcp.h>
 #include <netinet/in.h>
