@@ -47,6 +47,7 @@ medians() {
       END { printf "%.2f %.1f %.0f\n", median(g), median(s), median(b) }'
 }
 
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 for world in 1 2 3; do
   echo "dist_bench: $world rank(s)" >&2
   run "$world"
@@ -64,8 +65,8 @@ per_rank() { awk -v p="$b2" -v n="$1" 'BEGIN { printf "%.0f", 2 * (n - 1) / n * 
 
 Regenerate: \`tools/dist_bench.sh $ITERATIONS $GAMES\` (this file). Machine: $(nproc) cores
 ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), shared with other
-work, so the rates are noisy; all runs below are from one invocation, $(date -u +%Y-%m-%d), at
-commit $(git rev-parse --short HEAD).
+work (load average $LOAD when the runs started), so the rates are noisy; all runs below are
+from one invocation, $(date -u +%Y-%m-%d), at commit $(git rev-parse --short HEAD).
 
 Each run: \`mmap-opt ${ARGS[*]}\` with
 \`--world-size N --rank R --master 127.0.0.1:PORT\` for N > 1 (all ranks on this machine).
