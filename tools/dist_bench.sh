@@ -52,6 +52,28 @@ for world in 1 2 3; do
   echo "dist_bench: $world rank(s)" >&2
   run "$world"
 done
+# A rank lost mid-train: rank 1 of 2 killed (SIGKILL) once iteration 1 is on disk; how long
+# rank 0 takes to stop, and what it says.
+KILL_TIMEOUT=10
+kill_port=$((20000 + RANDOM % 30000))
+mkdir -p "$WORK/kill"
+kill_pids=()
+for r in 0 1; do
+  "$BIN" "${ARGS[@]}" -o "$WORK/kill/m.pt" --world-size 2 --rank "$r" -q \
+    --master "127.0.0.1:$kill_port" --dist-timeout "$KILL_TIMEOUT" 2> "$WORK/kill/r$r.log" &
+  kill_pids+=($!)
+done
+until [[ -f $WORK/kill/m.pt.run/metrics.csv && $(wc -l < "$WORK/kill/m.pt.run/metrics.csv") -ge 3 ]]; do
+  sleep 0.05
+done
+kill -9 "${kill_pids[1]}"
+killed_at=$(date +%s.%N)
+kill_rc=0
+wait "${kill_pids[0]}" || kill_rc=$?
+stop_s=$(awk -v a="$killed_at" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+wait "${kill_pids[1]}" 2> /dev/null || true
+kill_message=$(tail -1 "$WORK/kill/r0.log")
+
 read -r g1 s1 b1 < <(medians "$WORK/w1.log")
 read -r g2 s2 b2 < <(medians "$WORK/w2.log")
 read -r g3 s3 b3 < <(medians "$WORK/w3.log")
@@ -93,6 +115,12 @@ $b2 B at N = 2 is the payload itself, and N = 3 predicts $(per_rank 3) B against
 measured. Per rank per step, then: N = 4: $(per_rank 4) B, N = 8: $(per_rank 8) B, N = 16:
 $(per_rank 16) B (each machine sends that much and receives as much, whatever N; the total
 across the group is N times it). At 1 Gbit/s, $b2 B take $(awk -v b="$b2" 'BEGIN { printf "%.2f", b * 8 / 1e9 * 1000 }') ms per step.
+A rank lost: with \`--dist-timeout $KILL_TIMEOUT\`, rank 1 of 2 was killed (SIGKILL) after iteration 1;
+rank 0 stopped $stop_s s later with exit code $kill_rc and \`$kill_message\` (a rank is
+lost after timeout / 4 without a heartbeat, which its own thread ticks in the store every
+0.2 s; the test \`DistributedCliTest.AKilledRankStopsTheOthersAndResumeLosesNothing\` then
+resumes the run and checks it against an uninterrupted one).
+
 Besides the steps, once per iteration: a barrier and a few small all-reduces through the store
 and Gloo, a parameter checksum every 20 steps, and each rank's replay buffer and generator
 gathered to rank 0 for the checkpoint (the whole buffer, up to --replay-capacity moves).

@@ -35,7 +35,10 @@ absl::StatusOr<AgentRun> LearnOnProgram(const CostModel& cost, const AgentOption
   ASSIGN_OR_RETURN(MuZeroNet net,
                    LoadModel(options.model_path.empty() ? DefaultModelPath() : options.model_path));
   const NetConfig config = net->config();
-  if (group != nullptr) RETURN_IF_ERROR(CheckParametersAgree(*group, net, "after loading"));
+  if (group != nullptr) {  // After a barrier: hybrid's tuning takes each rank its own time.
+    RETURN_IF_ERROR(group->Barrier("the model loaded"));
+    RETURN_IF_ERROR(CheckParametersAgree(*group, net, "after loading"));
+  }
   torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(learning.learning_rate));
   ReplayBuffer replay(learning.replay_capacity);
   RankedReward ranked(learning.ranked);
