@@ -147,8 +147,8 @@ absl::Status Problems(const std::vector<std::string>& problems, absl::string_vie
 // With a world size, each rank runs its share of the programs (BenchShard) and rank 0 gathers
 // the rows, in corpus order, of a bench identical to one process's; the other ranks return
 // nullopt. A rank that fails sends its error instead, which every rank then returns.
-absl::StatusOr<std::optional<BenchResults>> RunBenchOnRanks(
-    const std::vector<std::string>& paths, const BenchVerbOptions& opts) {
+absl::StatusOr<std::optional<BenchResults>> RunBenchOnRanks(const std::vector<std::string>& paths,
+                                                            const BenchVerbOptions& opts) {
   if (!opts.dist.distributed()) {
     ASSIGN_OR_RETURN(BenchResults results, RunBench(paths, opts.bench));
     return std::optional<BenchResults>(std::move(results));

@@ -140,10 +140,9 @@ absl::StatusOr<AgentRun> RunHybrid(const CostModel& cost, const AgentOptions& op
   // muzero learns on the program in the tuned game when it has a budget (as `muzero` does),
   // exploring around the tuned trajectory, which the game reproduces exactly.
   ASSIGN_OR_RETURN(AgentRun agent,
-                   LearnsOnProgram(searched)
-                       ? LearnOnProgram(cost, searched, {}, nullptr, group)
-                       : group != nullptr ? RunMuZeroInGroup(cost, searched, evaluator, *group)
-                                          : RunMuZero(cost, searched, evaluator));
+                   LearnsOnProgram(searched) ? LearnOnProgram(cost, searched, {}, nullptr, group)
+                   : group != nullptr        ? RunMuZeroInGroup(cost, searched, evaluator, *group)
+                                             : RunMuZero(cost, searched, evaluator));
   ASSIGN_OR_RETURN(Score agent_score, ScoreAssignment(cost, agent.assignment));
   const double a = agent_score.simulation.latency_s, h = tuned.base_latency_s, t = tuned.latency_s;
   // Ties go to the heuristic (the baseline a user already trusts), then to the tuned one.

@@ -145,8 +145,8 @@ absl::Status ReadCheckpoint(TrainingState& state, torch::serialize::InputArchive
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": the checkpoint was trained with other game options"));
   }
-  state.optimizer = std::make_unique<torch::optim::Adam>(
-      state.net->parameters(), torch::optim::AdamOptions(learning_rate));
+  state.optimizer = std::make_unique<torch::optim::Adam>(state.net->parameters(),
+                                                         torch::optim::AdamOptions(learning_rate));
   torch::serialize::InputArchive optimizer;
   archive.read("optimizer", optimizer);
   state.optimizer->load(optimizer);

@@ -68,8 +68,8 @@ absl::Status CheckParametersAgree(ProcessGroup& group, MuZeroNet& net, const std
       std::memcpy(&theirs, all[q].data(), 8);
       std::memcpy(&root, all[0].data(), 8);
       return absl::InternalError(absl::StrFormat(
-          "the ranks' parameters drifted apart %s: rank %d has checksum %016x, rank 0 %016x",
-          when, q, theirs, root));
+          "the ranks' parameters drifted apart %s: rank %d has checksum %016x, rank 0 %016x", when,
+          q, theirs, root));
     }
   }
   return absl::OkStatus();
@@ -79,9 +79,9 @@ absl::Status CheckSettingsAgree(ProcessGroup& group, const std::string& setting)
   ASSIGN_OR_RETURN(std::vector<std::string> all, group.AllGather(setting));
   for (int q = 1; q < group.world_size(); ++q) {
     if (all[q] != all[0]) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "rank %d was started with other settings than rank 0 (%s, rank 0: %s)", q, all[q],
-          all[0]));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("rank %d was started with other settings than rank 0 (%s, rank 0: %s)", q,
+                          all[q], all[0]));
     }
   }
   return absl::OkStatus();

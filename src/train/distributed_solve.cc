@@ -90,8 +90,7 @@ absl::StatusOr<AgentRun> GatherBest(ProcessGroup& group, const CostModel& cost, 
 
 absl::StatusOr<AgentRun> RunMuZeroInGroup(const CostModel& cost, const AgentOptions& options,
                                           Evaluator& evaluator, ProcessGroup& group) {
-  ASSIGN_OR_RETURN(AgentRun run,
-                   RunMuZero(cost, options, evaluator, nullptr, StopTogether(group)));
+  ASSIGN_OR_RETURN(AgentRun run, RunMuZero(cost, options, evaluator, nullptr, StopTogether(group)));
   return GatherBest(group, cost, std::move(run));
 }
 

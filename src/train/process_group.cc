@@ -20,10 +20,11 @@
 
 #ifdef MMAP_OPT_WITH_C10D
 #include <glog/logging.h>
+#include <torch/torch.h>
+
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
-#include <torch/torch.h>
 #endif
 
 namespace mmap_opt {
@@ -37,9 +38,9 @@ absl::Status CheckDistOptions(const DistOptions& o) {
         absl::StrCat("the world size must be in [1, 4096], not ", o.world_size));
   }
   if (o.rank < 0 || o.rank >= o.world_size) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "the rank must be in [0, %d] for a world size of %d, not %d", o.world_size - 1,
-        o.world_size, o.rank));
+    return absl::InvalidArgumentError(
+        absl::StrFormat("the rank must be in [0, %d] for a world size of %d, not %d",
+                        o.world_size - 1, o.world_size, o.rank));
   }
   if (o.master_port < 1 || o.master_port > 65535) {
     return absl::InvalidArgumentError(
@@ -78,10 +79,30 @@ std::string Key(const std::string& what, int rank) { return absl::StrCat(what, "
 
 std::vector<uint8_t> Bytes(const std::string& s) { return {s.begin(), s.end()}; }
 
+// Byte strings of different lengths travel as uint8 tensors padded to the longest.
+torch::Tensor Padded(const std::string& bytes, int64_t padded) {
+  torch::Tensor t = torch::zeros({padded}, torch::kUInt8);
+  std::copy(bytes.begin(), bytes.end(), t.data_ptr<uint8_t>());
+  return t;
+}
+std::vector<std::vector<at::Tensor>> PaddedOutputs(int world, int64_t padded) {
+  std::vector<std::vector<at::Tensor>> outputs(1);
+  for (int q = 0; q < world; ++q) outputs[0].push_back(torch::empty({padded}, torch::kUInt8));
+  return outputs;
+}
+std::vector<std::string> Unpadded(const std::vector<at::Tensor>& tensors,
+                                  const std::vector<int64_t>& sizes) {
+  std::vector<std::string> out;
+  for (size_t q = 0; q < tensors.size(); ++q) {
+    const uint8_t* p = tensors[q].data_ptr<uint8_t>();
+    out.emplace_back(p, p + sizes[q]);
+  }
+  return out;
+}
+
 // Every rank on this machine: the master left unnamed, or named as a loopback address.
 bool Loopback(const std::string& master) {
-  return master.empty() || master == "localhost" || master == "::1" ||
-         master.rfind("127.", 0) == 0;
+  return master.empty() || master == "localhost" || master == "::1" || master.rfind("127.", 0) == 0;
 }
 
 class C10dProcessGroup : public ProcessGroup {
@@ -176,15 +197,15 @@ absl::Status C10dProcessGroup::Open() {
       return absl::UnavailableError(absl::StrFormat("rank 0 cannot host the store on port %d: %s",
                                                     options_.master_port, FirstLine(e.what())));
     }
-    return absl::UnavailableError(absl::StrFormat(
-        "rank %d cannot reach the master (rank 0) at %s within %g s: %s", rank, Address(),
-        options_.timeout_s, FirstLine(e.what())));
+    return absl::UnavailableError(
+        absl::StrFormat("rank %d cannot reach the master (rank 0) at %s within %g s: %s", rank,
+                        Address(), options_.timeout_s, FirstLine(e.what())));
   }
   try {
     if (store_->add(Key("claim", rank), 1) > 1) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "two processes were started as rank %d (of %d) on the store at %s", rank, world,
-          Address()));
+      return absl::InvalidArgumentError(
+          absl::StrFormat("two processes were started as rank %d (of %d) on the store at %s", rank,
+                          world, Address()));
     }
     store_->set(Key("world", rank), Bytes(std::to_string(world)));
     const auto deadline = Clock::now() + Millis(options_.timeout_s);
@@ -198,17 +219,17 @@ absl::Status C10dProcessGroup::Open() {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     if (!missing.empty()) {
-      return absl::UnavailableError(absl::StrFormat(
-          "rank%s %s of %d did not join within %g s (the store is at %s)",
-          missing.size() > 1 ? "s" : "", absl::StrJoin(missing, ", "), world, options_.timeout_s,
-          Address()));
+      return absl::UnavailableError(
+          absl::StrFormat("rank%s %s of %d did not join within %g s (the store is at %s)",
+                          missing.size() > 1 ? "s" : "", absl::StrJoin(missing, ", "), world,
+                          options_.timeout_s, Address()));
     }
     for (int q = 0; q < world; ++q) {
       const std::vector<uint8_t> theirs = store_->get(Key("world", q));
       if (std::string(theirs.begin(), theirs.end()) != std::to_string(world)) {
-        return absl::InvalidArgumentError(absl::StrFormat(
-            "rank %d was started with a world size of %s, rank %d with %d", q,
-            std::string(theirs.begin(), theirs.end()), rank, world));
+        return absl::InvalidArgumentError(
+            absl::StrFormat("rank %d was started with a world size of %s, rank %d with %d", q,
+                            std::string(theirs.begin(), theirs.end()), rank, world));
       }
     }
   } catch (const std::exception& e) {
@@ -293,8 +314,8 @@ absl::Status C10dProcessGroup::Diagnose(const std::string& what, const std::stri
             silent, options_.world_size, what, silence_s_));
       }
       if (Clock::now() > deadline) {
-        return absl::UnavailableError(absl::StrFormat(
-            "%s failed: %s (every rank still shows signs of life)", what, error));
+        return absl::UnavailableError(
+            absl::StrFormat("%s failed: %s (every rank still shows signs of life)", what, error));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -370,18 +391,10 @@ absl::StatusOr<std::vector<std::string>> C10dProcessGroup::AllGather(const std::
   const int64_t padded = std::max<int64_t>(1, *std::max_element(sizes.begin(), sizes.end()));
   std::vector<std::string> out;
   RETURN_IF_ERROR(Collective("an all-gather", [&] {
-    torch::Tensor mine = torch::zeros({padded}, torch::kUInt8);
-    std::copy(bytes.begin(), bytes.end(), mine.data_ptr<uint8_t>());
-    std::vector<std::vector<at::Tensor>> outputs(1);
-    for (int q = 0; q < options_.world_size; ++q) {
-      outputs[0].push_back(torch::empty({padded}, torch::kUInt8));
-    }
-    std::vector<at::Tensor> inputs = {mine};
+    std::vector<std::vector<at::Tensor>> outputs = PaddedOutputs(options_.world_size, padded);
+    std::vector<at::Tensor> inputs = {Padded(bytes, padded)};
     gloo_->allgather(outputs, inputs)->wait();
-    for (int q = 0; q < options_.world_size; ++q) {
-      const uint8_t* p = outputs[0][q].data_ptr<uint8_t>();
-      out.emplace_back(p, p + sizes[q]);
-    }
+    out = Unpadded(outputs[0], sizes);
   }));
   return out;
 }
@@ -391,24 +404,14 @@ absl::StatusOr<std::vector<std::string>> C10dProcessGroup::GatherToRoot(const st
   const int64_t padded = std::max<int64_t>(1, *std::max_element(sizes.begin(), sizes.end()));
   std::vector<std::string> out;
   RETURN_IF_ERROR(Collective("a gather", [&] {
-    torch::Tensor mine = torch::zeros({padded}, torch::kUInt8);
-    std::copy(bytes.begin(), bytes.end(), mine.data_ptr<uint8_t>());
+    // Only the root receives: the others pass no output list.
     std::vector<std::vector<at::Tensor>> outputs;
-    if (options_.rank == 0) {
-      outputs.resize(1);
-      for (int q = 0; q < options_.world_size; ++q) {
-        outputs[0].push_back(torch::empty({padded}, torch::kUInt8));
-      }
-    }
-    std::vector<at::Tensor> inputs = {mine};
+    if (options_.rank == 0) outputs = PaddedOutputs(options_.world_size, padded);
+    std::vector<at::Tensor> inputs = {Padded(bytes, padded)};
     c10d::GatherOptions gather;
     gather.rootRank = 0;
     gloo_->gather(outputs, inputs, gather)->wait();
-    if (options_.rank != 0) return;
-    for (int q = 0; q < options_.world_size; ++q) {
-      const uint8_t* p = outputs[0][q].data_ptr<uint8_t>();
-      out.emplace_back(p, p + sizes[q]);
-    }
+    if (options_.rank == 0) out = Unpadded(outputs[0], sizes);
   }));
   return out;
 }

@@ -39,7 +39,7 @@ absl::Status CheckDistOptions(const DistOptions& options);
 // What a process has moved over TCP (the kernel's counters of its sockets: payload bytes, no
 // IP or TCP headers), for the benchmark of bytes per training step.
 struct TrafficCounters {
-  uint64_t bytes_sent = 0;      // Acknowledged by the peer.
+  uint64_t bytes_sent = 0;  // Acknowledged by the peer.
   uint64_t bytes_received = 0;
 };
 

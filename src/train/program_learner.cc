@@ -67,12 +67,11 @@ absl::StatusOr<AgentRun> LearnOnProgram(const CostModel& cost, const AgentOption
       RETURN_IF_ERROR(group->AllReduceSum(absl::MakeSpan(sums)));
     }
     if (sums[1] > 0) return absl::OkStatus();  // A rank has nothing to learn from.
-    const int steps =
-        learning.steps_per_round > 0
-            ? learning.steps_per_round
-            : static_cast<int>(std::max<double>(
-                  1, std::ceil(learning.samples_per_move * sums[0] /
-                               (static_cast<double>(learning.batch_size) * world))));
+    const int steps = learning.steps_per_round > 0
+                          ? learning.steps_per_round
+                          : static_cast<int>(std::max<double>(
+                                1, std::ceil(learning.samples_per_move * sums[0] /
+                                             (static_cast<double>(learning.batch_size) * world))));
     net->train();
     double loss = 0;
     for (int step = 0; step < steps; ++step) {
@@ -91,9 +90,8 @@ absl::StatusOr<AgentRun> LearnOnProgram(const CostModel& cost, const AgentOption
     ++s.rounds_trained;
     return absl::OkStatus();
   };
-  ASSIGN_OR_RETURN(AgentRun run,
-                   RunMuZero(cost, options, *evaluator, train_on_round,
-                             group != nullptr ? StopTogether(*group) : StopVote()));
+  ASSIGN_OR_RETURN(AgentRun run, RunMuZero(cost, options, *evaluator, train_on_round,
+                                           group != nullptr ? StopTogether(*group) : StopVote()));
   s.parameter_change = (FlattenParameters(net) - initial).norm().item<double>();
   run.summary =
       s.rounds_trained == 0

@@ -124,8 +124,8 @@ absl::StatusOr<double> Step(State& state, const TrainOptions& options, ProcessGr
   ASSIGN_OR_RETURN(double loss,
                    TrainStep(state.net, *state.optimizer, batch, AverageGradients(*group)));
   if (options.check_every > 0 && state.train_steps % options.check_every == 0) {
-    RETURN_IF_ERROR(CheckParametersAgree(*group, state.net,
-                                         absl::StrCat("after step ", state.train_steps)));
+    RETURN_IF_ERROR(
+        CheckParametersAgree(*group, state.net, absl::StrCat("after step ", state.train_steps)));
   }
   return loss;
 }
@@ -362,8 +362,8 @@ absl::Status TrainInGroup(const TrainOptions& options, ProcessGroup* group) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - learn_start).count();
     const TrafficCounters traffic_after = group ? group->Traffic() : TrafficCounters();
     if (group != nullptr) {
-      RETURN_IF_ERROR(CheckParametersAgree(*group, state.net,
-                                           absl::StrCat("after iteration ", iteration)));
+      RETURN_IF_ERROR(
+          CheckParametersAgree(*group, state.net, absl::StrCat("after iteration ", iteration)));
     }
     state.iteration = iteration;
     state.elapsed_s +=

@@ -37,8 +37,7 @@ TEST(DistFlagsCliTest, MalformedLaunchSettingsAreUsageErrors) {
   };
   for (const Case& c : cases) {
     std::vector<std::string> args = c.env;
-    args.insert(args.end(), {MMAP_OPT_BINARY, "bench", "--corpus", kSmoke, "--out",
-                             MakeTempDir()});
+    args.insert(args.end(), {MMAP_OPT_BINARY, "bench", "--corpus", kSmoke, "--out", MakeTempDir()});
     args.insert(args.end(), c.args.begin(), c.args.end());
     CommandResult result = RunProgram("/usr/bin/env", args);
     EXPECT_EQ(result.exit_code, 2) << c.says << ": " << result.err;

@@ -86,9 +86,9 @@ class Process {
 
 std::vector<std::string> RankArgs(std::vector<std::string> args, int world, int rank, int port,
                                   const std::string& timeout = "20") {
-  args.insert(args.end(), {"--world-size", std::to_string(world), "--rank", std::to_string(rank),
-                           "--master", absl::StrCat("127.0.0.1:", port), "--dist-timeout",
-                           timeout});
+  args.insert(args.end(),
+              {"--world-size", std::to_string(world), "--rank", std::to_string(rank), "--master",
+               absl::StrCat("127.0.0.1:", port), "--dist-timeout", timeout});
   return args;
 }
 
@@ -121,8 +121,8 @@ std::string Folder(const std::string& dir) {
 TEST(DistributedCliTest, BenchOverTwoAndThreeRanksWritesWhatOneProcessWrites) {
   const std::string dir = MakeTempDir();
   auto bench = [&](const std::string& out) -> std::vector<std::string> {
-    return {"bench",         "--corpus", kSmoke, "--agents", "heuristic,greedy,random",
-            "--no-timings",  "--assignments", "-q", "--out", out};
+    return {"bench",        "--corpus",      kSmoke, "--agents", "heuristic,greedy,random",
+            "--no-timings", "--assignments", "-q",   "--out",    out};
   };
   CommandResult one = RunCli(bench(dir + "/one"));
   ASSERT_EQ(one.exit_code, 0) << one.err;
@@ -139,10 +139,28 @@ TEST(DistributedCliTest, BenchOverTwoAndThreeRanksWritesWhatOneProcessWrites) {
 }
 
 std::vector<std::string> TinyTrain(const std::string& model, int iterations) {
-  return {"train",   "--corpus",          kSmoke, "-o",          model, "--iterations",
-          std::to_string(iterations), "--time-limit", "120", "--imitation-steps", "10",
-          "--games", "2",             "--simulations", "2",  "--seed", "5", "--heldout-every",
-          "0",       "--dist-check-every", "7", "-q"};
+  return {"train",
+          "--corpus",
+          kSmoke,
+          "-o",
+          model,
+          "--iterations",
+          std::to_string(iterations),
+          "--time-limit",
+          "120",
+          "--imitation-steps",
+          "10",
+          "--games",
+          "2",
+          "--simulations",
+          "2",
+          "--seed",
+          "5",
+          "--heldout-every",
+          "0",
+          "--dist-check-every",
+          "7",
+          "-q"};
 }
 
 // Rows of metrics.csv without the elapsed column (the only one that depends on timing).
@@ -226,9 +244,9 @@ TEST(DistributedCliTest, AKilledRankStopsTheOthersAndResumeLosesNothing) {
 
 TEST(DistributedCliTest, AMissingRankIsNamedWithinTheTimeout) {
   const std::string dir = MakeTempDir();
-  CommandResult alone = RunCli(RankArgs(
-      {"bench", "--corpus", kSmoke, "--agents", "heuristic", "-q", "--out", dir}, 3, 0,
-      FreePort(), "1"));
+  CommandResult alone =
+      RunCli(RankArgs({"bench", "--corpus", kSmoke, "--agents", "heuristic", "-q", "--out", dir}, 3,
+                      0, FreePort(), "1"));
   EXPECT_EQ(alone.exit_code, 1);
   EXPECT_EQ(alone.err, absl::StrCat("mmap-opt: ranks 1, 2 of 3 did not join within 1 s (the "
                                     "store is at 127.0.0.1:",
