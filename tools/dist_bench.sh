@@ -124,6 +124,43 @@ resumes the run and checks it against an uninterrupted one).
 Besides the steps, once per iteration: a barrier and a few small all-reduces through the store
 and Gloo, a parameter checksum every 20 steps, and each rank's replay buffer and generator
 gathered to rank 0 for the checkpoint (the whole buffer, up to --replay-capacity moves).
+
+## How it is built
+
+- \`src/train/process_group.{h,cc}\`: a torch-free \`ProcessGroup\` (all-reduce, all-gather,
+  gather, broadcast, barrier) on c10d: rank 0's \`TCPStore\` for the rendezvous, and
+  \`ProcessGroupGloo\` for the collectives (Debian's libtorch 1.13 ships both; its
+  \`ProcessGroupGloo.hpp\` needs libgloo-dev's headers). Gloo reports a dead peer as a closed
+  connection without its rank and waits its whole timeout for a slow one, so every rank also
+  ticks a counter in the store from a thread of its own: barriers (after uneven work: games,
+  held-out games, rank 0's writes) wait as long as the ranks they wait for tick, and a failed
+  collective names the rank whose counter stopped; a rank that fails for its own reason
+  leaves its error in the store for the others to quote; rank 0's store gone means rank 0 is.
+- \`src/train/data_parallel.{h,cc}\`: the gradient all-reduce (one buffer: every gradient and
+  the loss) that \`TrainStep\` calls between backward and the optimizer step, the parameter
+  checksum (FNV-1a of the bytes) compared across ranks, the shard of a corpus.
+- \`src/train/trainer.cc\`: each rank imitates and plays on its share of the programs, with
+  its own generator (rank 0's is the single-process one) and replay; rank 0's checkpoint holds
+  every rank's generator and replay, and on \`--resume\` rank 0 reads it and broadcasts it, so
+  only rank 0 needs the run folder. Same seed and world size, same metrics: the killed and
+  resumed run of the test equals an uninterrupted one row for row, checksums included.
+- \`src/train/distributed_solve.{h,cc}\`: \`solve --agent muzero|hybrid\` with a world size:
+  every rank plays on the program with its own seed, rounds end together (a vote), learning
+  averages gradients, and the best assignment of all ranks is gathered (rank 0 writes it).
+- \`src/agents/bench/bench_wire.cc\`: bench rows as bytes (doubles as their bits); each rank
+  runs programs rank, rank + N, ...; rank 0 merges them in corpus order, so \`--no-timings\`
+  reports are byte for byte a single process's (tested at 2 and 3 ranks).
+
+## Limits
+
+- LibTorch 1.13's TCPStore has no bind address: the store's port listens on all interfaces
+  (\`ss -ltn\` shows \`*:PORT\`) even when every rank is on this machine; Gloo's own sockets
+  bind 127.0.0.1 unless a non-loopback master is named.
+- Each rank's whole replay buffer travels to rank 0 at every checkpoint, not only its new games.
+- Only one machine was available: two hosts were stood in for by naming this machine's eth0
+  address (\`--master 192.0.2.2:PORT\`, \`GLOO_SOCKET_IFNAME=eth0\`), which bench and train ran.
+- A world size changes what is learned (each step averages N batches, N x the games per
+  iteration): metrics are reproducible per seed and world size, not equal across world sizes.
 EOF
 } > "$OUT/README.md"
 echo "dist_bench: wrote $OUT/README.md" >&2
