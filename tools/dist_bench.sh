@@ -4,10 +4,12 @@
 # bytes rank 0 sends per training step (the kernel's counters of its sockets, see
 # src/train/tcp_traffic.cc), read from rank 0's progress lines. Writes
 # data/results/scale/README.md. Usage: tools/dist_bench.sh [ITERATIONS] [GAMES_PER_RANK]
+# [REPEATS] (the three world sizes run one after another, REPEATS times).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ITERATIONS=${1:-8}
 GAMES=${2:-8}
+REPEATS=${3:-3}
 BIN=${BIN:-build/mmap-opt}
 OUT=data/results/scale
 WORK=$(mktemp -d)
@@ -48,9 +50,12 @@ medians() {
 }
 
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
-for world in 1 2 3; do
-  echo "dist_bench: $world rank(s)" >&2
-  run "$world"
+for ((repeat = 1; repeat <= REPEATS; repeat++)); do
+  for world in 1 2 3; do
+    echo "dist_bench: $world rank(s), run $repeat of $REPEATS" >&2
+    run "$world"
+    cat "$WORK/w$world.log" >> "$WORK/all$world.log"
+  done
 done
 # A rank lost mid-train: rank 1 of 2 killed (SIGKILL) once iteration 1 is on disk; how long
 # rank 0 takes to stop, and what it says.
@@ -74,9 +79,9 @@ stop_s=$(awk -v a="$killed_at" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b -
 wait "${kill_pids[1]}" 2> /dev/null || true
 kill_message=$(tail -1 "$WORK/kill/r0.log")
 
-read -r g1 s1 b1 < <(medians "$WORK/w1.log")
-read -r g2 s2 b2 < <(medians "$WORK/w2.log")
-read -r g3 s3 b3 < <(medians "$WORK/w3.log")
+read -r g1 s1 b1 < <(medians "$WORK/all1.log")
+read -r g2 s2 b2 < <(medians "$WORK/all2.log")
+read -r g3 s3 b3 < <(medians "$WORK/all3.log")
 # Gloo's ring all-reduce sends 2(N-1)/N of the payload per rank per step; the payload from the
 # 2-rank measurement (where that factor is 1).
 per_rank() { awk -v p="$b2" -v n="$1" 'BEGIN { printf "%.0f", 2 * (n - 1) / n * p }'; }
@@ -85,14 +90,15 @@ per_rank() { awk -v p="$b2" -v n="$1" 'BEGIN { printf "%.0f", 2 * (n - 1) / n * 
   cat <<EOF
 # Scale-out on c10d + Gloo: measured throughput and traffic
 
-Regenerate: \`tools/dist_bench.sh $ITERATIONS $GAMES\` (this file). Machine: $(nproc) cores
+Regenerate: \`tools/dist_bench.sh $ITERATIONS $GAMES $REPEATS\` (this file). Machine: $(nproc) cores
 ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), shared with other
 work (load average $LOAD when the runs started), so the rates are noisy; all runs below are
 from one invocation, $(date -u +%Y-%m-%d), at commit $(git rev-parse --short HEAD).
 
 Each run: \`mmap-opt ${ARGS[*]}\` with
 \`--world-size N --rank R --master 127.0.0.1:PORT\` for N > 1 (all ranks on this machine).
-Figures are medians over the $ITERATIONS self-play iterations of rank 0's progress line:
+The world sizes 1, 2, 3 ran one after another, $REPEATS times over. Figures are medians over
+the $ITERATIONS self-play iterations of those $REPEATS runs, from rank 0's progress lines:
 games/s = games of all ranks / time until the last rank finished playing; steps/s = training
 steps (each averages the N ranks' gradients, so a step trains on N x 128 positions) / their
 time, all-reduces included; bytes = TCP payload bytes rank 0 sent and had acknowledged during
