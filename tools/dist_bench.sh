@@ -16,7 +16,12 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$OUT"
 
-ARGS=(train --corpus data/corpus/smoke --iterations "$ITERATIONS" --time-limit 3600
+# Six copies of one program: every rank's share costs the same to play whatever the world
+# size (the smoke corpus's programs differ in size, so shares of it would not).
+PROGRAM=${PROGRAM:-data/corpus/smoke/bert-tiny.inference.b8.128.bf16.edge-npu.pb}
+mkdir -p "$WORK/corpus"
+for i in 0 1 2 3 4 5; do cp "$PROGRAM" "$WORK/corpus/copy$i.pb"; done
+ARGS=(train --corpus "$WORK/corpus" --iterations "$ITERATIONS" --time-limit 3600
       --imitation-steps 20 --games "$GAMES" --simulations 8 --seed 1 --heldout-every 0
       --threads 1)
 
@@ -95,7 +100,8 @@ Regenerate: \`tools/dist_bench.sh $ITERATIONS $GAMES $REPEATS\` (this file). Mac
 work (load average $LOAD when the runs started), so the rates are noisy; all runs below are
 from one invocation, $(date -u +%Y-%m-%d), at commit $(git rev-parse --short HEAD).
 
-Each run: \`mmap-opt ${ARGS[*]}\` with
+The corpus: six copies of \`$PROGRAM\` (so that every rank's share costs the same to play).
+Each run: \`mmap-opt ${ARGS[*]//$WORK/WORK}\` with
 \`--world-size N --rank R --master 127.0.0.1:PORT\` for N > 1 (all ranks on this machine).
 The world sizes 1, 2, 3 ran one after another, $REPEATS times over. Figures are medians over
 the $ITERATIONS self-play iterations of those $REPEATS runs, from rank 0's progress lines:

@@ -351,9 +351,10 @@ absl::Status C10dProcessGroup::Barrier(const std::string& label) {
             silent, options_.world_size, what, silence_s_));
         return broken_;
       }
-      // Short waits first (ranks in step), then at most 50 ms between polls of the store.
+      // Short waits first (ranks in step), then at most 10 ms between polls of the store: a
+      // barrier ends an iteration's games, and its latency counts against them.
       std::this_thread::sleep_for(std::chrono::milliseconds(sleep_ms));
-      sleep_ms = std::min(2 * sleep_ms, 50);
+      sleep_ms = std::min(2 * sleep_ms, 10);
     }
   } catch (const std::exception& e) {
     broken_ = Diagnose(what, FirstLine(e.what()));
