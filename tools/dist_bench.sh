@@ -18,7 +18,7 @@ mkdir -p "$OUT"
 
 # Six copies of one program: every rank's share costs the same to play whatever the world
 # size (the smoke corpus's programs differ in size, so shares of it would not).
-PROGRAM=${PROGRAM:-data/corpus/smoke/bert-tiny.inference.b8.128.bf16.edge-npu.pb}
+PROGRAM=${PROGRAM:-data/corpus/smoke/dlrm-small.training.b256.bf16.edge-npu.pb}
 mkdir -p "$WORK/corpus"
 for i in 0 1 2 3 4 5; do cp "$PROGRAM" "$WORK/corpus/copy$i.pb"; done
 ARGS=(train --corpus "$WORK/corpus" --iterations "$ITERATIONS" --time-limit 3600
