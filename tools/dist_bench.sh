@@ -44,24 +44,20 @@ run() {
 
 # Medians over the self-play iterations (1..) of rank 0's progress lines:
 # "games/s steps/s bytes/step".
+# "games/s games-per-CPU-s steps/s steps-per-CPU-s bytes/step" for $2 ranks: medians over
+# the self-play iterations (1..) of the progress lines in $1. Per CPU-second: rank 0's share
+# of the games (games / ranks) and its steps over the CPU time rank 0's process used on them.
 medians() {
-  sed -nE 's/^train: iteration ([0-9]+) .*play ([0-9]+) games ([0-9.]+) s, learn ([0-9]+) steps ([0-9.]+) s(, ([0-9]+) B sent per step)?.*/\1 \2 \3 \4 \5 \7/p' "$1" |
-    awk 'BEGIN { n = 0 } $1 > 0 { g[n] = $2 / $3; s[n] = $4 / $5; b[n] = $6 + 0; n++ }
+  sed -nE 's/^train: iteration ([0-9]+) .*play ([0-9]+) games ([0-9.]+) s, ([0-9.]+) s CPU; learn ([0-9]+) steps ([0-9.]+) s, ([0-9.]+) s CPU(, ([0-9]+) B sent per step)?.*/\1 \2 \3 \4 \5 \6 \7 \9/p' "$1" |
+    awk -v world="$2" 'BEGIN { n = 0 }
+      $1 > 0 { g[n] = $2 / $3; gc[n] = $2 / world / $4; s[n] = $5 / $6; sc[n] = $5 / $7; b[n] = $8 + 0; n++ }
       function median(a,   i, j, t) {
         for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
         return n % 2 ? a[(n - 1) / 2] : (a[n / 2 - 1] + a[n / 2]) / 2
       }
-      END { printf "%.2f %.1f %.0f\n", median(g), median(s), median(b) }'
+      END { printf "%.2f %.2f %.1f %.1f %.0f\n", median(g), median(gc), median(s), median(sc), median(b) }'
 }
 
-LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
-for ((repeat = 1; repeat <= REPEATS; repeat++)); do
-  for world in 1 2 3; do
-    echo "dist_bench: $world rank(s), run $repeat of $REPEATS" >&2
-    run "$world"
-    cat "$WORK/w$world.log" >> "$WORK/all$world.log"
-  done
-done
 # A rank lost mid-train: rank 1 of 2 killed (SIGKILL) once iteration 1 is on disk; how long
 # rank 0 takes to stop, and what it says.
 KILL_TIMEOUT=10
@@ -84,9 +80,9 @@ stop_s=$(awk -v a="$killed_at" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b -
 wait "${kill_pids[1]}" 2> /dev/null || true
 kill_message=$(tail -1 "$WORK/kill/r0.log")
 
-read -r g1 s1 b1 < <(medians "$WORK/all1.log")
-read -r g2 s2 b2 < <(medians "$WORK/all2.log")
-read -r g3 s3 b3 < <(medians "$WORK/all3.log")
+read -r g1 gc1 s1 sc1 b1 < <(medians "$WORK/all1.log" 1)
+read -r g2 gc2 s2 sc2 b2 < <(medians "$WORK/all2.log" 2)
+read -r g3 gc3 s3 sc3 b3 < <(medians "$WORK/all3.log" 3)
 # Gloo's ring all-reduce sends 2(N-1)/N of the payload per rank per step; the payload from the
 # 2-rank measurement (where that factor is 1).
 per_rank() { awk -v p="$b2" -v n="$1" 'BEGIN { printf "%.0f", 2 * (n - 1) / n * p }'; }
@@ -107,15 +103,18 @@ The world sizes 1, 2, 3 ran one after another, $REPEATS times over. Figures are 
 the $ITERATIONS self-play iterations of those $REPEATS runs, from rank 0's progress lines:
 games/s = games of all ranks / time until the last rank finished playing; steps/s = training
 steps (each averages the N ranks' gradients, so a step trains on N x 128 positions) / their
-time, all-reduces included; bytes = TCP payload bytes rank 0 sent and had acknowledged during
+time, all-reduces included; per CPU-second: rank 0's share of the games (games / N) and its
+steps over the CPU time its process used for them (all threads: on a machine this loaded a
+rank gets a fraction of a core, so these say what distribution costs in work, the wall-clock
+rates what a rank's share of the CPU bought); bytes = TCP payload bytes rank 0 sent and had acknowledged during
 the steps (tcpi_bytes_acked of all its sockets, Gloo's and the store's; IP and TCP headers not
 counted), divided by the steps.
 
-| ranks | self-play games/s | training steps/s | positions/s | bytes sent per step by rank 0 |
-| --: | --: | --: | --: | --: |
-| 1 | $g1 | $s1 | $(awk -v s="$s1" 'BEGIN { printf "%.0f", s * 128 }') | (no traffic) |
-| 2 | $g2 | $s2 | $(awk -v s="$s2" 'BEGIN { printf "%.0f", s * 256 }') | $b2 |
-| 3 | $g3 | $s3 | $(awk -v s="$s3" 'BEGIN { printf "%.0f", s * 384 }') | $b3 |
+| ranks | self-play games/s | games per CPU-s of a rank | training steps/s | steps per CPU-s of a rank | positions/s | bytes sent per step by rank 0 |
+| --: | --: | --: | --: | --: | --: | --: |
+| 1 | $g1 | $gc1 | $s1 | $sc1 | $(awk -v s="$s1" 'BEGIN { printf "%.0f", s * 128 }') | (no traffic) |
+| 2 | $g2 | $gc2 | $s2 | $sc2 | $(awk -v s="$s2" 'BEGIN { printf "%.0f", s * 256 }') | $b2 |
+| 3 | $g3 | $gc3 | $s3 | $sc3 | $(awk -v s="$s3" 'BEGIN { printf "%.0f", s * 384 }') | $b3 |
 
 Ratios 2 ranks / 1: games/s x$(awk -v a="$g2" -v b="$g1" 'BEGIN { printf "%.2f", a / b }'),
 positions/s x$(awk -v a="$s2" -v b="$s1" 'BEGIN { printf "%.2f", 2 * a / b }'). On 2 cores the

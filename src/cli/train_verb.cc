@@ -74,10 +74,10 @@ void AddTrainVerb(CLI::App& app) {
       if (quiet || dist.rank != 0) return;
       std::cerr << absl::StrFormat(
           "train: iteration %d  episodes %d  steps %d  loss %.4f  gain vs heuristic %+.2f%%%s  "
-          "%.1f s  (play %d games %.3f s, learn %d steps %.3f s%s)\n",
+          "%.1f s  (play %d games %.3f s, %.3f s CPU; learn %d steps %.3f s, %.3f s CPU%s)\n",
           p.iteration, p.episodes, p.train_steps, p.loss, 100 * p.mean_gain,
           p.heldout_gain ? absl::StrFormat("  held-out %+.2f%%", 100 * *p.heldout_gain) : "",
-          p.elapsed_s, p.games, p.play_s, p.steps, p.learn_s,
+          p.elapsed_s, p.games, p.play_s, p.play_cpu_s, p.steps, p.learn_s, p.learn_cpu_s,
           dist.distributed()
               ? absl::StrFormat(", %.0f B sent per step by rank 0", p.bytes_sent_per_step)
               : "");

@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include <time.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -282,6 +283,13 @@ absl::Status StartState(State& state, const TrainOptions& options, const std::st
   return absl::OkStatus();
 }
 
+// CPU time of this process (all its threads), in seconds.
+double ProcessCpuSeconds() {
+  timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+
 // Sums `values` over the ranks (nothing to do alone).
 absl::Status SumOverRanks(ProcessGroup* group, std::vector<double>& values) {
   if (group == nullptr) return absl::OkStatus();
@@ -327,6 +335,7 @@ absl::Status TrainInGroup(const TrainOptions& options, ProcessGroup* group) {
     RETURN_IF_ERROR(SumOverRanks(group, stop));
     if (stop[0] > 0) break;
     const auto iteration_start = std::chrono::steady_clock::now();
+    const double cpu_start = ProcessCpuSeconds();
     const int iteration = state.iteration + 1;
     double gain = 0;
     int steps = options.steps_per_iteration;
@@ -350,6 +359,7 @@ absl::Status TrainInGroup(const TrainOptions& options, ProcessGroup* group) {
     // Until the last rank has played: the group's time for `games`.
     const double play_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - iteration_start).count();
+    const double play_cpu_s = ProcessCpuSeconds() - cpu_start;
     const auto learn_start = std::chrono::steady_clock::now();
     const TrafficCounters traffic_before = group ? group->Traffic() : TrafficCounters();
     double loss = 0;
@@ -360,6 +370,7 @@ absl::Status TrainInGroup(const TrainOptions& options, ProcessGroup* group) {
     loss /= std::max(steps, 1);
     const double learn_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - learn_start).count();
+    const double learn_cpu_s = ProcessCpuSeconds() - cpu_start - play_cpu_s;
     const TrafficCounters traffic_after = group ? group->Traffic() : TrafficCounters();
     if (group != nullptr) {
       RETURN_IF_ERROR(
@@ -418,6 +429,8 @@ absl::Status TrainInGroup(const TrainOptions& options, ProcessGroup* group) {
       progress.play_s = play_s;
       progress.steps = steps;
       progress.learn_s = learn_s;
+      progress.play_cpu_s = play_cpu_s;
+      progress.learn_cpu_s = learn_cpu_s;
       if (group != nullptr) {
         progress.bytes_sent_per_step =
             static_cast<double>(traffic_after.bytes_sent - traffic_before.bytes_sent) /

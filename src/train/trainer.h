@@ -34,6 +34,10 @@ struct TrainProgress {
   double play_s = 0;
   int steps = 0;
   double learn_s = 0;
+  // The CPU time this process spent on the two (on a loaded machine, wall time measures the
+  // share of the CPU a rank got as much as the work).
+  double play_cpu_s = 0;
+  double learn_cpu_s = 0;
   // A distributed run: TCP bytes this rank sent per training step (kernel counters), and the
   // checksum of the parameters, which is the same on every rank.
   double bytes_sent_per_step = 0;
