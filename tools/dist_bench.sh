@@ -58,6 +58,15 @@ medians() {
       END { printf "%.2f %.2f %.1f %.1f %.0f\n", median(g), median(gc), median(s), median(sc), median(b) }'
 }
 
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+for ((repeat = 1; repeat <= REPEATS; repeat++)); do
+  for world in 1 2 3; do
+    echo "dist_bench: $world rank(s), run $repeat of $REPEATS" >&2
+    run "$world"
+    cat "$WORK/w$world.log" >> "$WORK/all$world.log"
+  done
+done
+
 # A rank lost mid-train: rank 1 of 2 killed (SIGKILL) once iteration 1 is on disk; how long
 # rank 0 takes to stop, and what it says.
 KILL_TIMEOUT=10
