@@ -126,8 +126,11 @@ counted), divided by the steps.
 | 3 | $g3 | $gc3 | $s3 | $sc3 | $(awk -v s="$s3" 'BEGIN { printf "%.0f", s * 384 }') | $b3 |
 
 Ratios 2 ranks / 1: games/s x$(awk -v a="$g2" -v b="$g1" 'BEGIN { printf "%.2f", a / b }'),
-positions/s x$(awk -v a="$s2" -v b="$s1" 'BEGIN { printf "%.2f", 2 * a / b }'). On 2 cores the
-third rank has no core of its own: its row shows the traffic, not a speedup.
+positions/s x$(awk -v a="$s2" -v b="$s1" 'BEGIN { printf "%.2f", 2 * a / b }') of wall-clock rate; per CPU-second of a rank, games
+x$(awk -v a="$gc2" -v b="$gc1" 'BEGIN { printf "%.2f", a / b }') and steps x$(awk -v a="$sc2" -v b="$sc1" 'BEGIN { printf "%.2f", a / b }') (what a rank of 2 does with the CPU it gets,
+against one process alone: below 1 is the cost of the barriers, all-reduces and checksums).
+Wall-clock speedups need the cores to be free: at this load each process got a fraction of
+one. On 2 cores the third rank has no core of its own: its row shows the traffic.
 
 What N machines would move per step: the gradient all-reduce is Gloo's ring, in which each rank
 sends 2(N-1)/N of the payload (all gradients as float32 plus the loss), so rank 0's measured
