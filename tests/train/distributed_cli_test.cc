@@ -240,6 +240,13 @@ TEST(DistributedCliTest, AKilledRankStopsTheOthersAndResumeLosesNothing) {
   EXPECT_EQ(MetricRows(killed + ".run"), MetricRows(straight + ".run"));
   EXPECT_EQ(Checksum(resumed[0]), Checksum(reference[0]));
   EXPECT_EQ(Checksum(resumed[1]), Checksum(reference[0]));
+  // Its checkpoint holds two ranks' replays: one process alone may not continue it.
+  std::vector<std::string> alone = TinyTrain(killed, 5);
+  alone.push_back("--resume");
+  CommandResult one = RunCli(alone);
+  EXPECT_EQ(one.exit_code, 1);
+  EXPECT_THAT(one.err, HasSubstr("the run was started with a world size of 2; resume it with "
+                                 "that many ranks"));
 }
 
 TEST(DistributedCliTest, AMissingRankIsNamedWithinTheTimeout) {
