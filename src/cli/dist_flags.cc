@@ -40,8 +40,8 @@ void AddDistFlags(CLI::App* verb, DistOptions* options) {
                    "127.0.0.1:29500: one machine, loopback only)")
       ->group(kGroup);
   verb->add_option("--dist-timeout", options->timeout_s,
-                   "Seconds after which a rank that has not joined or shows no sign of life is "
-                   "lost: the others stop with an error naming it")
+                   "Seconds within which every rank must join; a rank silent for a quarter of "
+                   "it is lost, and the others stop with an error naming it")
       ->capture_default_str()
       ->check(CLI::Range(0.001, 1e6))
       ->group(kGroup);

@@ -26,8 +26,9 @@ struct DistOptions {
   // host makes Gloo listen on this machine's address (its hostname's, or GLOO_SOCKET_IFNAME's).
   std::string master_addr;
   int master_port = 29500;  // torchrun's default.
-  // A rank that has not joined, or has shown no sign of life, for this long is lost: the
-  // others stop with an error naming it rather than wait for ever.
+  // A rank that has not joined within this time, or has shown no sign of life (its heartbeat
+  // in the store) for a quarter of it, is lost: the others stop with an error naming it
+  // rather than wait for ever.
   double timeout_s = 60;
 
   bool distributed() const { return world_size > 1; }
