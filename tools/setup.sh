@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(libtorch-dev libabsl-dev libprotobuf-dev protobuf-compiler libcli11-dev libgtest-dev
           libgmock-dev libbenchmark-dev libopenblas0-pthread coinor-libcbc-dev pkg-config cmake g++
-          make clang-14 libclang-rt-14-dev)  # clang + libFuzzer: tools/fuzz.sh
+          make clang-14 libclang-rt-14-dev  # clang + libFuzzer: tools/fuzz.sh
+          libgloo-dev)  # Gloo headers of c10d's ProcessGroupGloo (scale-out)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -17,10 +18,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/cli_common.h"
+#include "cli/dist_flags.h"
 #include "cli/learned_library.h"
 #include "mmap_opt/agents/bench.h"
 #include "mmap_opt/agents/bench_baseline.h"
 #include "mmap_opt/agents/bench_report.h"
+#include "mmap_opt/agents/bench_wire.h"
 #include "mmap_opt/io/proto_io.h"
 #include "mmap_opt/status_macros.h"
 
@@ -48,6 +51,7 @@ struct BenchVerbOptions {
   std::vector<double> budgets;  // Parsed by BudgetList.
   double exact_time_limit_s = -1;  // --exact-time-limit; -1: not given.
   BenchOptions bench;
+  DistOptions dist;
 };
 
 // 'all': every agent this build can run (the learned ones only where their library is), but
@@ -141,6 +145,39 @@ absl::Status Problems(const std::vector<std::string>& problems, absl::string_vie
       absl::StrCat(problems.size(), " ", what, "; first: ", problems.front()));
 }
 
+// With a world size, each rank runs its share of the programs (BenchShard) and rank 0 gathers
+// the rows, in corpus order, of a bench identical to one process's; the other ranks return
+// nullopt. A rank that fails sends its error instead, which every rank then returns.
+absl::StatusOr<std::optional<BenchResults>> RunBenchOnRanks(const std::vector<std::string>& paths,
+                                                            const BenchVerbOptions& opts) {
+  if (!opts.dist.distributed()) {
+    ASSIGN_OR_RETURN(BenchResults results, RunBench(paths, opts.bench));
+    return std::optional<BenchResults>(std::move(results));
+  }
+  absl::StatusOr<const LearnedLibrary*> library = LoadLearnedLibrary();
+  if (!library.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "this build has no distributed support: bench --world-size opens its process group "
+        "through the learned library, and ",
+        library.status().message()));
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<ProcessGroup> group, (*library)->open_group(opts.dist));
+  absl::StatusOr<BenchResults> mine =
+      RunBench(BenchShard(paths, group->rank(), group->world_size()), opts.bench);
+  ASSIGN_OR_RETURN(std::vector<std::string> shares,
+                   group->AllGather(mine.ok() ? "O" + EncodeProgramOutcomes(mine->programs)
+                                              : "E" + std::string(mine.status().message())));
+  std::vector<std::vector<ProgramOutcome>> shards;
+  for (const std::string& share : shares) {
+    if (share[0] == 'E') return absl::InvalidArgumentError(share.substr(1));
+    ASSIGN_OR_RETURN(shards.emplace_back(), DecodeProgramOutcomes(share.substr(1)));
+  }
+  if (group->rank() != 0) return std::optional<BenchResults>();
+  mine->programs = MergeBenchShards(std::move(shards));
+  Summarize(*mine);
+  return std::optional<BenchResults>(*std::move(mine));
+}
+
 absl::Status RunBenchVerb(BenchVerbOptions& opts) {
   ASSIGN_OR_RETURN(std::vector<std::string> paths, ListCorpus(opts.corpus));
   const std::vector<std::string> never_worse = SplitNames(opts.never_worse);
@@ -159,7 +196,13 @@ absl::Status RunBenchVerb(BenchVerbOptions& opts) {
     ASSIGN_OR_RETURN(std::string text, ReadFile(opts.check_baseline));
     ASSIGN_OR_RETURN(baseline, ParseBaseline(text, opts.check_baseline));
   }
-  ASSIGN_OR_RETURN(BenchResults results, RunBench(paths, opts.bench));
+  ASSIGN_OR_RETURN(std::optional<BenchResults> gathered, RunBenchOnRanks(paths, opts));
+  if (!gathered.has_value()) {
+    std::cerr << absl::StrFormat("bench: rank %d of %d finished; rank 0 writes the reports\n",
+                                 opts.dist.rank, opts.dist.world_size);
+    return absl::OkStatus();
+  }
+  BenchResults& results = *gathered;
 
   BenchReportOptions report;
   report.timings = !opts.no_timings;
@@ -256,6 +299,7 @@ void AddBenchVerb(CLI::App& app) {
       ->excludes(verb->get_option("--budgets"));
   AddLearnedAgentOptions(verb, &opts->bench.agent);
   AddTuningOptions(verb, &opts->bench.agent.tuning);
+  AddDistFlags(verb, &opts->dist);
   // The heuristic's knobs, to measure what they are worth (and for the gate's own test, which
   // changes one and expects the gate to fail).
   const std::string knobs = "Heuristic knobs";
@@ -280,7 +324,8 @@ void AddBenchVerb(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e6))
       ->group(knobs);
-  verb->callback([opts] {
+  verb->callback([opts, verb] {
+    ResolveDistFlags(verb, &opts->dist);
     // Bad budgets for the agents asked for are a bad command line, found before any work.
     opts->bench.agents = opts->agents == "all" ? AvailableAgentNames() : SplitNames(opts->agents);
     opts->bench.budgets = opts->budgets;

@@ -10,6 +10,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "cli/cli_common.h"
+#include "cli/dist_flags.h"
+#include "cli/learned_library.h"
 #include "cli/score_report.h"
 #include "mmap_opt/agents/registry.h"
 #include "mmap_opt/io/proto_io.h"
@@ -26,17 +28,35 @@ struct SolveVerbOptions {
   std::string hardware;
   AgentOptions solve;
   bool json = false;
+  DistOptions dist;
 };
+
+// The agent alone, or (with a world size) on every rank of a process group, which the
+// learned library opens.
+absl::StatusOr<AgentRun> RunAgentOnRanks(const SolveVerbOptions& opts, const CostModel& model) {
+  if (!opts.dist.distributed()) return RunAgent(opts.agent, model, opts.solve);
+  ASSIGN_OR_RETURN(const LearnedLibrary* library, LoadLearnedLibrary());
+  ASSIGN_OR_RETURN(AgentRun run,
+                   library->run_agent_in_group(opts.agent, model, opts.solve, opts.dist));
+  run.assignment.set_program_name(model.program().name());
+  run.assignment.set_agent(opts.agent);
+  return run;
+}
 
 absl::Status RunSolve(const SolveVerbOptions& opts) {
   ASSIGN_OR_RETURN(LoadedProgram loaded, LoadProgram(opts.program_path, opts.hardware));
   const auto started = std::chrono::steady_clock::now();
-  absl::StatusOr<AgentRun> agent_run = RunAgent(opts.agent, *loaded.model, opts.solve);
+  absl::StatusOr<AgentRun> agent_run = RunAgentOnRanks(opts, *loaded.model);
   if (!agent_run.ok()) {  // Name the file, as every error of the tool does.
     return absl::Status(agent_run.status().code(),
                         absl::StrCat(opts.program_path, ": ", agent_run.status().message()));
   }
   AgentRun& run = *agent_run;
+  if (opts.dist.rank != 0) {  // Rank 0 writes and reports the best assignment of all ranks.
+    std::cerr << absl::StrFormat("solve: rank %d of %d finished\n", opts.dist.rank,
+                                 opts.dist.world_size);
+    return absl::OkStatus();
+  }
   const double solve_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   proto::Assignment& assignment = run.assignment;
@@ -111,7 +131,15 @@ void AddSolveVerb(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e6));
   verb->add_flag("--json", opts->json, "Print one JSON object instead of the table");
-  verb->callback([opts] {
+  AddDistFlags(verb, &opts->dist);
+  verb->callback([opts, verb] {
+    ResolveDistFlags(verb, &opts->dist);
+    if (opts->dist.distributed() && opts->agent != "muzero" && opts->agent != "hybrid") {
+      throw CLI::ValidationError(absl::StrCat(
+          "--world-size: learning on one program across processes is for the muzero and "
+          "hybrid agents, not '",
+          opts->agent, "'"));
+    }
     CheckTimeLimitTaken({opts->agent}, opts->solve.time_limit_s, "--time-limit");
     absl::Status status = RunSolve(*opts);
     if (!status.ok()) Fail(status);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_format.h"
 #include "cli/cli_common.h"
+#include "cli/dist_flags.h"
 #include "cli/learned_library.h"
 #include "train/trainer.h"
 
@@ -53,19 +54,34 @@ void AddTrainVerb(CLI::App& app) {
                    "Search simulations per move of the held-out games (with 16-move rollouts)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1024));
+  verb->add_option("--dist-check-every", opts->check_every,
+                   "With a world size: training steps between comparisons of the ranks' "
+                   "parameter checksums (each iteration's end is compared too; 0: only those)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000))
+      ->group("Scale-out (c10d + Gloo)");
+  AddDistFlags(verb, &opts->dist);
   verb->add_flag("-q,--quiet", "No progress lines");
   verb->callback([opts, verb] {
+    ResolveDistFlags(verb, &opts->dist);
     TrainOptions options = *opts;
-    if (verb->count("--quiet") == 0) {
-      options.on_progress = [](const TrainProgress& p) {
-        std::cerr << absl::StrFormat(
-            "train: iteration %d  episodes %d  steps %d  loss %.4f  gain vs heuristic %+.2f%%%s  "
-            "%.1f s\n",
-            p.iteration, p.episodes, p.train_steps, p.loss, 100 * p.mean_gain,
-            p.heldout_gain ? absl::StrFormat("  held-out %+.2f%%", 100 * *p.heldout_gain) : "",
-            p.elapsed_s);
-      };
-    }
+    const DistOptions dist = options.dist;
+    // Every rank's last checksum, printed at the end: the ranks must agree on it.
+    auto checksum = std::make_shared<uint64_t>(0);
+    const bool quiet = verb->count("--quiet") != 0;
+    options.on_progress = [quiet, dist, checksum](const TrainProgress& p) {
+      *checksum = p.parameter_checksum;
+      if (quiet || dist.rank != 0) return;
+      std::cerr << absl::StrFormat(
+          "train: iteration %d  episodes %d  steps %d  loss %.4f  gain vs heuristic %+.2f%%%s  "
+          "%.1f s  (play %d games %.3f s, %.3f s CPU; learn %d steps %.3f s, %.3f s CPU%s)\n",
+          p.iteration, p.episodes, p.train_steps, p.loss, 100 * p.mean_gain,
+          p.heldout_gain ? absl::StrFormat("  held-out %+.2f%%", 100 * *p.heldout_gain) : "",
+          p.elapsed_s, p.games, p.play_s, p.play_cpu_s, p.steps, p.learn_s, p.learn_cpu_s,
+          dist.distributed()
+              ? absl::StrFormat(", %.0f B sent per step by rank 0", p.bytes_sent_per_step)
+              : "");
+    };
     absl::StatusOr<const LearnedLibrary*> library = LoadLearnedLibrary();
     if (!library.ok()) {
       Fail(library.status());
@@ -76,7 +92,11 @@ void AddTrainVerb(CLI::App& app) {
       Fail(status);
       return;
     }
-    std::cout << "wrote            " << options.output << "\n";
+    if (dist.distributed()) {
+      std::cerr << absl::StrFormat("train: rank %d of %d finished, parameter checksum %016x\n",
+                                   dist.rank, dist.world_size, *checksum);
+    }
+    if (dist.rank == 0) std::cout << "wrote            " << options.output << "\n";
   });
 }
 

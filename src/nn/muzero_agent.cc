@@ -11,6 +11,7 @@
 #include "mmap_opt/status_macros.h"
 #include "search/play.h"
 // Learning on the program lives with the trainer (same library); the agent only dispatches.
+#include "train/distributed_solve.h"
 #include "train/program_learner.h"
 
 namespace mmap_opt {
@@ -24,7 +25,8 @@ absl::StatusOr<std::unique_ptr<Evaluator>> EvaluatorFor(const AgentOptions& opti
 }
 
 absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& options,
-                                   Evaluator& evaluator, const RoundHook& on_round) {
+                                   Evaluator& evaluator, const RoundHook& on_round,
+                                   const StopVote& vote) {
   if (options.simulations < 0 || options.simulations > 100000) {
     return absl::InvalidArgumentError(
         absl::StrFormat("simulations must be in [0, 100000], not %d", options.simulations));
@@ -45,7 +47,6 @@ absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& op
   play.search.drop_backup = options.drop_backup;
   play.search.dynamics =
       options.learned_dynamics ? SearchDynamics::kLearned : SearchDynamics::kReal;
-  play.record = on_round != nullptr;
   if (options.time_limit_s > 0) {
     play.deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                 std::chrono::duration<double>(options.time_limit_s));
@@ -117,14 +118,18 @@ absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& op
         options.max_games > 0 ? games_played < options.max_games : play.deadline.has_value();
     const bool time_left =
         !play.deadline.has_value() || std::chrono::steady_clock::now() < *play.deadline;
-    if (!games_left || !time_left) break;
+    bool stop = !games_left || !time_left;
+    if (vote) {
+      ASSIGN_OR_RETURN(stop, vote(stop));
+    }
+    if (stop) break;
     if (on_round) RETURN_IF_ERROR(on_round(played, latencies));
   }
   return best;
 }
 
 absl::StatusOr<AgentRun> RunHybrid(const CostModel& cost, const AgentOptions& options,
-                                   Evaluator& evaluator) {
+                                   Evaluator& evaluator, ProcessGroup* group) {
   // The heuristic and its tuning (whose first run is the heuristic itself); then the search,
   // playing the game with the tuned copy timing, eviction retries and buffer order.
   // With a time limit S the whole stays within S: the tuning gets S / 2, muzero what is left.
@@ -143,9 +148,10 @@ absl::StatusOr<AgentRun> RunHybrid(const CostModel& cost, const AgentOptions& op
   }
   // muzero learns on the program in the tuned game when it has a budget (as `muzero` does),
   // exploring around the tuned trajectory, which the game reproduces exactly.
-  ASSIGN_OR_RETURN(AgentRun agent, LearnsOnProgram(searched)
-                                       ? LearnOnProgram(cost, searched)
-                                       : RunMuZero(cost, searched, evaluator));
+  ASSIGN_OR_RETURN(AgentRun agent,
+                   LearnsOnProgram(searched) ? LearnOnProgram(cost, searched, {}, nullptr, group)
+                   : group != nullptr        ? RunMuZeroInGroup(cost, searched, evaluator, *group)
+                                             : RunMuZero(cost, searched, evaluator));
   ASSIGN_OR_RETURN(Score agent_score, ScoreAssignment(cost, agent.assignment));
   const double a = agent_score.simulation.latency_s, h = tuned.base_latency_s, t = tuned.latency_s;
   // Ties go to the heuristic (the baseline a user already trusts), then to the tuned one.

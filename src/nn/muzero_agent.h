@@ -21,20 +21,28 @@ namespace mmap_opt {
 using RoundHook = std::function<absl::Status(std::vector<PlayedGame>& games,
                                              const std::vector<double>& latencies)>;
 
+// Decides, after a round, whether the round loop stops, given whether this process would stop:
+// in a process group every rank stops when any does (train/distributed_solve.h).
+using StopVote = std::function<absl::StatusOr<bool>(bool stop)>;
+
+class ProcessGroup;  // train/process_group.h
+
 // Anytime search (AgentOptions: simulations, time_limit_s, max_games, parallel_games, seed): a
 // first deterministic game (no root noise), then rounds of Gumbel-sampled games until the
 // time limit or the game count runs out (neither: the first game only); the assignment with
 // the lowest simulated latency is kept. With `on_round`, games are recorded for it.
 absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& options,
-                                   Evaluator& evaluator, const RoundHook& on_round = nullptr);
+                                   Evaluator& evaluator, const RoundHook& on_round = nullptr,
+                                   const StopVote& vote = nullptr);
 
 // The evaluator AgentOptions::model_path names: "uniform" (no network), a model file, or
 // (empty) DefaultModelPath().
 absl::StatusOr<std::unique_ptr<Evaluator>> EvaluatorFor(const AgentOptions& options);
 
-// Runs muzero and the heuristic and keeps the faster; `summary` names both latencies.
+// Runs muzero and the heuristic and keeps the faster; `summary` names both latencies. With a
+// `group`, muzero runs on every rank of it (train/distributed_solve.h).
 absl::StatusOr<AgentRun> RunHybrid(const CostModel& cost, const AgentOptions& options,
-                                   Evaluator& evaluator);
+                                   Evaluator& evaluator, ProcessGroup* group = nullptr);
 
 // Runs the learned agent `name` (one of LearnedAgentNames(): muzero, mcts, hybrid).
 absl::StatusOr<AgentRun> RunLearnedAgent(absl::string_view name, const CostModel& cost,

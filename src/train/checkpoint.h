@@ -12,6 +12,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "mmap_opt/game/malloc_game.h"
@@ -32,6 +33,10 @@ struct TrainingState {
   std::unique_ptr<ReplayBuffer> replay;
   std::string metrics =
       "iteration,phase,episodes,train_steps,loss,mean_gain_pct,heldout_gain_pct,elapsed_s\n";
+  // A distributed run (train/process_group.h): how many ranks, and on rank 0, which alone
+  // writes the checkpoint, the generator and replay of ranks 1.. (RankPart), in rank order.
+  int world_size = 1;
+  std::vector<std::string> other_ranks;
 };
 
 absl::Status SaveCheckpoint(TrainingState& state, const std::string& path);
@@ -41,6 +46,16 @@ absl::Status SaveCheckpoint(TrainingState& state, const std::string& path);
 // before its saved state is loaded. `state.replay` must exist (its capacity is kept).
 absl::Status LoadCheckpoint(TrainingState& state, const std::string& path, const GameOptions& game,
                             double learning_rate);
+// The same from the file's bytes (rank 0 reads the file and sends it to the others); `path`
+// names it in errors.
+absl::Status LoadCheckpointBytes(TrainingState& state, const std::string& bytes,
+                                 const std::string& path, const GameOptions& game,
+                                 double learning_rate);
+
+// What only one rank of a distributed run knows: its generator and its replay buffer.
+absl::StatusOr<std::string> RankPart(TrainingState& state);
+// Replaces the generator and replay of `state` with those of `part` (RankPart's bytes).
+absl::Status LoadRankPart(TrainingState& state, const std::string& part, const std::string& path);
 
 }  // namespace mmap_opt
 

@@ -10,13 +10,14 @@
 #include "absl/strings/string_view.h"
 #include "mmap_opt/agents/registry.h"
 #include "mmap_opt/sim/cost_model.h"
+#include "train/process_group.h"
 #include "train/trainer.h"
 
 namespace mmap_opt {
 
 // Bumped whenever LearnedLibrary or a type it passes changes layout: the binary refuses a
 // library built from other sources rather than crash in it.
-inline constexpr int kLearnedLibraryAbi = 1;
+inline constexpr int kLearnedLibraryAbi = 2;
 
 struct LearnedLibrary {
   int abi = kLearnedLibraryAbi;
@@ -25,6 +26,13 @@ struct LearnedLibrary {
   absl::StatusOr<AgentRun> (*run_agent)(absl::string_view name, const CostModel& cost,
                                         const AgentOptions& options) = nullptr;
   absl::Status (*train)(const TrainOptions& options) = nullptr;
+  // Scale-out (train/process_group.h): a process group for `bench --world-size`, and a
+  // learned agent run by every rank of one on the same program (rank 0 gets the best).
+  absl::StatusOr<std::unique_ptr<ProcessGroup>> (*open_group)(const DistOptions& options) =
+      nullptr;
+  absl::StatusOr<AgentRun> (*run_agent_in_group)(absl::string_view name, const CostModel& cost,
+                                                 const AgentOptions& options,
+                                                 const DistOptions& dist) = nullptr;
 };
 
 // The symbol the binary looks up with dlsym.

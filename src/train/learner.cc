@@ -13,6 +13,11 @@ torch::Tensor View(const std::vector<float>& v, std::vector<int64_t> shape) {
 }  // namespace
 
 double TrainStep(MuZeroNet& net, torch::optim::Optimizer& optimizer, const TrainingBatch& batch) {
+  return *TrainStep(net, optimizer, batch, nullptr);  // Without a sync nothing can fail.
+}
+
+absl::StatusOr<double> TrainStep(MuZeroNet& net, torch::optim::Optimizer& optimizer,
+                                 const TrainingBatch& batch, const GradientSync& sync) {
   const int B = batch.batch, K = batch.unroll, O = batch.observation_size, A = batch.num_actions;
   torch::Tensor policy_t = View(batch.policies, {K + 1, B, A}),
                 value_t = View(batch.values, {K + 1, B}), mask_t = View(batch.mask, {K + 1, B}),
@@ -36,8 +41,13 @@ double TrainStep(MuZeroNet& net, torch::optim::Optimizer& optimizer, const Train
   torch::Tensor mean = loss.mean() / (K + 1);
   optimizer.zero_grad();
   mean.backward();
+  double mean_loss = mean.item<double>();
+  if (sync) {
+    absl::Status synced = sync(net, mean_loss);
+    if (!synced.ok()) return synced;
+  }
   optimizer.step();
-  return mean.item<double>();
+  return mean_loss;
 }
 
 torch::Tensor FlattenParameters(MuZeroNet& net) {

@@ -9,6 +9,10 @@
 
 #include <torch/torch.h>
 
+#include <functional>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "nn/muzero_net.h"
 #include "train/replay.h"
 
@@ -16,6 +20,14 @@ namespace mmap_opt {
 
 // One optimizer step on `batch`; returns the mean loss per position and unroll step.
 double TrainStep(MuZeroNet& net, torch::optim::Optimizer& optimizer, const TrainingBatch& batch);
+
+// Called between the backward pass and the optimizer step with the step's loss: data
+// parallelism averages the gradients and the loss over the ranks here (train/data_parallel.h).
+using GradientSync = std::function<absl::Status(MuZeroNet& net, double& loss)>;
+
+// TrainStep with `sync` (nullptr: none); its error stops the step before the optimizer moves.
+absl::StatusOr<double> TrainStep(MuZeroNet& net, torch::optim::Optimizer& optimizer,
+                                 const TrainingBatch& batch, const GradientSync& sync);
 
 // Every parameter in one detached vector (a snapshot: reports and tests compare two).
 torch::Tensor FlattenParameters(MuZeroNet& net);

@@ -12,6 +12,8 @@
 #include "nn/evaluator.h"
 #include "nn/muzero_agent.h"
 #include "nn/muzero_net.h"
+#include "train/data_parallel.h"
+#include "train/distributed_solve.h"
 #include "train/learner.h"
 #include "train/replay.h"
 
@@ -24,7 +26,7 @@ bool LearnsOnProgram(const AgentOptions& options) {
 
 absl::StatusOr<AgentRun> LearnOnProgram(const CostModel& cost, const AgentOptions& options,
                                         const ProgramLearningOptions& learning,
-                                        ProgramLearningStats* stats) {
+                                        ProgramLearningStats* stats, ProcessGroup* group) {
   if (learning.steps_per_round < 0 || learning.batch_size < 1 || learning.unroll_steps < 0 ||
       learning.replay_capacity < 1 || !(learning.learning_rate > 0) ||
       !(learning.samples_per_move > 0)) {
@@ -33,6 +35,10 @@ absl::StatusOr<AgentRun> LearnOnProgram(const CostModel& cost, const AgentOption
   ASSIGN_OR_RETURN(MuZeroNet net,
                    LoadModel(options.model_path.empty() ? DefaultModelPath() : options.model_path));
   const NetConfig config = net->config();
+  if (group != nullptr) {  // After a barrier: hybrid's tuning takes each rank its own time.
+    RETURN_IF_ERROR(group->Barrier("the model loaded"));
+    RETURN_IF_ERROR(CheckParametersAgree(*group, net, "after loading"));
+  }
   torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(learning.learning_rate));
   ReplayBuffer replay(learning.replay_capacity);
   RankedReward ranked(learning.ranked);
@@ -66,18 +72,32 @@ absl::StatusOr<AgentRun> LearnOnProgram(const CostModel& cost, const AgentOption
         ++moves;
       }
     }
-    if (replay.empty() || moves == 0) return absl::OkStatus();
-    const int steps =
-        learning.steps_per_round > 0
-            ? learning.steps_per_round
-            : static_cast<int>(std::max<double>(
-                  1, std::ceil(learning.samples_per_move * moves / learning.batch_size)));
+    // In a group every rank takes the same steps, each on a batch of its own: the replay
+    // ratio counts every rank's new moves and batches.
+    const int world = group != nullptr ? group->world_size() : 1;
+    std::vector<double> sums = {static_cast<double>(moves),
+                                replay.empty() || moves == 0 ? 1.0 : 0.0};
+    if (group != nullptr) {
+      RETURN_IF_ERROR(group->Barrier("a round's games"));
+      RETURN_IF_ERROR(group->AllReduceSum(absl::MakeSpan(sums)));
+    }
+    if (sums[1] > 0) return absl::OkStatus();  // A rank has nothing new to learn from.
+    const int steps = learning.steps_per_round > 0
+                          ? learning.steps_per_round
+                          : static_cast<int>(std::max<double>(
+                                1, std::ceil(learning.samples_per_move * sums[0] /
+                                             (static_cast<double>(learning.batch_size) * world))));
     net->train();
     double loss = 0;
     for (int step = 0; step < steps; ++step) {
-      loss += TrainStep(net, adam,
-                        replay.Sample(rng, learning.batch_size, learning.unroll_steps,
-                                      config.observation_size, config.num_actions));
+      const TrainingBatch batch = replay.Sample(rng, learning.batch_size, learning.unroll_steps,
+                                                config.observation_size, config.num_actions);
+      if (group == nullptr) {
+        loss += TrainStep(net, adam, batch);
+        continue;
+      }
+      ASSIGN_OR_RETURN(double step_loss, TrainStep(net, adam, batch, AverageGradients(*group)));
+      loss += step_loss;
     }
     net->eval();
     s.train_steps += steps;
@@ -85,7 +105,8 @@ absl::StatusOr<AgentRun> LearnOnProgram(const CostModel& cost, const AgentOption
     ++s.rounds_trained;
     return absl::OkStatus();
   };
-  ASSIGN_OR_RETURN(AgentRun run, RunMuZero(cost, options, *evaluator, train_on_round));
+  ASSIGN_OR_RETURN(AgentRun run, RunMuZero(cost, options, *evaluator, train_on_round,
+                                           group != nullptr ? StopTogether(*group) : StopVote()));
   s.parameter_change = (FlattenParameters(net) - initial).norm().item<double>();
   run.summary =
       s.rounds_trained == 0
@@ -95,6 +116,10 @@ absl::StatusOr<AgentRun> LearnOnProgram(const CostModel& cost, const AgentOption
                 "%.4f), parameters moved %.4g",
                 s.train_steps, s.rounds_trained, s.round_losses.front(), s.round_losses.back(),
                 s.parameter_change);
+  if (group != nullptr) {
+    RETURN_IF_ERROR(CheckParametersAgree(*group, net, "after learning on the program"));
+    return GatherBest(*group, cost, std::move(run));
+  }
   return run;
 }
 

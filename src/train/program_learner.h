@@ -19,6 +19,8 @@
 
 namespace mmap_opt {
 
+class ProcessGroup;  // train/process_group.h
+
 struct ProgramLearningOptions {
   // Adam steps after each round of games: this many, or with 0, enough for every new move to
   // be drawn `samples_per_move` times on average (a replay ratio, as muzero-general's). A
@@ -47,9 +49,12 @@ bool LearnsOnProgram(const AgentOptions& options);
 
 // Loads the model AgentOptions::model_path names (empty: the bundled one) and learns on the
 // program within the budget. `summary` says how much training happened.
+// With a `group` (train/distributed_solve.h) every rank learns on the program: rounds in step,
+// gradients averaged over the ranks, and the best assignment of all ranks returned.
 absl::StatusOr<AgentRun> LearnOnProgram(const CostModel& cost, const AgentOptions& options,
                                         const ProgramLearningOptions& learning = {},
-                                        ProgramLearningStats* stats = nullptr);
+                                        ProgramLearningStats* stats = nullptr,
+                                        ProcessGroup* group = nullptr);
 
 }  // namespace mmap_opt
 

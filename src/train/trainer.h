@@ -16,6 +16,7 @@
 
 #include "absl/status/status.h"
 #include "mmap_opt/game/malloc_game.h"
+#include "train/process_group.h"
 
 namespace mmap_opt {
 
@@ -27,6 +28,20 @@ struct TrainProgress {
   double mean_gain = 0;                // Mean (heuristic - agent) / heuristic latency of its games.
   std::optional<double> heldout_gain;  // The same on the held-out programs, when measured.
   double elapsed_s = 0;                // Training time over all runs of this checkpoint.
+  // Where this iteration's time went, and what it did, over all ranks: games played (and the
+  // time until the last rank had played its share) and steps taken (with their time).
+  int64_t games = 0;
+  double play_s = 0;
+  int steps = 0;
+  double learn_s = 0;
+  // The CPU time this process spent on the two (on a loaded machine, wall time measures the
+  // share of the CPU a rank got as much as the work).
+  double play_cpu_s = 0;
+  double learn_cpu_s = 0;
+  // A distributed run: TCP bytes this rank sent per training step (kernel counters), and the
+  // checksum of the parameters, which is the same on every rank.
+  double bytes_sent_per_step = 0;
+  uint64_t parameter_checksum = 0;
 };
 
 struct TrainOptions {
@@ -60,6 +75,13 @@ struct TrainOptions {
   int heldout_every = 10;  // 0: never.
   int heldout_simulations = 4;
   int heldout_rollout_steps = 16;
+  // Scale-out: with a world size > 1 this process is one rank of a synchronous data-parallel
+  // run. Each rank imitates and plays on its shard of the corpus (programs rank, rank + N, ...)
+  // and keeps its own replay; every step averages the ranks' gradients, so `games` and
+  // `batch_size` are per rank. Rank 0 alone writes the model, checkpoint (every rank's replay
+  // and generator with it) and metrics; `resume` needs the same world size.
+  DistOptions dist;
+  int check_every = 20;  // Steps between comparisons of the ranks' parameter checksums.
   // Called after every iteration (progress display).
   std::function<void(const TrainProgress&)> on_progress;
 };

@@ -79,7 +79,8 @@ TEST(AgentsVerbsTest, WithoutTheLearnedLibraryLearnedVerbsSaySo) {
   const std::string dir = MakeTempDir();
   WriteTestFile(dir + "/mlp.txtpb", ReadTestFile(kExample));
   CommandResult bench = RunProgram(
-      "/usr/bin/env", {env, MMAP_OPT_BINARY, "bench", "--corpus", dir, "--agents", "all"});
+      "/usr/bin/env",
+      {env, MMAP_OPT_BINARY, "bench", "--corpus", dir, "--agents", "all", "--out", dir + "/out"});
   EXPECT_EQ(bench.exit_code, 0) << bench.err;
   EXPECT_THAT(bench.out, HasSubstr("heuristic-tuned"));
   EXPECT_THAT(bench.out, ::testing::Not(HasSubstr("muzero")));
