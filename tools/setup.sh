@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(libtorch-dev libabsl-dev libprotobuf-dev protobuf-compiler libcli11-dev libgtest-dev
           libgmock-dev libbenchmark-dev libopenblas0-pthread coinor-libcbc-dev pkg-config cmake g++
           make clang-14 libclang-rt-14-dev  # clang + libFuzzer: tools/fuzz.sh
-          libgloo-dev)  # Gloo headers of c10d's ProcessGroupGloo (scale-out)
+          libgloo-dev  # Gloo headers of c10d's ProcessGroupGloo (scale-out)
+          bc python3)  # the benchmark and report scripts in tools/
 
 missing=()
 for package in "${PACKAGES[@]}"; do
