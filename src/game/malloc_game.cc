@@ -61,6 +61,8 @@ MallocGame::MallocGame(const CostModel& cost, GameOptions options, MemoryState s
     }
   }
   priority_ = options_.priority.empty() ? cost.MemoryBoundedness() : options_.priority;
+  segment_priority_.reserve(segments_.size());
+  for (const Segment& seg : segments_) segment_priority_.push_back(priority_[seg.buffer]);
   defers_.assign(program.num_buffers(), 0);
   headroom_ = std::max(cost.AllSlowLatency() - cost.LowerBoundLatency(), 1e-30);
   legal_.assign(num_actions(), false);
@@ -152,16 +154,45 @@ void MallocGame::ComputeCandidates() {
   const int64_t size = program.buffer(seg.buffer).size();
   const std::optional<Time> def = program.definition(seg.buffer);
   const int k = options_.num_candidates;
-  // NoCopy: produce at the definition, or keep the current placement at its offset.
   const std::vector<Time> ends = ReserveEnds();
   // An output nobody reads, defined by the last instruction, cannot be written back: producing
   // it into fast memory is never legal (the heuristic's attempt fails the same way).
   const bool unevictable = program.uses(seg.buffer).empty() && def &&
                            program.buffer(seg.buffer).is_output() &&
                            *def + 1 >= program.num_instructions();
-  if (seg.use_index == 0 && def && !unevictable) {
+  const bool produce = seg.use_index == 0 && def && !unevictable;
+  // Copy: a prefetch from slow memory. Copy(0) starts at the picker's first feasible candidate
+  // (its preference order: the heuristic's choice); the others at the latest, the earliest,
+  // then evenly spread feasible starts, each at its best-fit offset.
+  // A slow copy exists from slow_from, or, while the data sits in its PRODUCED placement, once
+  // that placement's eviction is done (at its end + 1). The new rectangle follows the old one.
+  Time earliest = std::max(progress_.slow_from, progress_.previous_end + 1);
+  if (progress_.current >= 0) {
+    const Time end = state_.placement(progress_.current).end();
+    earliest = progress_.current == progress_.produced ? std::max(progress_.previous_end, end) + 1
+                                                       : std::max(earliest, end + 1);
+  }
+  std::vector<Time> starts;
+  if (earliest < seg.use) {
+    const int64_t fr = state_.fast_read_bytes(seg.use), fw = state_.fast_write_bytes(seg.use);
+    const double speedup =
+        cost_->Cost(seg.use, fr, fw).elapsed_s -
+        cost_->Cost(seg.use, fr + cost_->BytesOf(seg.use, seg.buffer).read, fw).elapsed_s;
+    starts = picker_.PrefetchStartCandidates(size, earliest - 1, seg.use, speedup);
+  }
+  // Every rectangle produced or prefetched below lies within [the definition or the earliest
+  // copy start, the latest end]: one sorted collection of the chunks there serves all their
+  // best fits (each a sweep over it).
+  if (produce || !starts.empty()) {
+    Time from = produce ? *def : kNever;
+    if (!starts.empty()) from = std::min(from, *std::min_element(starts.begin(), starts.end()) + 1);
+    state_.heap().SortedOverlapping(from, *std::max_element(ends.begin(), ends.end()),
+                                    &candidate_overlap_);
+  }
+  // NoCopy: produce at the definition, or keep the current placement at its offset.
+  if (produce) {
     for (Time end : ends) {
-      state_.BestFits(size, *def, end, k, &no_copy_offsets_);
+      state_.heap().BestFitsAmong(candidate_overlap_, size, *def, end, k, &no_copy_offsets_);
       no_copy_end_ = end;
       if (!no_copy_offsets_.empty()) break;
     }
@@ -174,24 +205,7 @@ void MallocGame::ComputeCandidates() {
       break;
     }
   }
-  // Copy: a prefetch from slow memory. Copy(0) starts at the picker's first feasible candidate
-  // (its preference order: the heuristic's choice); the others at the latest, the earliest,
-  // then evenly spread feasible starts, each at its best-fit offset.
-  // A slow copy exists from slow_from, or, while the data sits in its PRODUCED placement, once
-  // that placement's eviction is done (at its end + 1). The new rectangle follows the old one.
-  Time earliest = std::max(progress_.slow_from, progress_.previous_end + 1);
-  if (progress_.current >= 0) {
-    const Time end = state_.placement(progress_.current).end();
-    earliest = progress_.current == progress_.produced ? std::max(progress_.previous_end, end) + 1
-                                                       : std::max(earliest, end + 1);
-  }
-  if (earliest < seg.use) {
-    const int64_t fr = state_.fast_read_bytes(seg.use), fw = state_.fast_write_bytes(seg.use);
-    const double speedup =
-        cost_->Cost(seg.use, fr, fw).elapsed_s -
-        cost_->Cost(seg.use, fr + cost_->BytesOf(seg.use, seg.buffer).read, fw).elapsed_s;
-    const std::vector<Time> starts =
-        picker_.PrefetchStartCandidates(size, earliest - 1, seg.use, speedup);
+  if (!starts.empty()) {
     auto add = [&](Time after) {
       int64_t offset = 0;
       Time end = 0;
@@ -239,7 +253,8 @@ bool MallocGame::TryCopyStart(Time after, const std::vector<Time>& ends, int64_t
   const CopyWindow window = PrefetchWindow(after + 1, seg.use);
   if (!state_.CanCopy(window, size, /*prefetch=*/true)) return false;
   for (Time e : ends) {
-    const std::optional<int64_t> best = state_.BestFit(size, window.issue, e);
+    const std::optional<int64_t> best =
+        state_.heap().BestFitAmong(candidate_overlap_, size, window.issue, e);
     if (!best) continue;
     *offset = *best;
     *end = e;
@@ -258,12 +273,17 @@ void MallocGame::ExecuteDefer() {
   const BufferIndex b = segment().buffer;
   const int first = segment_index_, count = SegmentCount(b);
   const double target = priority_[b] / std::exp(1.0);
-  int last = first + count;
-  do {
-    last += SegmentCount(segments_[last].buffer);
-  } while (last < num_segments() && priority_[segments_[last].buffer] >= target);
+  // Behind the next buffer, then behind each following one whose priority is still >= target
+  // (the scan reads the parallel priorities in sequence: it may pass most of the game).
+  int last = first + count + SegmentCount(segments_[first + count].buffer);
+  while (last < num_segments() &&
+         (segments_[last].use_index != 0 || segment_priority_[last] >= target)) {
+    ++last;
+  }
   std::rotate(segments_.begin() + first, segments_.begin() + first + count,
               segments_.begin() + last);
+  std::rotate(segment_priority_.begin() + first, segment_priority_.begin() + first + count,
+              segment_priority_.begin() + last);
   defer_log_.push_back({first, count, last});
   ++defers_[b];
 }
@@ -273,6 +293,9 @@ void MallocGame::UndoDefer() {
   defer_log_.pop_back();
   std::rotate(segments_.begin() + move.first, segments_.begin() + move.last - move.count,
               segments_.begin() + move.last);
+  std::rotate(segment_priority_.begin() + move.first,
+              segment_priority_.begin() + move.last - move.count,
+              segment_priority_.begin() + move.last);
   --defers_[segments_[move.first].buffer];
 }
 

@@ -81,27 +81,77 @@ std::vector<Gap> Occupancy::FreeGaps(Time start, Time end) const {
   return gaps;
 }
 
-void Occupancy::BestFits(int64_t size, Time start, Time end, int k,
-                         std::vector<Offset>* offsets) const {
-  if (k <= 0 || size <= 0 || start > end || start < 0 || end >= horizon_) return;
-  CollectOverlapping(start, end);
-  SortOverlapping();
+namespace {
+
+// BestFits' choice from the [bottom, top) ranges of the chunks overlapping the queried time
+// interval, in offset order (`ranges` yields them; `align_up` rounds a top up to the alignment).
+template <typename Ranges, typename AlignUp>
+void ChooseFits(const Ranges& ranges, int64_t size, int k, int64_t capacity,
+                const AlignUp& align_up, std::vector<Offset>* offsets) {
   // Interior gaps lie below the highest overlapping chunk; XLA grows into the top gap only
   // when none of them fits, so the top gap ranks last.
   thread_local std::vector<Gap> fitting;
   fitting.clear();
   Offset cursor = 0;
-  for (const auto& [lo, hi] : ranges_) {
+  ranges([&](Offset lo, Offset hi) {
     if (lo - cursor >= size) fitting.push_back(Gap{cursor, lo - cursor});
-    cursor = std::max(cursor, AlignUp(hi));
-  }
+    cursor = std::max(cursor, align_up(hi));
+  });
   auto better = [](const Gap& a, const Gap& b) {
     return a.size != b.size ? a.size < b.size : a.offset < b.offset;
   };
   const size_t take = std::min<size_t>(fitting.size(), static_cast<size_t>(k));
   std::partial_sort(fitting.begin(), fitting.begin() + take, fitting.end(), better);
   for (size_t i = 0; i < take; ++i) offsets->push_back(fitting[i].offset);
-  if (static_cast<int>(take) < k && cursor + size <= capacity_) offsets->push_back(cursor);
+  if (static_cast<int>(take) < k && cursor + size <= capacity) offsets->push_back(cursor);
+}
+
+}  // namespace
+
+void Occupancy::BestFits(int64_t size, Time start, Time end, int k,
+                         std::vector<Offset>* offsets) const {
+  if (k <= 0 || size <= 0 || start > end || start < 0 || end >= horizon_) return;
+  CollectOverlapping(start, end);
+  SortOverlapping();
+  ChooseFits(
+      [&](const auto& visit) {
+        for (const auto& [lo, hi] : ranges_) visit(lo, hi);
+      },
+      size, k, capacity_, [&](Offset offset) { return AlignUp(offset); }, offsets);
+}
+
+void Occupancy::SortedOverlapping(Time start, Time end, std::vector<Chunk>* chunks) const {
+  chunks->clear();
+  // Clamped to the horizon: the queries it serves lie inside (BestFitsAmong rejects others).
+  start = std::max<Time>(start, 0);
+  end = std::min(end, horizon_ - 1);
+  if (start > end) return;
+  CollectOverlapping(start, end);
+  for (ChunkHandle h : overlap_) chunks->push_back(chunks_[h]);
+  std::sort(chunks->begin(), chunks->end(),
+            [](const Chunk& a, const Chunk& b) { return a.offset < b.offset; });
+}
+
+void Occupancy::BestFitsAmong(const std::vector<Chunk>& chunks, int64_t size, Time start,
+                              Time end, int k, std::vector<Offset>* offsets) const {
+  if (k <= 0 || size <= 0 || start > end || start < 0 || end >= horizon_) return;
+  // The chunks that overlap [start, end] keep their offset order: BestFits' sweep over them.
+  ChooseFits(
+      [&](const auto& visit) {
+        for (const Chunk& chunk : chunks) {
+          if (chunk.end >= start && chunk.start <= end) visit(chunk.offset, chunk.top());
+        }
+      },
+      size, k, capacity_, [&](Offset offset) { return AlignUp(offset); }, offsets);
+}
+
+std::optional<Offset> Occupancy::BestFitAmong(const std::vector<Chunk>& chunks, int64_t size,
+                                              Time start, Time end) const {
+  thread_local std::vector<Offset> one;
+  one.clear();
+  BestFitsAmong(chunks, size, start, end, 1, &one);
+  if (one.empty()) return std::nullopt;
+  return one[0];
 }
 
 std::vector<Offset> Occupancy::BestFits(int64_t size, Time start, Time end, int k) const {

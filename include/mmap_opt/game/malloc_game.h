@@ -170,7 +170,7 @@ class MallocGame {
   void ExecuteDefer();
   void UndoDefer();
   // Whether a prefetch issued after `after` for the current segment fits the copy engine and
-  // the heap: its best-fit offset and reserve end.
+  // the heap: its best-fit offset and reserve end (best fits among candidate_overlap_).
   bool TryCopyStart(Time after, const std::vector<Time>& ends, int64_t* offset, Time* end) const;
 
   const CostModel* cost_;
@@ -180,6 +180,7 @@ class MallocGame {
   MemoryState state_;
   std::vector<Segment> segments_;
   std::vector<double> priority_;  // Per buffer, the order's first key (for Defer).
+  std::vector<double> segment_priority_;  // priority_ of each segment's buffer, as segments_.
   double headroom_ = 0;
 
   int segment_index_ = 0;
@@ -202,6 +203,8 @@ class MallocGame {
   std::vector<Time> copy_ends_;
   Time copy_earliest_ = 0;  // The earliest issue the picker allowed (features).
   Time no_copy_end_ = 0;
+  // The chunks overlapping every rectangle the segment's candidates may take, by offset.
+  std::vector<heap::Chunk> candidate_overlap_;
 };
 
 }  // namespace mmap_opt

@@ -81,6 +81,17 @@ class Occupancy {
   void BestFits(int64_t size, Time start, Time end, int k, std::vector<Offset>* offsets) const;
   std::vector<Offset> BestFits(int64_t size, Time start, Time end, int k) const;
 
+  // The committed chunks overlapping [start, end] (clamped to [0, horizon)) in time, sorted by
+  // offset: many BestFit queries over sub-intervals of it then share one collection
+  // and one sort (the MallocGame asks up to 8 end times for each of its copy starts).
+  void SortedOverlapping(Time start, Time end, std::vector<Chunk>* chunks) const;
+  // BestFits(size, start, end, k) and BestFit(size, start, end), answered from `chunks` =
+  // SortedOverlapping(s, e) with s <= start and end <= e, taken with no commit or remove since.
+  void BestFitsAmong(const std::vector<Chunk>& chunks, int64_t size, Time start, Time end, int k,
+                     std::vector<Offset>* offsets) const;
+  std::optional<Offset> BestFitAmong(const std::vector<Chunk>& chunks, int64_t size, Time start,
+                                     Time end) const;
+
   // Whether `chunk` is well-formed (size > 0, aligned offset, inside capacity and horizon) and
   // overlaps no committed chunk.
   bool IsFree(const Chunk& chunk) const;
