@@ -126,6 +126,12 @@ void Occupancy::SortedOverlapping(Time start, Time end, std::vector<Chunk>* chun
   start = std::max<Time>(start, 0);
   end = std::min(end, horizon_ - 1);
   if (start > end) return;
+  if (OffsetIndexUsable()) {
+    for (const Indexed& entry : by_offset_) {
+      if (entry.chunk.end >= start && entry.chunk.start <= end) chunks->push_back(entry.chunk);
+    }
+    return;
+  }
   CollectOverlapping(start, end);
   for (ChunkHandle h : overlap_) chunks->push_back(chunks_[h]);
   std::sort(chunks->begin(), chunks->end(),
@@ -247,6 +253,7 @@ void Occupancy::Insert(ChunkHandle handle) {
   UpdateMaxEnd(c.start);
   AddUsage(1, 0, leaves_ - 1, c.start, c.end, c.size);
   ++live_chunks_;
+  IndexInsert(handle);
 }
 
 void Occupancy::Erase(ChunkHandle handle) {
@@ -260,6 +267,52 @@ void Occupancy::Erase(ChunkHandle handle) {
   UpdateMaxEnd(c.start);
   AddUsage(1, 0, leaves_ - 1, c.start, c.end, -c.size);
   --live_chunks_;
+  IndexErase(handle);
+}
+
+void Occupancy::KeepOffsetIndex(int max_chunks) {
+  offset_index_limit_ = std::max(max_chunks, 0);
+  offset_index_valid_ = false;
+  by_offset_.clear();
+}
+
+bool Occupancy::OffsetIndexUsable() const {
+  if (offset_index_limit_ == 0) return false;
+  if (!offset_index_valid_ && live_chunks_ <= offset_index_limit_ / 2) {
+    by_offset_.clear();
+    for (ChunkHandle h = 0; h < static_cast<ChunkHandle>(chunks_.size()); ++h) {
+      if (position_[h] >= 0) by_offset_.push_back({chunks_[h], h});
+    }
+    std::sort(by_offset_.begin(), by_offset_.end(), [](const Indexed& a, const Indexed& b) {
+      return a.chunk.offset < b.chunk.offset;
+    });
+    offset_index_valid_ = true;
+  }
+  return offset_index_valid_;
+}
+
+void Occupancy::IndexInsert(ChunkHandle handle) {
+  if (!offset_index_valid_) return;
+  if (live_chunks_ > offset_index_limit_) {
+    offset_index_valid_ = false;
+    by_offset_.clear();
+    return;
+  }
+  const Chunk& c = chunks_[handle];
+  auto at = std::upper_bound(
+      by_offset_.begin(), by_offset_.end(), c.offset,
+      [](Offset offset, const Indexed& entry) { return offset < entry.chunk.offset; });
+  by_offset_.insert(at, {c, handle});
+}
+
+void Occupancy::IndexErase(ChunkHandle handle) {
+  if (!offset_index_valid_) return;
+  const Chunk& c = chunks_[handle];
+  auto at = std::lower_bound(
+      by_offset_.begin(), by_offset_.end(), c.offset,
+      [](const Indexed& entry, Offset offset) { return entry.chunk.offset < offset; });
+  while (at->handle != handle) ++at;  // Among the few chunks at the same offset.
+  by_offset_.erase(at);
 }
 
 void Occupancy::UpdateMaxEnd(Time leaf) {

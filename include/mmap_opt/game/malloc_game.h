@@ -144,6 +144,9 @@ class MallocGame {
 
  private:
   static constexpr Time kNever = std::numeric_limits<Time>::max();
+  // Up to this many chunks in fast memory the heap keeps them by offset for the candidates'
+  // queries (a filter over them beats collecting and sorting; measured on ResNet-101's ~700).
+  static constexpr int kOffsetIndexChunks = 4096;
   struct BufferProgress {
     Time slow_from = kNever;  // Boundary from which a slow-memory copy exists.
     Time previous_end = -1;   // End of the latest placement that is not open any more.
