@@ -126,23 +126,26 @@ int MallocGame::SegmentCount(BufferIndex b) const {
   return std::max<int>(cost_->program().uses(b).size(), 1);
 }
 
-std::vector<Time> MallocGame::ReserveEnds() const {
+void MallocGame::ReserveEnds(std::vector<Time>* out) const {
+  std::vector<Time>& ends = *out;
+  ends.clear();
   const Segment& seg = segment();
   const absl::Span<const Time> uses = cost_->program().uses(seg.buffer);
-  if (uses.empty()) return {seg.use};  // The definition-only segment.
+  if (uses.empty()) {  // The definition-only segment.
+    ends.push_back(seg.use);
+    return;
+  }
   size_t last = seg.use_index;
   while (options_.reserve_to_later_uses && last + 1 < uses.size() &&
          picker_.CanKeepWithoutCopy(uses[last], uses[last + 1])) {
     ++last;
   }
   // The same candidates as the heuristic tries (msa_heuristic.cc EndCandidates).
-  std::vector<Time> ends;
   const size_t from = seg.use_index;
   const size_t step = std::max<size_t>(1, (last - from + 1) / 7);
   for (size_t k = last + 1; k-- > from;) {
     if ((last - k) % step == 0 || k == from) ends.push_back(uses[k]);
   }
-  return ends;
 }
 
 int64_t MallocGame::candidate_offset(const Action& action) const {
@@ -174,7 +177,8 @@ void MallocGame::ComputeCandidates() {
   const int64_t size = program.buffer(seg.buffer).size();
   const std::optional<Time> def = program.definition(seg.buffer);
   const int k = options_.num_candidates;
-  const std::vector<Time> ends = ReserveEnds();
+  ReserveEnds(&reserve_ends_);
+  const std::vector<Time>& ends = reserve_ends_;
   // An output nobody reads, defined by the last instruction, cannot be written back: producing
   // it into fast memory is never legal (the heuristic's attempt fails the same way).
   const bool unevictable = program.uses(seg.buffer).empty() && def &&
@@ -243,12 +247,13 @@ void MallocGame::ComputeCandidates() {
     if (picked < starts.size() && k > 1) {
       // The others in time order, probed at both ends, the middle and the quarters; an
       // infeasible probe moves up to three candidates inwards.
-      std::vector<Time> by_time(starts.begin() + picked + 1, starts.end());
+      std::vector<Time>& by_time = later_starts_;
+      by_time.assign(starts.begin() + picked + 1, starts.end());
       std::sort(by_time.begin(), by_time.end());
       const size_t n = by_time.size();
-      const std::vector<size_t> probes =
-          n == 0 ? std::vector<size_t>{} : std::vector<size_t>{n - 1, 0, n / 2, n / 4, 3 * n / 4};
+      const size_t probes[] = {n - 1, 0, n / 2, n / 4, 3 * n / 4};
       for (size_t probe : probes) {
+        if (n == 0) break;
         const int inwards = probe == 0 ? 1 : -1;
         for (int tries = 0; tries < 4 && static_cast<int>(copy_starts_.size()) < k; ++tries) {
           const Time after = by_time[probe];

@@ -163,7 +163,7 @@ class MallocGame {
   bool ExecuteCopy(int candidate);
   // End times to try for a rectangle reaching the current use: the furthest contiguous later
   // use first (when reserve_to_later_uses), back to the use itself; at most 8.
-  std::vector<Time> ReserveEnds() const;
+  void ReserveEnds(std::vector<Time>* ends) const;
   // Schedules (or drops) the eviction the open PRODUCED placement needs when it ends at `end`.
   bool RescheduleEviction(Time end);
   double ServeUse(Time t, bool produced_here);
@@ -208,6 +208,7 @@ class MallocGame {
   Time no_copy_end_ = 0;
   // The chunks overlapping every rectangle the segment's candidates may take, by offset.
   std::vector<heap::Chunk> candidate_overlap_;
+  std::vector<Time> reserve_ends_, later_starts_;  // ComputeCandidates' scratch.
 };
 
 }  // namespace mmap_opt
