@@ -180,6 +180,16 @@ bool Occupancy::IsFree(const Chunk& chunk) const {
       chunk.end >= horizon_) {
     return false;
   }
+  if (OffsetIndexUsable()) {  // The chunks below its top, by offset: no collection.
+    for (const Indexed& entry : by_offset_) {
+      if (entry.chunk.offset >= chunk.top()) break;
+      if (chunk.offset < entry.chunk.top() && entry.chunk.start <= chunk.end &&
+          entry.chunk.end >= chunk.start) {
+        return false;
+      }
+    }
+    return true;
+  }
   CollectOverlapping(chunk.start, chunk.end);
   for (ChunkHandle h : overlap_) {
     if (chunks_[h].offset < chunk.top() && chunk.offset < chunks_[h].top()) return false;
