@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../data/results/speed"
   echo "# Speed: startup, re-planning, the game, the packer"
   echo
   echo "Measured figures only, each section written by the script it names (issue 16)."
-  for section in startup.md game.md replan.md studies.md; do
+  for section in startup.md game.md replan.md issue16-notes.md studies.md; do
     [[ -f $section ]] && { echo; cat "$section"; }
   done
 } >README.md.tmp

@@ -25,18 +25,19 @@ def run(lib, modes):
     found = {}
     for b in json.loads(out)["benchmarks"]:
         _, program, mode = b["name"].split("/")
-        found[(program, mode)] = (b["items_per_second"], b["latency_s"])
+        found[(program, mode)] = (b["items_per_second"], b["latency_s"], b["planned_share"])
     return found
 variants = [("full re-run (incremental = false)", "", "0"), ("incremental (this build)", "", "1")]
 if baseline_lib:
     variants.append((f"full re-run, {baseline_name}", baseline_lib, "0"))
 per = {name: {} for name, _, _ in variants}
-latency = {}
+latency, planned = {}, {}
 for _ in range(runs):
     for name, lib, mode in variants:
-        for (program, _), (steps, lat) in run(lib, mode).items():
+        for (program, _), (steps, lat, share) in run(lib, mode).items():
             per[name].setdefault(program, []).append(steps)
             latency.setdefault((name, program), set()).add(lat)
+            planned[(name, program)] = share
 programs = sorted(per[variants[0][0]])
 full, incr = variants[0][0], variants[1][0]
 mismatch = [p for p in programs if latency[(full, p)] != latency[(incr, p)]]
@@ -49,17 +50,20 @@ lines = ["## heuristic-tuned's order search (tools/tuned_speed_bench.sh)", "",
          f" {os.getloadavg()[0]:.1f}; order steps per CPU second (Google Benchmark,"
          " `BM_TunedOrderSteps`: 50 steps after the base run, no knob grid, seed 0), medians of"
          " the runs, run by run interleaved. Both modes reached the same latency on every program.",
-         "", "| program | " + " | ".join(name for name, _, _ in variants) + " | incremental / full |",
-         "|---|" + "--:|" * (len(variants) + 1)]
+         " *Planned*: the share of the buffers a full re-run would plan that the incremental steps"
+         " planned (the rest kept from the plan before).",
+         "", "| program | " + " | ".join(name for name, _, _ in variants) + " | incremental / full | planned |",
+         "|---|" + "--:|" * (len(variants) + 2)]
 ratios = []
 for p in programs:
     ratio = med(incr, p) / med(full, p)
     ratios.append(ratio)
     lines.append(f"| {p.removesuffix('.pb')} | " +
-                 " | ".join(f"{med(name, p):.1f}" for name, _, _ in variants) + f" | {ratio:.2f}x |")
+                 " | ".join(f"{med(name, p):.1f}" for name, _, _ in variants) +
+                 f" | {ratio:.2f}x | {100 * planned[(incr, p)]:.1f}% |")
 lines.append("| **median over the 16 test programs** | " +
              " | ".join(f"**{statistics.median(med(name, p) for p in programs):.1f}**" for name, _, _ in variants) +
-             f" | **{statistics.median(ratios):.2f}x** |")
+             f" | **{statistics.median(ratios):.2f}x** | |")
 if baseline_lib:
     base = variants[2][0]
     vs = [med(incr, p) / med(base, p) for p in programs]

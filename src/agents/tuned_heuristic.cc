@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "mmap_opt/agents/heuristic.h"
+#include "mmap_opt/game/buffer_order.h"
 #include "mmap_opt/sim/simulator.h"
 #include "mmap_opt/status_macros.h"
 
@@ -103,6 +104,7 @@ absl::StatusOr<TunedHeuristic> RunTunedHeuristic(const CostModel& cost,
     if (tuning.incremental) {
       ASSIGN_OR_RETURN(incremental, IncrementalMsaHeuristic::Create(cost, best.options));
     }
+    const int64_t order_size = static_cast<int64_t>(MsaBufferOrder(cost, {}).size());
     for (int step = 0; more_steps(step); ++step) {
       ++best.order_steps_run;
       HeuristicOptions candidate = best.options;
@@ -110,10 +112,13 @@ absl::StatusOr<TunedHeuristic> RunTunedHeuristic(const CostModel& cost,
         if (unit(rng) < tuning.order_fraction) priority *= std::exp(noise(rng));
       }
       bool better = false;
+      best.order_buffers_full += order_size;
       if (!incremental) {
+        best.order_buffers_planned += order_size;
         ASSIGN_OR_RETURN(better, try_options(candidate));
       } else {
         ASSIGN_OR_RETURN(proto::Assignment assignment, incremental->Plan(candidate.priority));
+        best.order_buffers_planned += incremental->replanned();
         if (incremental->replanned() == 0) {
           // The order of the last plan, so its assignment and latency: that plan was either
           // kept (and is the best) or not strictly faster than the best, so neither is this.

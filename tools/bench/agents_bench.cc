@@ -126,6 +126,8 @@ void TunedOrderSteps(benchmark::State& state, const Loaded& loaded, bool increme
     if (!tuned.ok()) return state.SkipWithError(std::string(tuned.status().message()).c_str());
     steps += tuned->order_steps_run;
     state.counters["latency_s"] = tuned->latency_s;
+    state.counters["planned_share"] =
+        static_cast<double>(tuned->order_buffers_planned) / std::max<int64_t>(tuned->order_buffers_full, 1);
   }
   state.SetItemsProcessed(steps);
 }

@@ -153,6 +153,10 @@ struct TunedHeuristic {
   int order_steps_run = 0;     // Order steps tried.
   double time_limit_s = 0;     // HeuristicTuning::time_limit_s of the run.
   bool grid_complete = true;   // False when the time limit cut the grid short.
+  // Buffers the order steps planned, and those they would have planned re-running the whole
+  // heuristic each time (equal unless HeuristicTuning::incremental).
+  int64_t order_buffers_planned = 0;
+  int64_t order_buffers_full = 0;
 };
 
 // `game` set to play in the heuristic's copy timing, eviction retries and buffer order (as
