@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <memory>
+#include <utility>
 
 #include "mmap_opt/agents/heuristic.h"
 #include "mmap_opt/game/memory_state.h"
@@ -351,46 +353,118 @@ absl::StatusOr<std::optional<std::vector<int64_t>>> RepackFor(
 
 }  // namespace
 
+// The heuristic's whole state between buffers: the plan, the picker, and per position of the
+// buffer order what was true before that buffer was planned.
+struct IncrementalMsaHeuristic::Impl {
+  Impl(const CostModel& cost, const HeuristicOptions& options, MemoryState plan)
+      : options(options),
+        plan(std::move(plan)),
+        elapsed(AllSlowElapsed(cost)),
+        picker(elapsed, cost.CopyBandwidth(), cost.hardware().fast_capacity(), options.prefetch,
+               cost.program().computations()) {}
+
+  struct Before {  // The state before the buffer at this position of the order was planned.
+    MemoryState::Mark mark;
+    int repacks_left = 0;
+    HeuristicStats counts;
+  };
+
+  // Plans order[from..] on top of what is planned before position `from`.
+  absl::Status PlanFrom(size_t from) {
+    plan.RollBack(before[from].mark);
+    before.resize(from + 1);
+    int repacks_left = before[from].repacks_left;
+    counts = before[from].counts;
+    for (size_t position = from; position < order.size(); ++position) {
+      if (position > from) before.push_back({plan.mark(), repacks_left, counts});
+      const BufferIndex b = order[position];
+      const int first = plan.num_placements();
+      const MemoryState::Mark mark = plan.mark();
+      const std::vector<heap::PackBuffer> fragmented =
+          PlanBuffer(plan, picker, options, b, first);
+      // XLA's repack (xla-msa.md §1.7): on an out-of-memory failure with repacks left, uncommit
+      // the buffer, repack what is placed, and plan the buffer once more.
+      if (!fragmented.empty() && repacks_left > 0) {
+        --repacks_left;
+        ++counts.repacks_tried;
+        ASSIGN_OR_RETURN(std::optional<std::vector<int64_t>> offsets,
+                         RepackFor(plan, first, fragmented, options));
+        if (offsets) {
+          const int fast_before = FastUses(plan, b, first);
+          plan.RollBack(mark);
+          RETURN_IF_ERROR(plan.MovePlacements(*offsets));
+          ++counts.repacks_applied;
+          PlanBuffer(plan, picker, options, b, first);
+          if (FastUses(plan, b, first) > fast_before) ++counts.buffers_improved;
+        }
+      }
+      plan.ServePlacements(b, first);
+    }
+    return absl::OkStatus();
+  }
+
+  const HeuristicOptions options;  // Its priority is unused: each Plan brings its own.
+  MemoryState plan;
+  const std::vector<double> elapsed;
+  const PrefetchIntervalPicker picker;
+  std::vector<BufferIndex> order;  // The buffer order of the plan now held.
+  std::vector<Before> before;      // Per position of `order` (position 0 only, before any).
+  HeuristicStats counts;
+  bool planned = false;
+};
+
+absl::StatusOr<IncrementalMsaHeuristic> IncrementalMsaHeuristic::Create(
+    const CostModel& cost, const HeuristicOptions& options) {
+  ASSIGN_OR_RETURN(MemoryState plan, MemoryState::Create(cost));
+  return IncrementalMsaHeuristic(cost, std::make_unique<Impl>(cost, options, std::move(plan)));
+}
+
+IncrementalMsaHeuristic::IncrementalMsaHeuristic(const CostModel& cost,
+                                                 std::unique_ptr<Impl> impl)
+    : cost_(&cost), impl_(std::move(impl)) {
+  impl_->before.push_back({impl_->plan.mark(),
+                           cost.hardware().fast_capacity() > 0 ? impl_->options.max_repacks : 0,
+                           {}});
+}
+
+IncrementalMsaHeuristic::IncrementalMsaHeuristic(IncrementalMsaHeuristic&&) noexcept = default;
+IncrementalMsaHeuristic& IncrementalMsaHeuristic::operator=(IncrementalMsaHeuristic&&) noexcept =
+    default;
+IncrementalMsaHeuristic::~IncrementalMsaHeuristic() = default;
+
+absl::StatusOr<proto::Assignment> IncrementalMsaHeuristic::Plan(absl::Span<const double> priority,
+                                                                HeuristicStats* stats) {
+  RETURN_IF_ERROR(CheckBufferPriority(cost_->program(), priority));
+  const std::vector<double> spatial =
+      priority.empty() && impl_->options.order == HeuristicOptions::Order::kSpatial
+          ? SpatialBufferPriority(cost_->program())
+          : std::vector<double>();
+  std::vector<BufferIndex> order = MsaBufferOrder(*cost_, spatial.empty() ? priority : spatial);
+  // The buffers before the first position where the orders differ see the same state and so
+  // decide the same: keep their plan.
+  size_t from = 0;
+  if (impl_->planned) {
+    while (from < order.size() && from < impl_->order.size() && order[from] == impl_->order[from]) {
+      ++from;
+    }
+  }
+  impl_->order = std::move(order);
+  replanned_ = static_cast<int>(impl_->order.size() - from);
+  if (!impl_->planned || replanned_ > 0) {
+    impl_->planned = false;  // Until PlanFrom succeeds.
+    RETURN_IF_ERROR(impl_->PlanFrom(from));
+    impl_->planned = true;
+  }
+  if (stats) *stats = impl_->counts;
+  return impl_->plan.ToAssignment("heuristic");
+}
+
 absl::StatusOr<proto::Assignment> RunMsaHeuristic(const CostModel& cost,
                                                   const HeuristicOptions& options,
                                                   HeuristicStats* stats) {
   RETURN_IF_ERROR(CheckBufferPriority(cost.program(), options.priority));
-  ASSIGN_OR_RETURN(MemoryState plan, MemoryState::Create(cost));
-  const std::vector<double> elapsed = AllSlowElapsed(cost);
-  const PrefetchIntervalPicker picker(elapsed, cost.CopyBandwidth(),
-                                      cost.hardware().fast_capacity(), options.prefetch,
-                                      cost.program().computations());
-  HeuristicStats local;
-  HeuristicStats& counts = stats ? *stats : local;
-  counts = {};
-  int repacks_left = cost.hardware().fast_capacity() > 0 ? options.max_repacks : 0;
-  const std::vector<double> priority =
-      options.priority.empty() && options.order == HeuristicOptions::Order::kSpatial
-          ? SpatialBufferPriority(cost.program())
-          : options.priority;
-  for (BufferIndex b : MsaBufferOrder(cost, priority)) {
-    const int first = plan.num_placements();
-    const MemoryState::Mark before = plan.mark();
-    const std::vector<heap::PackBuffer> fragmented = PlanBuffer(plan, picker, options, b, first);
-    // XLA's repack (xla-msa.md §1.7): on an out-of-memory failure with repacks left, uncommit
-    // the buffer, repack what is placed, and plan the buffer once more.
-    if (!fragmented.empty() && repacks_left > 0) {
-      --repacks_left;
-      ++counts.repacks_tried;
-      ASSIGN_OR_RETURN(std::optional<std::vector<int64_t>> offsets,
-                       RepackFor(plan, first, fragmented, options));
-      if (offsets) {
-        const int fast_before = FastUses(plan, b, first);
-        plan.RollBack(before);
-        RETURN_IF_ERROR(plan.MovePlacements(*offsets));
-        ++counts.repacks_applied;
-        PlanBuffer(plan, picker, options, b, first);
-        if (FastUses(plan, b, first) > fast_before) ++counts.buffers_improved;
-      }
-    }
-    plan.ServePlacements(b, first);
-  }
-  return plan.ToAssignment("heuristic");
+  ASSIGN_OR_RETURN(IncrementalMsaHeuristic heuristic, IncrementalMsaHeuristic::Create(cost, options));
+  return heuristic.Plan(options.priority, stats);
 }
 
 absl::StatusOr<proto::Assignment> RunGreedy(const CostModel& cost) {

@@ -2,10 +2,12 @@
 // order (heuristic.h).
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <random>
 
 #include "absl/strings/str_cat.h"
 #include "mmap_opt/agents/heuristic.h"
+#include "mmap_opt/game/buffer_order.h"
 #include "mmap_opt/sim/simulator.h"
 #include "mmap_opt/status_macros.h"
 
@@ -62,9 +64,9 @@ absl::StatusOr<TunedHeuristic> RunTunedHeuristic(const CostModel& cost,
   };
   TunedHeuristic best;
   best.time_limit_s = tuning.time_limit_s;
-  // Runs one configuration; keeps it when strictly faster than the best so far.
-  auto try_options = [&](const HeuristicOptions& options) -> absl::StatusOr<bool> {
-    ASSIGN_OR_RETURN(proto::Assignment assignment, RunMsaHeuristic(cost, options));
+  // Scores one configuration's assignment; keeps it when strictly faster than the best so far.
+  auto try_assignment = [&](const HeuristicOptions& options,
+                            proto::Assignment assignment) -> absl::StatusOr<bool> {
     ASSIGN_OR_RETURN(SimulationResult run, Simulate(cost, assignment));
     const bool first = best.runs++ == 0;
     if (!first && !(run.latency_s < best.latency_s)) return false;
@@ -72,6 +74,10 @@ absl::StatusOr<TunedHeuristic> RunTunedHeuristic(const CostModel& cost,
     best.options = options;
     best.latency_s = run.latency_s;
     return true;
+  };
+  auto try_options = [&](const HeuristicOptions& options) -> absl::StatusOr<bool> {
+    ASSIGN_OR_RETURN(proto::Assignment assignment, RunMsaHeuristic(cost, options));
+    return try_assignment(options, std::move(assignment));
   };
   RETURN_IF_ERROR(try_options(base).status());
   best.base_latency_s = best.latency_s;
@@ -92,13 +98,35 @@ absl::StatusOr<TunedHeuristic> RunTunedHeuristic(const CostModel& cost,
     std::normal_distribution<double> noise(0, tuning.order_noise);
     std::uniform_real_distribution<double> unit(0, 1);
     if (best.options.priority.empty()) best.options.priority = cost.MemoryBoundedness();
+    // Every step keeps the knobs and changes the order only: re-plan from the first buffer
+    // whose place changed (IncrementalMsaHeuristic), or the whole heuristic when asked.
+    std::optional<IncrementalMsaHeuristic> incremental;
+    if (tuning.incremental) {
+      ASSIGN_OR_RETURN(incremental, IncrementalMsaHeuristic::Create(cost, best.options));
+    }
+    const int64_t order_size = static_cast<int64_t>(MsaBufferOrder(cost, {}).size());
     for (int step = 0; more_steps(step); ++step) {
       ++best.order_steps_run;
       HeuristicOptions candidate = best.options;
       for (double& priority : candidate.priority) {
         if (unit(rng) < tuning.order_fraction) priority *= std::exp(noise(rng));
       }
-      ASSIGN_OR_RETURN(bool better, try_options(candidate));
+      bool better = false;
+      best.order_buffers_full += order_size;
+      if (!incremental) {
+        best.order_buffers_planned += order_size;
+        ASSIGN_OR_RETURN(better, try_options(candidate));
+      } else {
+        ASSIGN_OR_RETURN(proto::Assignment assignment, incremental->Plan(candidate.priority));
+        best.order_buffers_planned += incremental->replanned();
+        if (incremental->replanned() == 0) {
+          // The order of the last plan, so its assignment and latency: that plan was either
+          // kept (and is the best) or not strictly faster than the best, so neither is this.
+          ++best.runs;
+        } else {
+          ASSIGN_OR_RETURN(better, try_assignment(candidate, std::move(assignment)));
+        }
+      }
       best.order_steps_kept += better;
     }
   }

@@ -14,6 +14,24 @@ namespace {
 
 float Clip01(double value) { return static_cast<float>(std::clamp(value, 0.0, 1.0)); }
 
+// std::rotate(v.begin() + first, v.begin() + middle, v.begin() + last) through a copy of the
+// shorter side and one memmove of the longer (a Defer moves a few segments past thousands;
+// std::rotate's element swaps were a tenth of a random game).
+template <typename T>
+void Rotate(std::vector<T>& v, int first, int middle, int last) {
+  thread_local std::vector<T> side;
+  const auto begin = v.begin();
+  if (middle - first <= last - middle) {
+    side.assign(begin + first, begin + middle);
+    std::move(begin + middle, begin + last, begin + first);
+    std::copy(side.begin(), side.end(), begin + first + (last - middle));
+  } else {
+    side.assign(begin + middle, begin + last);
+    std::move_backward(begin + first, begin + middle, begin + last);
+    std::copy(side.begin(), side.end(), begin + first);
+  }
+}
+
 }  // namespace
 
 int MallocGame::ObservationSize(const GameOptions& options) {
@@ -53,6 +71,8 @@ MallocGame::MallocGame(const CostModel& cost, GameOptions options, MemoryState s
               cost.program().computations()),
       state_(std::move(state)) {
   const Program& program = cost.program();
+  // Each step's candidates start with one SortedOverlapping (ComputeCandidates).
+  state_.KeepOffsetIndex(kOffsetIndexChunks);
   // The heuristic's order, so that both play the same game.
   for (BufferIndex b : MsaBufferOrder(cost, options_.priority)) {
     absl::Span<const Time> uses = program.uses(b);
@@ -66,6 +86,8 @@ MallocGame::MallocGame(const CostModel& cost, GameOptions options, MemoryState s
     }
   }
   priority_ = options_.priority.empty() ? cost.MemoryBoundedness() : options_.priority;
+  segment_priority_.reserve(segments_.size());
+  for (const Segment& seg : segments_) segment_priority_.push_back(priority_[seg.buffer]);
   defers_.assign(program.num_buffers(), 0);
   headroom_ = std::max(cost.AllSlowLatency() - cost.LowerBoundLatency(), 1e-30);
   legal_.assign(num_actions(), false);
@@ -109,23 +131,26 @@ int MallocGame::SegmentCount(BufferIndex b) const {
   return std::max<int>(cost_->program().uses(b).size(), 1);
 }
 
-std::vector<Time> MallocGame::ReserveEnds() const {
+void MallocGame::ReserveEnds(std::vector<Time>* out) const {
+  std::vector<Time>& ends = *out;
+  ends.clear();
   const Segment& seg = segment();
   const absl::Span<const Time> uses = cost_->program().uses(seg.buffer);
-  if (uses.empty()) return {seg.use};  // The definition-only segment.
+  if (uses.empty()) {  // The definition-only segment.
+    ends.push_back(seg.use);
+    return;
+  }
   size_t last = seg.use_index;
   while (options_.reserve_to_later_uses && last + 1 < uses.size() &&
          picker_.CanKeepWithoutCopy(uses[last], uses[last + 1])) {
     ++last;
   }
   // The same candidates as the heuristic tries (msa_heuristic.cc EndCandidates).
-  std::vector<Time> ends;
   const size_t from = seg.use_index;
   const size_t step = std::max<size_t>(1, (last - from + 1) / 7);
   for (size_t k = last + 1; k-- > from;) {
     if ((last - k) % step == 0 || k == from) ends.push_back(uses[k]);
   }
-  return ends;
 }
 
 int64_t MallocGame::candidate_offset(const Action& action) const {
@@ -157,20 +182,50 @@ void MallocGame::ComputeCandidates() {
   const int64_t size = program.buffer(seg.buffer).size();
   const std::optional<Time> def = program.definition(seg.buffer);
   const int k = options_.num_candidates;
-  // NoCopy: produce at the definition, or keep the current placement at its offset.
-  const std::vector<Time> ends = ReserveEnds();
+  ReserveEnds(&reserve_ends_);
+  const std::vector<Time>& ends = reserve_ends_;
   // An output nobody reads, defined by the last instruction, cannot be written back: producing
   // it into fast memory is never legal (the heuristic's attempt fails the same way).
   const bool unevictable = program.uses(seg.buffer).empty() && def &&
                            program.buffer(seg.buffer).is_output() &&
                            *def + 1 >= program.num_instructions();
+  const bool produce = seg.use_index == 0 && def && !unevictable;
   // A produced placement ends where its eviction, if it needs one, stays in the computation
   // of its definition (sim/placement_semantics.h), as the heuristic's KeepEvictable.
   auto evictable = [&](Time end) { return EvictableAt(program, seg.buffer, *def, end); };
-  if (seg.use_index == 0 && def && !unevictable) {
+  // Copy: a prefetch from slow memory. Copy(0) starts at the picker's first feasible candidate
+  // (its preference order: the heuristic's choice); the others at the latest, the earliest,
+  // then evenly spread feasible starts, each at its best-fit offset.
+  // A slow copy exists from slow_from, or, while the data sits in its PRODUCED placement, once
+  // that placement's eviction is done (at its end + 1). The new rectangle follows the old one.
+  Time earliest = std::max(progress_.slow_from, progress_.previous_end + 1);
+  if (progress_.current >= 0) {
+    const Time end = state_.placement(progress_.current).end();
+    earliest = progress_.current == progress_.produced ? std::max(progress_.previous_end, end) + 1
+                                                       : std::max(earliest, end + 1);
+  }
+  std::vector<Time> starts;
+  if (earliest < seg.use) {
+    const int64_t fr = state_.fast_read_bytes(seg.use), fw = state_.fast_write_bytes(seg.use);
+    const double speedup =
+        cost_->Cost(seg.use, fr, fw).elapsed_s -
+        cost_->Cost(seg.use, fr + cost_->BytesOf(seg.use, seg.buffer).read, fw).elapsed_s;
+    starts = picker_.PrefetchStartCandidates(size, earliest - 1, seg.use, speedup);
+  }
+  // Every rectangle produced or prefetched below lies within [the definition or the earliest
+  // copy start, the latest end]: one sorted collection of the chunks there serves all their
+  // best fits (each a sweep over it).
+  if (produce || !starts.empty()) {
+    Time from = produce ? *def : kNever;
+    if (!starts.empty()) from = std::min(from, *std::min_element(starts.begin(), starts.end()) + 1);
+    state_.heap().SortedOverlapping(from, *std::max_element(ends.begin(), ends.end()),
+                                    &candidate_overlap_);
+  }
+  // NoCopy: produce at the definition, or keep the current placement at its offset.
+  if (produce) {
     for (Time end : ends) {
       if (!evictable(end)) continue;
-      state_.BestFits(size, *def, end, k, &no_copy_offsets_);
+      state_.heap().BestFitsAmong(candidate_overlap_, size, *def, end, k, &no_copy_offsets_);
       no_copy_end_ = end;
       if (!no_copy_offsets_.empty()) break;
     }
@@ -184,24 +239,7 @@ void MallocGame::ComputeCandidates() {
       break;
     }
   }
-  // Copy: a prefetch from slow memory. Copy(0) starts at the picker's first feasible candidate
-  // (its preference order: the heuristic's choice); the others at the latest, the earliest,
-  // then evenly spread feasible starts, each at its best-fit offset.
-  // A slow copy exists from slow_from, or, while the data sits in its PRODUCED placement, once
-  // that placement's eviction is done (at its end + 1). The new rectangle follows the old one.
-  Time earliest = std::max(progress_.slow_from, progress_.previous_end + 1);
-  if (progress_.current >= 0) {
-    const Time end = state_.placement(progress_.current).end();
-    earliest = progress_.current == progress_.produced ? std::max(progress_.previous_end, end) + 1
-                                                       : std::max(earliest, end + 1);
-  }
-  if (earliest < seg.use) {
-    const int64_t fr = state_.fast_read_bytes(seg.use), fw = state_.fast_write_bytes(seg.use);
-    const double speedup =
-        cost_->Cost(seg.use, fr, fw).elapsed_s -
-        cost_->Cost(seg.use, fr + cost_->BytesOf(seg.use, seg.buffer).read, fw).elapsed_s;
-    const std::vector<Time> starts =
-        picker_.PrefetchStartCandidates(size, earliest - 1, seg.use, speedup);
+  if (!starts.empty()) {
     auto add = [&](Time after) {
       int64_t offset = 0;
       Time end = 0;
@@ -219,12 +257,13 @@ void MallocGame::ComputeCandidates() {
     if (picked < starts.size() && k > 1) {
       // The others in time order, probed at both ends, the middle and the quarters; an
       // infeasible probe moves up to three candidates inwards.
-      std::vector<Time> by_time(starts.begin() + picked + 1, starts.end());
+      std::vector<Time>& by_time = later_starts_;
+      by_time.assign(starts.begin() + picked + 1, starts.end());
       std::sort(by_time.begin(), by_time.end());
       const size_t n = by_time.size();
-      const std::vector<size_t> probes =
-          n == 0 ? std::vector<size_t>{} : std::vector<size_t>{n - 1, 0, n / 2, n / 4, 3 * n / 4};
+      const size_t probes[] = {n - 1, 0, n / 2, n / 4, 3 * n / 4};
       for (size_t probe : probes) {
+        if (n == 0) break;
         const int inwards = probe == 0 ? 1 : -1;
         for (int tries = 0; tries < 4 && static_cast<int>(copy_starts_.size()) < k; ++tries) {
           const Time after = by_time[probe];
@@ -249,7 +288,8 @@ bool MallocGame::TryCopyStart(Time after, const std::vector<Time>& ends, int64_t
   const CopyWindow window = PrefetchWindow(after + 1, seg.use);
   if (!state_.CanCopy(window, size, /*prefetch=*/true)) return false;
   for (Time e : ends) {
-    const std::optional<int64_t> best = state_.BestFit(size, window.issue, e);
+    const std::optional<int64_t> best =
+        state_.heap().BestFitAmong(candidate_overlap_, size, window.issue, e);
     if (!best) continue;
     *offset = *best;
     *end = e;
@@ -268,12 +308,15 @@ void MallocGame::ExecuteDefer() {
   const BufferIndex b = segment().buffer;
   const int first = segment_index_, count = SegmentCount(b);
   const double target = priority_[b] / std::exp(options_.defer_scale);
-  int last = first + count;
-  do {
-    last += SegmentCount(segments_[last].buffer);
-  } while (last < num_segments() && priority_[segments_[last].buffer] >= target);
-  std::rotate(segments_.begin() + first, segments_.begin() + first + count,
-              segments_.begin() + last);
+  // Behind the next buffer, then behind each following one whose priority is still >= target
+  // (the scan reads the parallel priorities in sequence: it may pass most of the game).
+  int last = first + count + SegmentCount(segments_[first + count].buffer);
+  while (last < num_segments() &&
+         (segments_[last].use_index != 0 || segment_priority_[last] >= target)) {
+    ++last;
+  }
+  Rotate(segments_, first, first + count, last);
+  Rotate(segment_priority_, first, first + count, last);
   defer_log_.push_back({first, count, last});
   ++defers_[b];
 }
@@ -281,8 +324,8 @@ void MallocGame::ExecuteDefer() {
 void MallocGame::UndoDefer() {
   const DeferMove move = defer_log_.back();
   defer_log_.pop_back();
-  std::rotate(segments_.begin() + move.first, segments_.begin() + move.last - move.count,
-              segments_.begin() + move.last);
+  Rotate(segments_, move.first, move.last - move.count, move.last);
+  Rotate(segment_priority_, move.first, move.last - move.count, move.last);
   --defers_[segments_[move.first].buffer];
 }
 

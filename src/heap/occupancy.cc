@@ -105,27 +105,83 @@ std::vector<Gap> Occupancy::FreeGaps(Time start, Time end) const {
   return gaps;
 }
 
-void Occupancy::BestFits(int64_t size, Time start, Time end, int k,
-                         std::vector<Offset>* offsets) const {
-  if (k <= 0 || size <= 0 || start > end || start < 0 || end >= horizon_) return;
-  CollectOverlapping(start, end);
-  SortOverlapping();
+namespace {
+
+// BestFits' choice from the [bottom, top) ranges of the chunks overlapping the queried time
+// interval, in offset order (`ranges` yields them; `align_up` rounds a top up to the alignment).
+template <typename Ranges, typename AlignUp>
+void ChooseFits(const Ranges& ranges, int64_t size, int k, int64_t capacity,
+                const AlignUp& align_up, std::vector<Offset>* offsets) {
   // Interior gaps lie below the highest overlapping chunk; XLA grows into the top gap only
   // when none of them fits, so the top gap ranks last.
   thread_local std::vector<Gap> fitting;
   fitting.clear();
   Offset cursor = 0;
-  for (const auto& [lo, hi] : ranges_) {
+  ranges([&](Offset lo, Offset hi) {
     if (lo - cursor >= size) fitting.push_back(Gap{cursor, lo - cursor});
-    cursor = std::max(cursor, AlignUp(hi));
-  }
+    cursor = std::max(cursor, align_up(hi));
+  });
   auto better = [](const Gap& a, const Gap& b) {
     return a.size != b.size ? a.size < b.size : a.offset < b.offset;
   };
   const size_t take = std::min<size_t>(fitting.size(), static_cast<size_t>(k));
   std::partial_sort(fitting.begin(), fitting.begin() + take, fitting.end(), better);
   for (size_t i = 0; i < take; ++i) offsets->push_back(fitting[i].offset);
-  if (static_cast<int>(take) < k && cursor + size <= capacity_) offsets->push_back(cursor);
+  if (static_cast<int>(take) < k && cursor + size <= capacity) offsets->push_back(cursor);
+}
+
+}  // namespace
+
+void Occupancy::BestFits(int64_t size, Time start, Time end, int k,
+                         std::vector<Offset>* offsets) const {
+  if (k <= 0 || size <= 0 || start > end || start < 0 || end >= horizon_) return;
+  CollectOverlapping(start, end);
+  SortOverlapping();
+  ChooseFits(
+      [&](const auto& visit) {
+        for (const auto& [lo, hi] : ranges_) visit(lo, hi);
+      },
+      size, k, capacity_, [&](Offset offset) { return AlignUp(offset); }, offsets);
+}
+
+void Occupancy::SortedOverlapping(Time start, Time end, std::vector<Chunk>* chunks) const {
+  chunks->clear();
+  // Clamped to the horizon: the queries it serves lie inside (BestFitsAmong rejects others).
+  start = std::max<Time>(start, 0);
+  end = std::min(end, horizon_ - 1);
+  if (start > end) return;
+  if (OffsetIndexUsable()) {
+    for (const Indexed& entry : by_offset_) {
+      if (entry.chunk.end >= start && entry.chunk.start <= end) chunks->push_back(entry.chunk);
+    }
+    return;
+  }
+  CollectOverlapping(start, end);
+  for (ChunkHandle h : overlap_) chunks->push_back(chunks_[h]);
+  std::sort(chunks->begin(), chunks->end(),
+            [](const Chunk& a, const Chunk& b) { return a.offset < b.offset; });
+}
+
+void Occupancy::BestFitsAmong(const std::vector<Chunk>& chunks, int64_t size, Time start,
+                              Time end, int k, std::vector<Offset>* offsets) const {
+  if (k <= 0 || size <= 0 || start > end || start < 0 || end >= horizon_) return;
+  // The chunks that overlap [start, end] keep their offset order: BestFits' sweep over them.
+  ChooseFits(
+      [&](const auto& visit) {
+        for (const Chunk& chunk : chunks) {
+          if (chunk.end >= start && chunk.start <= end) visit(chunk.offset, chunk.top());
+        }
+      },
+      size, k, capacity_, [&](Offset offset) { return AlignUp(offset); }, offsets);
+}
+
+std::optional<Offset> Occupancy::BestFitAmong(const std::vector<Chunk>& chunks, int64_t size,
+                                              Time start, Time end) const {
+  thread_local std::vector<Offset> one;
+  one.clear();
+  BestFitsAmong(chunks, size, start, end, 1, &one);
+  if (one.empty()) return std::nullopt;
+  return one[0];
 }
 
 std::vector<Offset> Occupancy::BestFits(int64_t size, Time start, Time end, int k) const {
@@ -147,6 +203,16 @@ bool Occupancy::IsFree(const Chunk& chunk) const {
       chunk.size > capacity_ - chunk.offset || chunk.start < 0 || chunk.start > chunk.end ||
       chunk.end >= horizon_) {
     return false;
+  }
+  if (OffsetIndexUsable()) {  // The chunks below its top, by offset: no collection.
+    for (const Indexed& entry : by_offset_) {
+      if (entry.chunk.offset >= chunk.top()) break;
+      if (chunk.offset < entry.chunk.top() && entry.chunk.start <= chunk.end &&
+          entry.chunk.end >= chunk.start) {
+        return false;
+      }
+    }
+    return true;
   }
   CollectOverlapping(chunk.start, chunk.end);
   for (ChunkHandle h : overlap_) {
@@ -221,6 +287,7 @@ void Occupancy::Insert(ChunkHandle handle) {
   UpdateMaxEnd(c.start);
   AddUsage(1, 0, leaves_ - 1, c.start, c.end, c.size);
   ++live_chunks_;
+  IndexInsert(handle);
 }
 
 void Occupancy::Erase(ChunkHandle handle) {
@@ -234,6 +301,52 @@ void Occupancy::Erase(ChunkHandle handle) {
   UpdateMaxEnd(c.start);
   AddUsage(1, 0, leaves_ - 1, c.start, c.end, -c.size);
   --live_chunks_;
+  IndexErase(handle);
+}
+
+void Occupancy::KeepOffsetIndex(int max_chunks) {
+  offset_index_limit_ = std::max(max_chunks, 0);
+  offset_index_valid_ = false;
+  by_offset_.clear();
+}
+
+bool Occupancy::OffsetIndexUsable() const {
+  if (offset_index_limit_ == 0) return false;
+  if (!offset_index_valid_ && live_chunks_ <= offset_index_limit_ / 2) {
+    by_offset_.clear();
+    for (ChunkHandle h = 0; h < static_cast<ChunkHandle>(chunks_.size()); ++h) {
+      if (position_[h] >= 0) by_offset_.push_back({chunks_[h], h});
+    }
+    std::sort(by_offset_.begin(), by_offset_.end(), [](const Indexed& a, const Indexed& b) {
+      return a.chunk.offset < b.chunk.offset;
+    });
+    offset_index_valid_ = true;
+  }
+  return offset_index_valid_;
+}
+
+void Occupancy::IndexInsert(ChunkHandle handle) {
+  if (!offset_index_valid_) return;
+  if (live_chunks_ > offset_index_limit_) {
+    offset_index_valid_ = false;
+    by_offset_.clear();
+    return;
+  }
+  const Chunk& c = chunks_[handle];
+  auto at = std::upper_bound(
+      by_offset_.begin(), by_offset_.end(), c.offset,
+      [](Offset offset, const Indexed& entry) { return offset < entry.chunk.offset; });
+  by_offset_.insert(at, {c, handle});
+}
+
+void Occupancy::IndexErase(ChunkHandle handle) {
+  if (!offset_index_valid_) return;
+  const Chunk& c = chunks_[handle];
+  auto at = std::lower_bound(
+      by_offset_.begin(), by_offset_.end(), c.offset,
+      [](const Indexed& entry, Offset offset) { return entry.chunk.offset < offset; });
+  while (at->handle != handle) ++at;  // Among the few chunks at the same offset.
+  by_offset_.erase(at);
 }
 
 void Occupancy::UpdateMaxEnd(Time leaf) {

@@ -46,12 +46,14 @@ AsyncCopyResource::Cursor AsyncCopyResource::CursorAfter(size_t count) const {
 bool AsyncCopyResource::Replay(size_t insert_at, const Copy& extra) const {
   Cursor cursor = CursorAfter(insert_at);
   if (Run(extra, cursor) >= extra.end) return false;
-  CursorAfter(order_.size());  // Fill the cache so later copies can be compared with it.
   for (size_t i = insert_at; i < order_.size(); ++i) {
     const Copy& copy = copies_[order_[i]];
     if (Run(copy, cursor) >= copy.end) return false;
     // Same state as without the new copy: nothing later changes, and all of it was on time.
-    if (cursor.slot == after_[i].slot && cursor.left == after_[i].left) return true;
+    // (The cache grows only as far as this comparison reaches: filling it to the end of the
+    // queue first cost the heuristic a third of its time.)
+    const Cursor without = CursorAfter(i + 1);
+    if (cursor.slot == without.slot && cursor.left == without.left) return true;
   }
   return true;
 }
@@ -71,26 +73,52 @@ AsyncCopyResource::CopyId AsyncCopyResource::Add(Time start, Time end, double se
   copies_.push_back({start, end, seconds});
   auto at = std::upper_bound(order_.begin(), order_.end(), start,
                              [&](Time s, CopyId other) { return s < copies_[other].start; });
-  after_.resize(std::min<size_t>(after_.size(), at - order_.begin()));
+  const size_t position = at - order_.begin();
   order_.insert(at, id);
+  if (after_.size() > position) {
+    // The cache reaches past the new copy: its state goes in, and the states after it are
+    // replayed only until they are back to the cached ones (the heuristic adds copies all
+    // over the queue; dropping the cache behind each cost a third of its time).
+    after_.insert(after_.begin() + position, Cursor{});
+    RefreshCache(position, /*first_is_new=*/true);
+  }
   return id;
+}
+
+void AsyncCopyResource::RefreshCache(size_t from, bool first_is_new, Time settled_from) {
+  Cursor cursor = from == 0 ? Cursor{} : after_[from - 1];
+  for (size_t i = from; i < after_.size(); ++i) {
+    Run(copies_[order_[i]], cursor);
+    const bool cached = !(first_is_new && i == from);
+    // The same state as before the change: every later one is the same as well.
+    if (cached && cursor.slot >= settled_from && cursor.slot == after_[i].slot &&
+        cursor.left == after_[i].left) {
+      return;
+    }
+    after_[i] = cursor;
+  }
 }
 
 void AsyncCopyResource::SetCapacity(Time t, double seconds) {
   if (t < 0 || t >= static_cast<Time>(capacity_.size()) || seconds == capacity_[t]) return;
   capacity_[t] = seconds;
   // Cursors only move forward along the queue; those that stopped before slot t are still
-  // right, later ones are recomputed when next needed.
+  // right, later ones are replayed until one is back to its old state at or past slot t
+  // (nothing after it reads slot t again).
   auto stale = std::lower_bound(after_.begin(), after_.end(), t,
                                 [](const Cursor& c, Time slot) { return c.slot < slot; });
-  after_.erase(stale, after_.end());
+  RefreshCache(stale - after_.begin(), /*first_is_new=*/false, /*settled_from=*/t);
 }
 
 void AsyncCopyResource::Remove(CopyId id) {
   copies_[id].live = false;
   auto at = std::find(order_.begin(), order_.end(), id);
-  after_.resize(std::min<size_t>(after_.size(), at - order_.begin()));
+  const size_t position = at - order_.begin();
   order_.erase(at);
+  if (after_.size() > position) {
+    after_.erase(after_.begin() + position);
+    RefreshCache(position, /*first_is_new=*/false);
+  }
 }
 
 }  // namespace mmap_opt

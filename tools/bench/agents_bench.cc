@@ -4,7 +4,11 @@
 // MMAP_OPT_SHARED_DATA names it), the Llama-3 8B training step imported from XLA HLO.
 #include <benchmark/benchmark.h>
 
+#include <dirent.h>
+
+#include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -105,6 +109,57 @@ void BM_GameSnapshotStepRestore(benchmark::State& state) {
   state.SetItemsProcessed(n);
 }
 BENCHMARK(BM_GameSnapshotStepRestore);
+
+// heuristic-tuned's order search on each data/corpus/test program (issue 16): `kOrderSteps`
+// steps after the base run, no knob grid, re-planning incrementally (/1) or re-running the
+// whole heuristic each step (/0); items are order steps. tools/tuned_speed_bench.sh reads it.
+constexpr int kOrderSteps = 50;
+void TunedOrderSteps(benchmark::State& state, const Loaded& loaded, bool incremental) {
+  if (!loaded.error.empty()) return state.SkipWithError(loaded.error.c_str());
+  HeuristicTuning tuning;
+  tuning.knobs = false;
+  tuning.order_steps = kOrderSteps;
+  tuning.incremental = incremental;
+  int64_t steps = 0;
+  for (auto _ : state) {
+    absl::StatusOr<TunedHeuristic> tuned = RunTunedHeuristic(*loaded.cost, {}, tuning);
+    if (!tuned.ok()) return state.SkipWithError(std::string(tuned.status().message()).c_str());
+    steps += tuned->order_steps_run;
+    state.counters["latency_s"] = tuned->latency_s;
+    state.counters["planned_share"] =
+        static_cast<double>(tuned->order_buffers_planned) / std::max<int64_t>(tuned->order_buffers_full, 1);
+  }
+  state.SetItemsProcessed(steps);
+}
+
+// One benchmark per test program and mode, named BM_TunedOrderSteps/<file>/<incremental>.
+const bool kTunedRegistered = [] {
+  std::vector<std::string> names;
+  if (DIR* folder = opendir("data/corpus/test")) {
+    while (dirent* entry = readdir(folder)) {
+      const std::string name = entry->d_name;
+      if (name.size() > 3 && name.substr(name.size() - 3) == ".pb") names.push_back(name);
+    }
+    closedir(folder);
+  }
+  std::sort(names.begin(), names.end());
+  for (const std::string& name : names) {
+    for (bool incremental : {false, true}) {
+      benchmark::RegisterBenchmark(
+          ("BM_TunedOrderSteps/" + name + "/" + (incremental ? "1" : "0")).c_str(),
+          [name, incremental](benchmark::State& state) {
+            static std::map<std::string, Loaded> loaded;
+            auto it = loaded.find(name);
+            if (it == loaded.end()) {
+              it = loaded.emplace(name, Load(ReadProgram("data/corpus/test/" + name))).first;
+            }
+            TunedOrderSteps(state, it->second, incremental);
+          })
+          ->Unit(benchmark::kMillisecond);
+    }
+  }
+  return true;
+}();
 
 }  // namespace
 }  // namespace mmap_opt

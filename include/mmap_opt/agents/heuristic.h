@@ -4,9 +4,11 @@
 #define MMAP_OPT_AGENTS_HEURISTIC_H_
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "mmap_opt/game/buffer_order.h"
 #include "mmap_opt/game/malloc_game.h"
 #include "mmap_opt/model/program.h"
@@ -84,6 +86,37 @@ absl::StatusOr<proto::Assignment> RunMsaHeuristic(const CostModel& cost,
                                                   const HeuristicOptions& options = {},
                                                   HeuristicStats* stats = nullptr);
 
+// RunMsaHeuristic over a sequence of buffer priorities with every other option fixed, as
+// heuristic-tuned's order search asks for them. The heuristic decides the buffers one after
+// another, so the buffers before the first position where a new order differs from the one
+// planned last see the same state and decide the same: Plan rolls the state back to that
+// position (MemoryState's rollback, marked before every buffer) and plans only from there, and
+// not at all when the order is unchanged. Plan(p) returns exactly RunMsaHeuristic(cost,
+// options with priority p) (tests/agents/incremental_heuristic_test.cc).
+class IncrementalMsaHeuristic {
+ public:
+  // `options.priority` is ignored: each Plan brings its own. `cost` must outlive the object.
+  static absl::StatusOr<IncrementalMsaHeuristic> Create(const CostModel& cost,
+                                                        const HeuristicOptions& options);
+  IncrementalMsaHeuristic(IncrementalMsaHeuristic&&) noexcept;
+  IncrementalMsaHeuristic& operator=(IncrementalMsaHeuristic&&) noexcept;
+  ~IncrementalMsaHeuristic();
+
+  // The heuristic's assignment with this priority (empty: XLA's order); `stats` as
+  // RunMsaHeuristic fills it.
+  absl::StatusOr<proto::Assignment> Plan(absl::Span<const double> priority,
+                                         HeuristicStats* stats = nullptr);
+  // Buffers the last Plan decided again (the rest were kept).
+  int replanned() const { return replanned_; }
+
+ private:
+  struct Impl;
+  IncrementalMsaHeuristic(const CostModel& cost, std::unique_ptr<Impl> impl);
+  const CostModel* cost_;
+  std::unique_ptr<Impl> impl_;
+  int replanned_ = 0;
+};
+
 // XLA's heuristic tuned per program, the way compiler engineers tune it with flags, but
 // searched: every candidate is run and scored by the simulator, and the fastest is kept, so it
 // is never slower than RunMsaHeuristic(cost, base). Deterministic for a seed.
@@ -103,6 +136,10 @@ struct HeuristicTuning {
   // (`base`) always happens and a run in progress finishes, so the total may pass the limit
   // by one heuristic run.
   double time_limit_s = 0;
+  // Whether an order step re-plans only from the first buffer whose place in the order changed
+  // (IncrementalMsaHeuristic); false re-runs the whole heuristic for every step, as before
+  // issue 16 (the same results, for tests and benchmarks).
+  bool incremental = true;
 };
 
 struct TunedHeuristic {
@@ -116,6 +153,10 @@ struct TunedHeuristic {
   int order_steps_run = 0;     // Order steps tried.
   double time_limit_s = 0;     // HeuristicTuning::time_limit_s of the run.
   bool grid_complete = true;   // False when the time limit cut the grid short.
+  // Buffers the order steps planned, and those they would have planned re-running the whole
+  // heuristic each time (equal unless HeuristicTuning::incremental).
+  int64_t order_buffers_planned = 0;
+  int64_t order_buffers_full = 0;
 };
 
 // `game` set to play in the heuristic's copy timing, eviction retries and buffer order (as

@@ -40,6 +40,8 @@ class MemoryState {
   void RollBack(const Mark& mark);
 
   const heap::Occupancy& heap() const { return heap_; }
+  // heap::Occupancy::KeepOffsetIndex: faster SortedOverlapping while few chunks are committed.
+  void KeepOffsetIndex(int max_chunks) { heap_.KeepOffsetIndex(max_chunks); }
 
   // Fast memory over [start, end] (inclusive times).
   std::optional<int64_t> BestFit(int64_t size, Time start, Time end) const;

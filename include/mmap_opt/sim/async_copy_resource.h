@@ -4,6 +4,7 @@
 #define MMAP_OPT_SIM_ASYNC_COPY_RESOURCE_H_
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "absl/types/span.h"
@@ -54,6 +55,12 @@ class AsyncCopyResource {
   bool Replay(size_t insert_at, const Copy& extra) const;
   // The engine's state after order_[0..count-1], from the cache (extended as needed).
   Cursor CursorAfter(size_t count) const;
+  // After a copy was added or removed at order_[from], or a slot's capacity changed:
+  // recomputes the cached states from there (after_ already has one entry per cached copy, the
+  // old states shifted along; the one at `from` is a placeholder when `first_is_new`) until one
+  // in a slot >= `settled_from` equals its old value.
+  void RefreshCache(size_t from, bool first_is_new,
+                    Time settled_from = std::numeric_limits<Time>::min());
   // Advances `cursor` by one copy; returns the slot it finished in.
   Time Run(const Copy& copy, Cursor& cursor) const;
 
