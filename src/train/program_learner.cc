@@ -110,7 +110,8 @@ absl::StatusOr<AgentRun> LearnOnProgram(const CostModel& cost, const AgentOption
   s.parameter_change = (FlattenParameters(net) - initial).norm().item<double>();
   run.summary =
       s.rounds_trained == 0
-          ? "learned on the program: no round ended before the budget"
+          ? "learned on the program: nothing before the budget ended (round 0, the network's "
+            "own game, teaches nothing; training follows each later round but the last)"
           : absl::StrFormat(
                 "learned on the program: %d Adam steps after %d round(s) of games (loss %.4f -> "
                 "%.4f), parameters moved %.4g",

@@ -25,7 +25,7 @@ const std::string kProgram =
 
 std::vector<std::string> Solve(const std::string& out, std::vector<std::string> extra) {
   std::vector<std::string> args = {
-      "solve", kProgram,          "--agent", "muzero", "--max-games", "9",  "--simulations",
+      "solve", kProgram,          "--agent", "muzero", "--max-games", "17",  "--simulations",
       "4",     "--rollout-steps", "8",       "--seed", "2",           "-o", out};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
