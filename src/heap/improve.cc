@@ -117,7 +117,11 @@ ImproveOutcome ImprovePeak(const std::vector<PackBuffer>& buffers, int64_t align
     // size up (see kMarginBits, kDepthShare), both spread evenly in log scale (the holes to
     // close may be right under the peak or further below).
     const int p = above[rng() % above.size()];
-    const Time margin = static_cast<Time>(rng() % (Time{1} << (rng() % kMarginBits)));
+    // Two draws in two statements: their order within one expression is unspecified, and
+    // compilers differ (the ASan build drew them the other way round).
+    const uint64_t draw = rng();
+    const int margin_bits = static_cast<int>(rng() % kMarginBits);
+    const Time margin = static_cast<Time>(draw % (Time{1} << margin_bits));
     const Time from = first[p] - margin, to = last[p] + margin;
     const double deepest = std::min<double>(
         peak, std::max(kDepthShare * static_cast<double>(peak), 4.0 * buffers[p].size));
