@@ -48,7 +48,8 @@ std::optional<int> GamePlan::action(const Segment& segment) const {
   return it->second;
 }
 
-int PlanPolicy::Choose(const MallocGame& game) {
+int PlanPolicy::Choose(const MallocGame& game, int* rule) {
+  if (rule != nullptr) *rule = -1;
   const Segment& seg = game.segment();
   if (game.options().max_defers > 0 && plan_->defers(seg.buffer) > game.defers()) {
     const int defer = game.EncodeAction({ActionKind::kDefer, 0});
@@ -56,7 +57,9 @@ int PlanPolicy::Choose(const MallocGame& game) {
   }
   const std::optional<int> planned = plan_->action(seg);
   if (planned && *planned < game.num_actions() && game.legal()[*planned]) return *planned;
-  return fallback_.Choose(game);
+  const int chosen = fallback_.Choose(game);
+  if (rule != nullptr) *rule = chosen;
+  return chosen;
 }
 
 absl::StatusOr<GameRecord> PlayGame(

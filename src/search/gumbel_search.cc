@@ -193,6 +193,13 @@ std::vector<SearchResult> Results(const std::vector<Tree>& trees, const SearchOp
 
 }  // namespace
 
+std::vector<double> LegalPolicy(const MallocGame& game, const float* logits) {
+  Node node;
+  node.Init(game.num_actions());
+  SetLogits(node, game, logits);
+  return Softmax(node.logits, std::vector<double>(game.num_actions(), 0.0));
+}
+
 std::vector<int> ConsideredVisitSequence(int max_considered, int simulations) {
   std::vector<int> sequence;
   if (max_considered <= 1) {

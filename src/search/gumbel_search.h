@@ -67,6 +67,10 @@ struct SearchResult {
 // 0 0 0 0 1 1 2 2.
 std::vector<int> ConsideredVisitSequence(int max_considered, int simulations);
 
+// The network's policy in `game`'s current state: softmax of `logits` (num_actions of them)
+// over the legal actions, zero for the others; the search's prior at a root.
+std::vector<double> LegalPolicy(const MallocGame& game, const float* logits);
+
 class BatchedGumbelSearch {
  public:
   BatchedGumbelSearch(Evaluator& evaluator, SearchOptions options, uint64_t seed);

@@ -15,19 +15,6 @@ namespace {
 // The most an order move's weight multiplies the uniform rate by.
 constexpr double kMaxOrderWeight = 4;
 
-// softmax(logits) over the game's legal actions, at `action`.
-double LegalProbability(const MallocGame& game, const float* logits, int action) {
-  float top = -std::numeric_limits<float>::infinity();
-  for (int a = 0; a < game.num_actions(); ++a) {
-    if (game.legal()[a]) top = std::max(top, logits[a]);
-  }
-  double total = 0;
-  for (int a = 0; a < game.num_actions(); ++a) {
-    if (game.legal()[a]) total += std::exp(logits[a] - top);
-  }
-  return std::exp(logits[action] - top) / total;
-}
-
 }  // namespace
 
 absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const CostModel*>& costs,
@@ -76,6 +63,14 @@ absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const 
   std::vector<MallocGame*> searched;
   std::vector<int> searched_index, excluded;
   std::vector<int> chosen(games.size()), result_of(games.size());
+  // The rule's choice where the anchor left the move to it (-1: not asked yet this move).
+  std::vector<int> rule_choice(games.size(), -1);
+  // Each game's uniform order-move rate per position: order_deviations_per_game / buffers.
+  std::vector<double> order_rate(games.size());
+  for (size_t i = 0; i < games.size(); ++i) {
+    order_rate[i] =
+        options.order_deviations_per_game / std::max(costs[i]->program().num_buffers(), 1);
+  }
   while (true) {
     searched.clear();
     searched_index.clear();
@@ -86,9 +81,10 @@ absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const 
       if (games[i].done()) continue;
       any = true;
       chosen[i] = -1;
+      rule_choice[i] = -1;
       kind[i] = PlayedStep::Kind::kSearched;
       if (anchor) {
-        chosen[i] = anchor->Choose(games[i]);
+        chosen[i] = anchor->Choose(games[i], &rule_choice[i]);
         kind[i] = PlayedStep::Kind::kReplayed;
         const double p = options.deviations_per_game / std::max(games[i].num_segments(), 1);
         if (unit(deviation_rng) >= p) {
@@ -111,9 +107,7 @@ absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const 
     // w / kMaxOrderWeight; so a position defers with probability q x w (q without weighting).
     candidates.clear();
     for (int i : order_index) {
-      const double q =
-          options.order_deviations_per_game / std::max(costs[i]->program().num_buffers(), 1);
-      if (unit(deviation_rng) < kMaxOrderWeight * q) candidates.push_back(i);
+      if (unit(deviation_rng) < kMaxOrderWeight * order_rate[i]) candidates.push_back(i);
     }
     std::vector<double> weight(candidates.size(), 1.0);
     if (options.weight_order_moves && !candidates.empty()) {
@@ -124,7 +118,7 @@ absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const 
       for (int j = 0; j < n; ++j) games[candidates[j]].Observe(&order_observations[j * size]);
       evaluator.Evaluate(order_observations.data(), n, order_logits.data(), order_values.data());
       for (int j = 0; j < n; ++j) {
-        weight[j] = LegalProbability(games[candidates[j]], &order_logits[j * num_actions], defer);
+        weight[j] = LegalPolicy(games[candidates[j]], &order_logits[j * num_actions])[defer];
         defer_sum += weight[j];
         ++defer_count;
       }
@@ -155,7 +149,9 @@ absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const 
       step.kind = kind[i];
       const bool record = options.record && (!options.record_decisions_only ||
                                              step.kind != PlayedStep::Kind::kReplayed);
-      const int chosen_by_rule = rule.Choose(game);
+      // The rule's choice, unless the anchor already asked it in this state (a move now
+      // deferred by an order move or searched is still this state).
+      const int chosen_by_rule = rule_choice[i] >= 0 ? rule_choice[i] : rule.Choose(game);
       if (step.kind == PlayedStep::Kind::kOrder) step.rule = chosen_by_rule;
       if (record) {
         step.observation.resize(MallocGame::ObservationSize(options.game));

@@ -18,11 +18,13 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "test_util.h"
+#include "train/tiny_train.h"
 
 namespace mmap_opt {
 namespace {
@@ -30,9 +32,11 @@ namespace {
 namespace fs = std::filesystem;
 using ::mmap_opt::testing::CommandResult;
 using ::mmap_opt::testing::MakeTempDir;
+using ::mmap_opt::testing::MetricRows;
 using ::mmap_opt::testing::ReadTestFile;
 using ::mmap_opt::testing::RunCli;
 using ::mmap_opt::testing::SourcePath;
+using ::mmap_opt::testing::TinyTrain;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 
@@ -138,39 +142,13 @@ TEST(DistributedCliTest, BenchOverTwoAndThreeRanksWritesWhatOneProcessWrites) {
   }
 }
 
-std::vector<std::string> TinyTrain(const std::string& model, int iterations) {
-  return {"train",
-          "--corpus",
-          kSmoke,
-          "-o",
-          model,
-          "--iterations",
-          std::to_string(iterations),
-          "--time-limit",
-          "120",
-          "--imitation-steps",
-          "10",
-          "--games",
-          "2",
-          "--simulations",
-          "2",
-          "--seed",
-          "5",
-          "--heldout-every",
-          "0",
-          "--dist-check-every",
-          "7",
-          "-q"};
+// The tiny run with the distributed flags; its metrics as one text.
+std::vector<std::string> TinyDistributedTrain(const std::string& model, int iterations) {
+  return TinyTrain(model, iterations, {"--heldout-every", "0", "--dist-check-every", "7"});
 }
 
-// Rows of metrics.csv without the elapsed column (the only one that depends on timing).
-std::string MetricRows(const std::string& run_dir) {
-  std::string rows;
-  for (absl::string_view line :
-       absl::StrSplit(ReadTestFile(run_dir + "/metrics.csv"), '\n', absl::SkipEmpty())) {
-    absl::StrAppend(&rows, line.substr(0, line.rfind(',')), "\n");
-  }
-  return rows;
+std::string MetricText(const std::string& run_dir) {
+  return absl::StrCat(absl::StrJoin(MetricRows(run_dir), "\n"), "\n");
 }
 
 // "train: rank R of N finished, parameter checksum X": X of every rank, which must agree.
@@ -185,14 +163,14 @@ TEST(DistributedCliTest, TrainOverRanksIsReproducibleAndKeepsTheRanksIdentical) 
     std::vector<std::string> metrics;
     for (int run = 0; run < 2; ++run) {
       const std::string model = absl::StrCat(dir, "/w", world, "r", run, ".pt");
-      std::vector<CommandResult> ranks = RunRanks(world, TinyTrain(model, 2));
+      std::vector<CommandResult> ranks = RunRanks(world, TinyDistributedTrain(model, 2));
       for (int r = 0; r < world; ++r) {
         ASSERT_EQ(ranks[r].exit_code, 0) << r << ": " << ranks[r].err;
         EXPECT_EQ(Checksum(ranks[r]), Checksum(ranks[0])) << ranks[r].err;
       }
       EXPECT_NE(Checksum(ranks[0]), "none");
       EXPECT_TRUE(fs::exists(model));
-      metrics.push_back(MetricRows(model + ".run"));
+      metrics.push_back(MetricText(model + ".run"));
     }
     EXPECT_EQ(metrics[0], metrics[1]);
     // Iteration 0 imitates every program once over all ranks (6), each self-play iteration
@@ -205,12 +183,12 @@ TEST(DistributedCliTest, TrainOverRanksIsReproducibleAndKeepsTheRanksIdentical) 
 TEST(DistributedCliTest, AKilledRankStopsTheOthersAndResumeLosesNothing) {
   const std::string dir = MakeTempDir();
   const std::string killed = dir + "/killed.pt", straight = dir + "/straight.pt";
-  std::vector<CommandResult> reference = RunRanks(2, TinyTrain(straight, 4));
+  std::vector<CommandResult> reference = RunRanks(2, TinyDistributedTrain(straight, 4));
   ASSERT_EQ(reference[0].exit_code, 0) << reference[0].err;
 
   const int port = FreePort();
-  Process rank0(RankArgs(TinyTrain(killed, 4), 2, 0, port, "8"));
-  Process rank1(RankArgs(TinyTrain(killed, 4), 2, 1, port, "8"));
+  Process rank0(RankArgs(TinyDistributedTrain(killed, 4), 2, 0, port, "8"));
+  Process rank1(RankArgs(TinyDistributedTrain(killed, 4), 2, 1, port, "8"));
   // Kill rank 1 once iteration 1 is on disk (header + iterations 0 and 1).
   const std::string metrics = killed + ".run/metrics.csv";
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
@@ -228,20 +206,20 @@ TEST(DistributedCliTest, AKilledRankStopsTheOthersAndResumeLosesNothing) {
   EXPECT_EQ(victim.signal, SIGKILL);
   EXPECT_EQ(survivor.exit_code, 1) << survivor.err;
   EXPECT_THAT(survivor.err, MatchesRegex("mmap-opt: lost rank 1 of 2 .*\n"));
-  const std::string finished = MetricRows(killed + ".run");
+  const std::string finished = MetricText(killed + ".run");
 
-  std::vector<std::string> resume = TinyTrain(killed, 4);
+  std::vector<std::string> resume = TinyDistributedTrain(killed, 4);
   resume.push_back("--resume");
   std::vector<CommandResult> resumed = RunRanks(2, resume);
   for (const CommandResult& rank : resumed) ASSERT_EQ(rank.exit_code, 0) << rank.err;
   // What was finished before the kill is kept, and the rest is what the uninterrupted run did
   // (the same seed and world size give the same metrics, whether killed or not).
-  EXPECT_EQ(MetricRows(killed + ".run").substr(0, finished.size()), finished);
-  EXPECT_EQ(MetricRows(killed + ".run"), MetricRows(straight + ".run"));
+  EXPECT_EQ(MetricText(killed + ".run").substr(0, finished.size()), finished);
+  EXPECT_EQ(MetricText(killed + ".run"), MetricText(straight + ".run"));
   EXPECT_EQ(Checksum(resumed[0]), Checksum(reference[0]));
   EXPECT_EQ(Checksum(resumed[1]), Checksum(reference[0]));
   // Its checkpoint holds two ranks' replays: one process alone may not continue it.
-  std::vector<std::string> alone = TinyTrain(killed, 5);
+  std::vector<std::string> alone = TinyDistributedTrain(killed, 5);
   alone.push_back("--resume");
   CommandResult one = RunCli(alone);
   EXPECT_EQ(one.exit_code, 1);
@@ -258,7 +236,7 @@ TEST(DistributedCliTest, AMissingRankIsNamedWithinTheTimeout) {
   EXPECT_EQ(alone.err, absl::StrCat("mmap-opt: ranks 1, 2 of 3 did not join within 1 s (the "
                                     "store is at 127.0.0.1:",
                                     alone.err.substr(alone.err.rfind(':') + 1)));
-  CommandResult lost = RunCli(RankArgs(TinyTrain(dir + "/m.pt", 1), 2, 1, FreePort(), "1"));
+  CommandResult lost = RunCli(RankArgs(TinyDistributedTrain(dir + "/m.pt", 1), 2, 1, FreePort(), "1"));
   EXPECT_EQ(lost.exit_code, 1);
   EXPECT_THAT(lost.err, MatchesRegex("mmap-opt: rank 1 cannot reach the master \\(rank 0\\) at "
                                      "127.0.0.1:[0-9]+ within 1 s: [^\n]*\n"));

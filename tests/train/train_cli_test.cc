@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "test_util.h"
+#include "train/tiny_train.h"
 
 namespace mmap_opt {
 namespace {
@@ -21,45 +22,16 @@ namespace {
 using ::mmap_opt::testing::CommandResult;
 using ::mmap_opt::testing::ExpectCleanFailure;
 using ::mmap_opt::testing::MakeTempDir;
+using ::mmap_opt::testing::MetricRows;
 using ::mmap_opt::testing::ReadTestFile;
 using ::mmap_opt::testing::RunCli;
 using ::mmap_opt::testing::SourcePath;
+using ::mmap_opt::testing::TinyTrain;
 using ::testing::HasSubstr;
 
 const std::string kSmoke = SourcePath("data/corpus/smoke");
 const std::string kProgram =
     SourcePath("data/corpus/smoke/bert-tiny.inference.b8.128.bf16.edge-npu.pb");
-
-std::vector<std::string> TinyTrain(const std::string& model, int iterations) {
-  return {"train",
-          "--corpus",
-          kSmoke,
-          "-o",
-          model,
-          "--iterations",
-          std::to_string(iterations),
-          "--time-limit",
-          "120",
-          "--imitation-steps",
-          "10",
-          "--games",
-          "2",
-          "--simulations",
-          "2",
-          "--seed",
-          "5",
-          "-q"};
-}
-
-// Rows of metrics.csv without the elapsed column (the only one that depends on timing).
-std::vector<std::string> MetricRows(const std::string& run_dir) {
-  std::vector<std::string> rows;
-  for (absl::string_view line :
-       absl::StrSplit(ReadTestFile(run_dir + "/metrics.csv"), '\n', absl::SkipEmpty())) {
-    rows.emplace_back(line.substr(0, line.rfind(',')));
-  }
-  return rows;
-}
 
 TEST(TrainCliTest, TrainsThenSolvesWithTheModel) {
   const std::string dir = MakeTempDir();

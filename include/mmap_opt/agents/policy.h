@@ -83,7 +83,10 @@ class GamePlan {
 class PlanPolicy : public Policy {
  public:
   explicit PlanPolicy(const GamePlan& plan) : plan_(&plan) {}
-  int Choose(const MallocGame& game) override;
+  int Choose(const MallocGame& game) override { return Choose(game, nullptr); }
+  // Also sets *rule to HeuristicPolicy's choice when the plan left the move to it, else -1
+  // (so a caller that records departures from the rule need not ask the rule again).
+  int Choose(const MallocGame& game, int* rule);
 
  private:
   const GamePlan* plan_;
