@@ -236,7 +236,8 @@ TEST(DistributedCliTest, AMissingRankIsNamedWithinTheTimeout) {
   EXPECT_EQ(alone.err, absl::StrCat("mmap-opt: ranks 1, 2 of 3 did not join within 1 s (the "
                                     "store is at 127.0.0.1:",
                                     alone.err.substr(alone.err.rfind(':') + 1)));
-  CommandResult lost = RunCli(RankArgs(TinyDistributedTrain(dir + "/m.pt", 1), 2, 1, FreePort(), "1"));
+  CommandResult lost =
+      RunCli(RankArgs(TinyDistributedTrain(dir + "/m.pt", 1), 2, 1, FreePort(), "1"));
   EXPECT_EQ(lost.exit_code, 1);
   EXPECT_THAT(lost.err, MatchesRegex("mmap-opt: rank 1 cannot reach the master \\(rank 0\\) at "
                                      "127.0.0.1:[0-9]+ within 1 s: [^\n]*\n"));

@@ -15,10 +15,24 @@ namespace mmap_opt::testing {
 // for a test (seeded, so two runs with the same arguments train alike); `extra` is appended.
 inline std::vector<std::string> TinyTrain(const std::string& model, int iterations,
                                           const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> args = {"train", "--corpus", SourcePath("data/corpus/smoke"),
-                                   "-o", model, "--iterations", std::to_string(iterations),
-                                   "--time-limit", "120", "--imitation-steps", "10",
-                                   "--games", "2", "--simulations", "2", "--seed", "5", "-q"};
+  std::vector<std::string> args = {"train",
+                                   "--corpus",
+                                   SourcePath("data/corpus/smoke"),
+                                   "-o",
+                                   model,
+                                   "--iterations",
+                                   std::to_string(iterations),
+                                   "--time-limit",
+                                   "120",
+                                   "--imitation-steps",
+                                   "10",
+                                   "--games",
+                                   "2",
+                                   "--simulations",
+                                   "2",
+                                   "--seed",
+                                   "5",
+                                   "-q"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }

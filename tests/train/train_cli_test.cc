@@ -214,6 +214,16 @@ TEST(TrainCliTest, BadInputsAreOneLineErrors) {
   EXPECT_EQ(RunCli({"solve", kProgram, "--agent", "muzero", "--threads", "0"}).exit_code, 2);
   EXPECT_EQ(RunCli({"solve", kProgram, "--agent", "mcts", "--deviations", "-1"}).exit_code, 2);
   EXPECT_EQ(RunCli({"solve", kProgram, "--agent", "mcts", "--deviations", "x"}).exit_code, 2);
+  // Order moves per game: negative, not a number, absurd, missing; each named on stderr.
+  for (const char* value : {"-1", "x", "1e9"}) {
+    CommandResult bad =
+        RunCli({"solve", kProgram, "--agent", "muzero", "--order-deviations", value});
+    EXPECT_EQ(bad.exit_code, 2) << value;
+    EXPECT_THAT(bad.err, HasSubstr(std::string("--order-deviations: Value ") + value)) << value;
+  }
+  CommandResult missing = RunCli({"solve", kProgram, "--agent", "muzero", "--order-deviations"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("--order-deviations"));
   EXPECT_EQ(
       RunCli({"bench", "--corpus", kSmoke, "--agents", "mcts", "--rollout-steps", "x"}).exit_code,
       2);
