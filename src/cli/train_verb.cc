@@ -1,6 +1,7 @@
 // `mmap-opt train --corpus DIR -o MODEL [--resume] [--time-limit S] [--seed N]`: learns the
 // muzero agent's model (train/trainer.h), in the learned library loaded on first use.
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include "absl/strings/str_format.h"
@@ -37,6 +38,24 @@ void AddTrainVerb(CLI::App& app) {
   verb->add_option("--games", opts->games_per_iteration, "Self-play games per iteration")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
+  verb->add_option("--self-play", opts->self_play,
+                   "How self-play plays: anchored (on one program per iteration, games explore "
+                   "around the fastest so far, as solve --agent muzero does; the decided moves "
+                   "are learned from) or searched (every move searched and learned from)")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, TrainOptions::SelfPlay>{
+              {"anchored", TrainOptions::SelfPlay::kAnchored},
+              {"searched", TrainOptions::SelfPlay::kSearched}},
+          CLI::ignore_case))
+      ->default_str("anchored");
+  verb->add_option("--deviations", opts->deviations_per_game,
+                   "Anchored self-play: searched deviations per game, on average")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6));
+  verb->add_option("--order-deviations", opts->order_deviations_per_game,
+                   "Anchored self-play: order moves (Defers) per game, on average")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6));
   verb->add_option("--imitation-steps", opts->imitation_steps,
                    "Adam steps of the imitation warm start")
       ->capture_default_str()

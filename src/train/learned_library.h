@@ -17,7 +17,7 @@ namespace mmap_opt {
 
 // Bumped whenever LearnedLibrary or a type it passes changes layout: the binary refuses a
 // library built from other sources rather than crash in it.
-inline constexpr int kLearnedLibraryAbi = 2;
+inline constexpr int kLearnedLibraryAbi = 3;
 
 struct LearnedLibrary {
   int abi = kLearnedLibraryAbi;

@@ -53,25 +53,7 @@ absl::StatusOr<AgentRun> LearnOnProgram(const CostModel& cost, const AgentOption
   auto train_on_round = [&](std::vector<PlayedGame>& games,
                             const std::vector<double>& latencies) -> absl::Status {
     const std::vector<float> outcomes = ranked.Score(latencies);
-    int64_t moves = 0;
-    for (size_t i = 0; i < games.size(); ++i) {
-      // The recorded moves are the ones decided away from the incumbent, not consecutive:
-      // each is a position of its own (no unrolled dynamics targets: this search runs in the
-      // real game). An order move's policy target is its outcome: Defer where the game ranked
-      // well, the heuristic's rule where it ranked badly, nothing on a tie; so the network
-      // learns where deferring pays, and order moves follow its preference.
-      for (PlayedStep& step : games[i].steps) {
-        if (step.kind == PlayedStep::Kind::kOrder) {
-          if (outcomes[i] == 0 || step.rule < 0) continue;
-          std::fill(step.policy_target.begin(), step.policy_target.end(), 0.0f);
-          step.policy_target[outcomes[i] > 0 ? step.action : step.rule] = 1;
-        }
-        std::vector<PlayedStep> position(1);
-        position[0] = std::move(step);
-        replay.Add(ToEpisode(position, ValueTarget::kOutcome, outcomes[i]));
-        ++moves;
-      }
-    }
+    const int64_t moves = AddDecidedMoves(games, outcomes, replay);
     // In a group every rank takes the same steps, each on a batch of its own: the replay
     // ratio counts every rank's new moves and batches.
     const int world = group != nullptr ? group->world_size() : 1;

@@ -26,6 +26,25 @@ Episode ToEpisode(std::vector<PlayedStep>& steps, ValueTarget mode, float outcom
   return episode;
 }
 
+int64_t AddDecidedMoves(std::vector<PlayedGame>& games, const std::vector<float>& outcomes,
+                        ReplayBuffer& replay) {
+  int64_t moves = 0;
+  for (size_t i = 0; i < games.size(); ++i) {
+    for (PlayedStep& step : games[i].steps) {
+      if (step.kind == PlayedStep::Kind::kOrder) {
+        if (outcomes[i] == 0 || step.rule < 0) continue;
+        std::fill(step.policy_target.begin(), step.policy_target.end(), 0.0f);
+        step.policy_target[outcomes[i] > 0 ? step.action : step.rule] = 1;
+      }
+      std::vector<PlayedStep> position(1);
+      position[0] = std::move(step);
+      replay.Add(ToEpisode(position, ValueTarget::kOutcome, outcomes[i]));
+      ++moves;
+    }
+  }
+  return moves;
+}
+
 double RankedReward::Threshold() const {
   if (window_.empty()) return std::numeric_limits<double>::infinity();
   std::vector<double> sorted(window_.begin(), window_.end());

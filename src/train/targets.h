@@ -12,6 +12,7 @@
 #ifndef MMAP_OPT_TRAIN_TARGETS_H_
 #define MMAP_OPT_TRAIN_TARGETS_H_
 
+#include <cstdint>
 #include <deque>
 #include <vector>
 
@@ -25,6 +26,16 @@ enum class ValueTarget { kRemainingReward, kOutcome };
 // A recorded game (PlayOptions::record) as training data; `outcome` is used by kOutcome only.
 // The steps' observations and policy targets are moved out.
 Episode ToEpisode(std::vector<PlayedStep>& steps, ValueTarget mode, float outcome = 0);
+
+// The moves of a round of anchored games (PlayOptions::record_decisions_only) that were decided
+// away from the incumbent, each added to `replay` as a one-move episode (they are not
+// consecutive: no unrolled dynamics targets) with its game's `outcomes` entry (ranked, see
+// below) as the value target. A searched deviation keeps the search's policy target; an order
+// move's policy target is its game's outcome: Defer where the game ranked well, the
+// heuristic's rule where it ranked badly, none on a tie (so the network learns where deferring
+// pays). Returns the moves added.
+int64_t AddDecidedMoves(std::vector<PlayedGame>& games, const std::vector<float>& outcomes,
+                        ReplayBuffer& replay);
 
 // Ranked reward (R2): a game's outcome is +1 when its simulated latency beats the threshold
 // set by the agent's recent games, -1 when it is slower, 0 on a tie. The threshold is the

@@ -189,6 +189,63 @@ absl::StatusOr<double> SelfPlayGames(State& state, const std::vector<CorpusProgr
   return gain / games.size();
 }
 
+// kAnchored self-play: on one corpus program, rounds of up to kAnchoredRound games around the
+// fastest game so far (first the heuristic's, which the game plays exactly), as muzero does
+// with a budget; the decided moves of every round go to the replay with learning on the
+// program's targets. The mean gain of the games over the heuristic.
+constexpr int kAnchoredRound = 8;
+constexpr int kAnchoredRolloutSteps = 16;
+
+absl::StatusOr<double> AnchoredSelfPlay(State& state, const std::vector<CorpusProgram>& corpus,
+                                        const TrainOptions& options, int iteration) {
+  std::uniform_int_distribution<size_t> pick(0, corpus.size() - 1);
+  const CorpusProgram& entry = corpus[pick(state.rng)];
+  const uint64_t seed = state.rng();
+  HeuristicPolicy heuristic;
+  ASSIGN_OR_RETURN(GameRecord start, PlayGame(*entry.cost, heuristic, "muzero", options.game));
+  GamePlan incumbent = std::move(start.plan);
+  double best = entry.heuristic_latency;
+  RankedReward ranked;
+  ranked.Score({entry.heuristic_latency});  // The first round is ranked against the heuristic.
+  std::unique_ptr<Evaluator> evaluator = MakeNetEvaluator(state.net, options.threads);
+  PlayOptions play;
+  play.game = options.game;
+  play.search.simulations = options.simulations;
+  play.search.rollout_steps = kAnchoredRolloutSteps;
+  play.search.gumbel_scale = 1.0;
+  play.record = true;
+  play.record_decisions_only = true;
+  play.deviations_per_game = options.deviations_per_game;
+  play.order_deviations_per_game = options.order_deviations_per_game;
+  // The imitation model knows nothing of where deferring pays; after a self-play iteration it
+  // has learned from some.
+  play.weight_order_moves = iteration >= 2;
+  double gain = 0;
+  for (int played = 0, round = 0; played < options.games_per_iteration; ++round) {
+    const int games = std::min(kAnchoredRound, options.games_per_iteration - played);
+    play.anchor = &incumbent;
+    play.seed = seed + 1000003ull * round;
+    ASSIGN_OR_RETURN(
+        std::vector<PlayedGame> round_games,
+        PlaySearchGames(std::vector<const CostModel*>(games, entry.cost.get()), *evaluator, play));
+    std::vector<double> latencies;
+    for (PlayedGame& game : round_games) {
+      ASSIGN_OR_RETURN(Score score, ScoreAssignment(*entry.cost, game.assignment));
+      latencies.push_back(score.simulation.latency_s);
+      gain += (entry.heuristic_latency - latencies.back()) / entry.heuristic_latency;
+    }
+    // The incumbent changes after the round (its games all explored the same one).
+    for (size_t i = 0; i < round_games.size(); ++i) {
+      if (latencies[i] < best) best = latencies[i], incumbent = round_games[i].plan;
+    }
+    AddDecidedMoves(round_games, ranked.Score(latencies), *state.replay);
+    played += games;
+    state.episodes += games;
+  }
+  state.net->train();
+  return gain / options.games_per_iteration;
+}
+
 // The model's deterministic game on every held-out program at the fixed search budget, all
 // games batched in one PlaySearchGames; the mean gain over the heuristic.
 absl::StatusOr<double> HeldOutGain(State& state, const std::vector<CorpusProgram>& heldout,
@@ -226,6 +283,9 @@ absl::Status CheckOptions(const TrainOptions& o) {
   if (o.check_every < 0) return bad("--dist-check-every must be >= 0");
   RETURN_IF_ERROR(CheckDistOptions(o.dist));
   if (o.simulations < 0 || o.simulations > 1024) return bad("simulations must be in [0, 1024]");
+  if (!(o.deviations_per_game >= 0) || !(o.order_deviations_per_game >= 0)) {
+    return bad("deviations per game must be >= 0");
+  }
   if (o.games_per_iteration < 1 || o.batch_size < 1 || o.unroll_steps < 0 ||
       o.replay_capacity < 1 || o.hidden < 1 || o.latent < 1) {
     return bad("training sizes must be positive");
@@ -238,10 +298,13 @@ absl::Status CheckOptions(const TrainOptions& o) {
 std::string SharedSettings(const TrainOptions& o) {
   return absl::StrFormat(
       "seed %d, world %d, K %d, sizes %d/%d, imitation %d, simulations %d, games %d, steps %d, "
-      "batch %d, unroll %d, lr %g, replay %d, check every %d, heldout every %d",
+      "batch %d, unroll %d, lr %g, replay %d, check every %d, heldout every %d, self-play %s "
+      "(deviations %g, order %g)",
       o.seed, o.dist.world_size, o.game.num_candidates, o.hidden, o.latent, o.imitation_steps,
       o.simulations, o.games_per_iteration, o.steps_per_iteration, o.batch_size, o.unroll_steps,
-      o.learning_rate, o.replay_capacity, o.check_every, o.heldout_every);
+      o.learning_rate, o.replay_capacity, o.check_every, o.heldout_every,
+      o.self_play == TrainOptions::SelfPlay::kAnchored ? "anchored" : "searched",
+      o.deviations_per_game, o.order_deviations_per_game);
 }
 
 // A fresh state, or the checkpoint's when resuming. In a distributed run rank 0 reads the file
@@ -344,7 +407,11 @@ absl::Status TrainInGroup(const TrainOptions& options, ProcessGroup* group) {
       ASSIGN_OR_RETURN(gain, ImitationGames(state, corpus, options));
       steps = options.imitation_steps;
     } else {
-      ASSIGN_OR_RETURN(gain, SelfPlayGames(state, corpus, options));
+      if (options.self_play == TrainOptions::SelfPlay::kAnchored) {
+        ASSIGN_OR_RETURN(gain, AnchoredSelfPlay(state, corpus, options, iteration));
+      } else {
+        ASSIGN_OR_RETURN(gain, SelfPlayGames(state, corpus, options));
+      }
     }
     int64_t games = state.episodes - episodes_before;
     if (group != nullptr) {

@@ -59,6 +59,19 @@ struct TrainOptions {
   int latent = 64;
   int imitation_steps = 400;
   int simulations = 8;  // Search simulations per self-play move.
+  // How self-play (every iteration after 0) plays. kAnchored: what `solve --agent muzero`
+  // does on a program with a budget (nn/muzero_agent.h): on one corpus program per iteration,
+  // rounds of games explore around the fastest game so far, starting from the heuristic's, by
+  // order moves (Defers drawn where it did not defer, weighted by the network once it has had
+  // a self-play iteration) and searched deviations; the moves decided there are recorded with
+  // the targets learning on the program uses (train/targets.h, AddDecidedMoves), so the
+  // network learns, across programs, where deviating from the heuristic pays. kSearched: every
+  // move of every game searched from scratch and recorded (the network's own play, with
+  // Monte-Carlo returns as value targets), which gained little on held-out programs.
+  enum class SelfPlay { kAnchored, kSearched };
+  SelfPlay self_play = SelfPlay::kAnchored;
+  double deviations_per_game = 1;         // kAnchored: PlayOptions::deviations_per_game.
+  double order_deviations_per_game = 10;  // kAnchored: PlayOptions::order_deviations_per_game.
   int games_per_iteration = 8;
   int steps_per_iteration = 40;
   int batch_size = 128;

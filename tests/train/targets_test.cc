@@ -39,6 +39,41 @@ TEST(TargetsTest, RemainingRewardIsTheReturnAndOutcomeIsOnePerGame) {
   EXPECT_EQ(outcome.rewards, returns.rewards);  // The reward head still learns the rewards.
 }
 
+TEST(TargetsTest, DecidedMovesTargetTheOutcomeOfTheirGame) {
+  // Two games of one anchored round. Game 0 (ranked +1): a searched deviation and an order move
+  // (Defer = action 2 where the rule would play 1). Game 1 (ranked -1): an order move where
+  // the rule would play 0. Game 2 (a tie, 0): an order move, which says nothing.
+  std::vector<PlayedGame> games(3);
+  games[0].steps = Steps({0.1f, 0.2f});
+  games[0].steps[0].kind = PlayedStep::Kind::kSearched;
+  games[0].steps[1].kind = PlayedStep::Kind::kOrder;
+  games[0].steps[1].action = 2;
+  games[0].steps[1].rule = 1;
+  games[1].steps = Steps({0.3f});
+  games[1].steps[0].kind = PlayedStep::Kind::kOrder;
+  games[1].steps[0].action = 2;
+  games[1].steps[0].rule = 0;
+  games[2].steps = Steps({0.4f});
+  games[2].steps[0].kind = PlayedStep::Kind::kOrder;
+  games[2].steps[0].action = 2;
+  games[2].steps[0].rule = 0;
+  ReplayBuffer replay(100);
+  EXPECT_EQ(AddDecidedMoves(games, {1.0f, -1.0f, 0.0f}, replay), 3);
+  ASSERT_EQ(replay.episodes().size(), 3u);
+  // One-move episodes, each valued by its game's outcome.
+  const Episode& searched = replay.episodes()[0];
+  EXPECT_EQ(searched.length(), 1);
+  EXPECT_EQ(searched.policies, (std::vector<float>{0.25f, 0.75f, 0.0f}));  // The search's.
+  EXPECT_EQ(searched.values, (std::vector<float>{1}));
+  const Episode& good_defer = replay.episodes()[1];
+  EXPECT_EQ(good_defer.policies, (std::vector<float>{0, 0, 1}));  // The Defer it played.
+  EXPECT_EQ(good_defer.values, (std::vector<float>{1}));
+  const Episode& bad_defer = replay.episodes()[2];
+  EXPECT_EQ(bad_defer.policies, (std::vector<float>{1, 0, 0}));  // The rule's action.
+  EXPECT_EQ(bad_defer.values, (std::vector<float>{-1}));
+  EXPECT_EQ(bad_defer.rewards, (std::vector<float>{0.3f}));
+}
+
 TEST(RankedRewardTest, OutcomesAgainstTheRecentGames) {
   RankedReward ranked({.window = 4, .quantile = 0.75});
   EXPECT_EQ(ranked.Threshold(), std::numeric_limits<double>::infinity());

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -97,6 +98,28 @@ TEST(TrainCliTest, ResumeWithNothingLeftRestoresStaleMetrics) {
   CommandResult resumed = RunCli(resume);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(MetricRows(dir + "/m.pt.run"), finished);
+}
+
+TEST(TrainCliTest, BothSelfPlayModesTrain) {
+  // Anchored self-play (the default) and searched self-play count the same games and steps;
+  // what they learn from differs (the decided moves around the fastest game, every move).
+  const std::string dir = MakeTempDir();
+  ASSERT_EQ(RunCli(TinyTrain(dir + "/a.pt", 2)).exit_code, 0);
+  ASSERT_EQ(RunCli(TinyTrain(dir + "/s.pt", 2, {"--self-play", "searched"})).exit_code, 0);
+  const std::vector<std::string> anchored = MetricRows(dir + "/a.pt.run");
+  const std::vector<std::string> searched = MetricRows(dir + "/s.pt.run");
+  ASSERT_EQ(anchored.size(), 4u);
+  ASSERT_EQ(searched.size(), 4u);
+  EXPECT_EQ(anchored[1], searched[1]);  // The same imitation warm start.
+  for (int row : {2, 3}) {
+    EXPECT_EQ(anchored[row].substr(0, 12), searched[row].substr(0, 12));  // "i,self-play,".
+    EXPECT_THAT(anchored[row],
+                HasSubstr(absl::StrCat(",", 6 + 2 * (row - 1), ",", 10 + 40 * (row - 1), ",")));
+    EXPECT_NE(anchored[row], searched[row]);  // Other moves learned, another loss.
+  }
+  CommandResult bad = RunCli(TinyTrain(dir + "/b.pt", 1, {"--self-play", "sideways"}));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("--self-play"));
 }
 
 TEST(TrainCliTest, SigkillMidRunThenResume) {
