@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <numeric>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "mmap_opt/status_macros.h"
@@ -165,16 +166,35 @@ int64_t PeakTarget(int64_t bound, double tolerance) {
   return std::max(bound, static_cast<int64_t>(static_cast<double>(bound) * (1 + tolerance)));
 }
 
-// Min-peak mode: ruin and recreate (improve.cc) from the best packing so far.
+// A best-fit pass's packing and its peak.
+struct Pass {
+  int64_t peak = 0;
+  std::vector<Offset> offsets;
+  std::string method;
+};
+
+// Min-peak mode: ruin and recreate (improve.cc) from the best packing so far, its runs
+// taking turns with runs from the other passes' packings, best first.
 void LowerPeak(const std::vector<PackBuffer>& buffers, const PackOptions& options,
-               Clock::time_point deadline, PackResult* result) {
+               Clock::time_point deadline, std::vector<Pass> passes, PackResult* result) {
   if (result->offsets.size() != buffers.size()) return;  // No packing to start from.
   internal::ImproveLimits limits;
   limits.deadline = deadline;
   limits.cancel = options.cancel;
   const int64_t target = PeakTarget(result->lower_bound, options.peak_tolerance);
-  std::vector<Offset> offsets = result->offsets;
-  if (internal::ImproveWithRestarts(buffers, options.alignment, target, limits, &offsets) == 0 ||
+  std::stable_sort(passes.begin(), passes.end(),
+                   [](const Pass& a, const Pass& b) { return a.peak < b.peak; });
+  std::vector<std::vector<Offset>> starts = {result->offsets};
+  std::vector<std::string> methods = {result->method};
+  for (Pass& pass : passes) {
+    if (pass.offsets == result->offsets) continue;
+    starts.push_back(std::move(pass.offsets));
+    methods.push_back(pass.method);
+  }
+  std::vector<Offset> offsets;
+  int from = 0;
+  if (internal::ImproveFromStarts(buffers, options.alignment, target, limits, starts, &offsets,
+                                  &from) == 0 ||
       !ValidatePacking(buffers, offsets, /*capacity=*/0, options.alignment).ok()) {
     return;
   }
@@ -182,6 +202,7 @@ void LowerPeak(const std::vector<PackBuffer>& buffers, const PackOptions& option
   if (peak < result->peak) {
     result->offsets = std::move(offsets);
     result->peak = peak;
+    result->method = methods[from];  // The packing the winning run started from.
     if (result->method.find("+improve") == std::string::npos) result->method += "+improve";
   }
 }
@@ -317,6 +338,7 @@ absl::StatusOr<PackResult> Pack(const std::vector<PackBuffer>& buffers,
   // best of the five (area and start order never were; 2.3 s a pass on 20k buffers here).
   const bool peak_first = options.capacity == 0 && options.exact_search && !searchable;
   if (peak_first) orders = {BestFitOrder::kPeak, BestFitOrder::kLength, BestFitOrder::kSize};
+  std::vector<Pass> passes;  // Without a capacity: every pass, starts for LowerPeak.
   for (BestFitOrder order : orders) {
     std::optional<std::vector<Offset>> offsets =
         BestFitPack(buffers, options.capacity, options.alignment, order);
@@ -324,6 +346,9 @@ absl::StatusOr<PackResult> Pack(const std::vector<PackBuffer>& buffers,
       continue;
     }
     const int64_t peak = PeakOf(buffers, *offsets);
+    if (options.capacity == 0) {
+      passes.push_back({peak, *offsets, absl::StrCat("best-fit/", OrderName(order))});
+    }
     if (result.offsets.empty() || peak < result.peak) {
       result.offsets = std::move(*offsets);
       result.peak = peak;
@@ -337,7 +362,7 @@ absl::StatusOr<PackResult> Pack(const std::vector<PackBuffer>& buffers,
   if (options.capacity == 0) {
     result.status = PackStatus::kPacked;
     if (searchable) MinimisePeak(buffers, options, deadline, &result);
-    if (options.exact_search) LowerPeak(buffers, options, deadline, &result);
+    if (options.exact_search) LowerPeak(buffers, options, deadline, std::move(passes), &result);
     result.optimal = result.peak <= result.lower_bound;
     return result;
   }
