@@ -143,6 +143,13 @@ void AddLearnedAgentOptions(CLI::App* verb, AgentOptions* options) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e6))
       ->group(group);
+  verb->add_option("--eviction-deviations", options->eviction_deviations_per_game,
+                   "Buffers per game, on average, that later rounds let evict later (try "
+                   "longer eviction windows) where the fastest game so far found none for "
+                   "them (judged by the whole game; 0: none)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6))
+      ->group(group);
   verb->add_flag("--learned-dynamics", options->learned_dynamics,
                  "Search in the model's learned dynamics below the root (MuZero's way) instead "
                  "of the real game")
