@@ -131,8 +131,8 @@ void AddLearnedAgentOptions(CLI::App* verb, AgentOptions* options) {
       ->group(group);
   verb->add_option("--deviations", options->deviations_per_game,
                    "Moves per game, on average, where later rounds search away from the fastest "
-                   "game so far, which they otherwise replay (0 with --order-deviations 0: "
-                   "search every move)")
+                   "game so far, which they otherwise replay (0 with --order-deviations 0 and "
+                   "--eviction-deviations 0: search every move)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e6))
       ->group(group);
