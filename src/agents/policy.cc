@@ -1,5 +1,6 @@
 #include "mmap_opt/agents/policy.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "mmap_opt/status_macros.h"
@@ -42,6 +43,11 @@ void GamePlan::Record(const Segment& segment, const Action& executed, int execut
   actions_[Key(segment)] = executed_index;
 }
 
+void GamePlan::NoteEvictionFailed(BufferIndex b) {
+  auto at = std::lower_bound(failed_evictions_.begin(), failed_evictions_.end(), b);
+  if (at == failed_evictions_.end() || *at != b) failed_evictions_.insert(at, b);
+}
+
 std::optional<int> GamePlan::action(const Segment& segment) const {
   auto it = actions_.find(Key(segment));
   if (it == actions_.end()) return std::nullopt;
@@ -67,6 +73,7 @@ absl::StatusOr<GameRecord> PlayGame(
     const std::function<void(const MallocGame&, const StepTrace&)>& on_step) {
   ASSIGN_OR_RETURN(MallocGame game, MallocGame::Create(cost, options));
   GameRecord record;
+  record.plan.set_later_evictions(options.later_evictions);
   HeuristicPolicy rule;
   while (!game.done()) {
     StepTrace trace{game.segment_index(), game.segment(), policy.Choose(game), {}};
@@ -82,6 +89,7 @@ absl::StatusOr<GameRecord> PlayGame(
     const StepResult step = game.Step(trace.chosen);
     record.plan.Record(segment, step.executed, game.EncodeAction(step.executed),
                        trace.chosen == chosen_by_rule);
+    if (step.eviction_failed) record.plan.NoteEvictionFailed(segment.buffer);
     ++record.steps;
   }
   record.assignment = game.ToAssignment(agent);

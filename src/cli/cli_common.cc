@@ -131,8 +131,8 @@ void AddLearnedAgentOptions(CLI::App* verb, AgentOptions* options) {
       ->group(group);
   verb->add_option("--deviations", options->deviations_per_game,
                    "Moves per game, on average, where later rounds search away from the fastest "
-                   "game so far, which they otherwise replay (0 with --order-deviations 0: "
-                   "search every move)")
+                   "game so far, which they otherwise replay (0 with --order-deviations 0 and "
+                   "--eviction-deviations 0: search every move)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e6))
       ->group(group);
@@ -140,6 +140,13 @@ void AddLearnedAgentOptions(CLI::App* verb, AgentOptions* options) {
                    "Defers per game, on average, that later rounds draw where the fastest game "
                    "so far did not defer, weighted by the network's preference (reorderings, "
                    "judged by the whole game; 0: none)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6))
+      ->group(group);
+  verb->add_option("--eviction-deviations", options->eviction_deviations_per_game,
+                   "Buffers per game, on average, that later rounds let evict later (try "
+                   "longer eviction windows) where the fastest game so far found none for "
+                   "them (judged by the whole game; 0: none)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e6))
       ->group(group);

@@ -56,6 +56,10 @@ void AddTrainVerb(CLI::App& app) {
                    "Anchored self-play: order moves (Defers) per game, on average")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e6));
+  verb->add_option("--eviction-deviations", opts->eviction_deviations_per_game,
+                   "Anchored self-play: eviction moves per game (as for solve)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6));
   verb->add_option("--imitation-steps", opts->imitation_steps,
                    "Adam steps of the imitation warm start")
       ->capture_default_str()

@@ -56,6 +56,19 @@ absl::StatusOr<MallocGame> MallocGame::Create(const CostModel& cost, GameOptions
         absl::StrCat("defer_scale must be in (0, 50], not ", options.defer_scale));
   }
   RETURN_IF_ERROR(CheckBufferPriority(cost.program(), options.priority));
+  if (!options.later_evictions.empty()) {
+    if (options.later_evictions.size() != static_cast<size_t>(cost.program().num_buffers())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("later_evictions needs one entry per buffer (", cost.program().num_buffers(),
+                       "), not ", options.later_evictions.size()));
+    }
+    for (int later : options.later_evictions) {
+      if (later < 0 || later > kMaxLaterEvictions) {
+        return absl::InvalidArgumentError(absl::StrCat("later_evictions must be in [0, ",
+                                                       kMaxLaterEvictions, "], not ", later));
+      }
+    }
+  }
   ASSIGN_OR_RETURN(MemoryState state, MemoryState::Create(cost));
   std::vector<double> elapsed(cost.program().num_instructions());
   for (Time t = 0; t < static_cast<Time>(elapsed.size()); ++t) elapsed[t] = cost.AllSlowElapsed(t);
@@ -340,6 +353,12 @@ double MallocGame::ServeUse(Time t, bool produced_here) {
   return before - cost_->Cost(t, fr + read, fw + written).elapsed_s;
 }
 
+int MallocGame::EvictionWindows() const {
+  const int later =
+      options_.later_evictions.empty() ? 0 : options_.later_evictions[segment().buffer];
+  return std::max(options_.eviction_retries, 1) + later;
+}
+
 bool MallocGame::RescheduleEviction(Time end) {
   const Segment& seg = segment();
   const Program& program = cost_->program();
@@ -359,7 +378,7 @@ bool MallocGame::RescheduleEviction(Time end) {
   const Time latest = (later_use ? *next_use : static_cast<Time>(program.num_instructions())) - 1;
   // Each retry asks for a longer window, as the heuristic's retries do; the use's own end last.
   std::vector<Time> candidates;
-  for (int retry = 0; retry < std::max(options_.eviction_retries, 1); ++retry) {
+  for (int retry = 0; retry < EvictionWindows(); ++retry) {
     Time target = std::max(end, picker_.PreferredEvictionEnd(size, def, latest, retry));
     while (target > end && (!state_.IsFree(p.offset(), size, end + 1, target) ||
                             !EvictableAt(program, seg.buffer, def, target))) {
@@ -383,6 +402,7 @@ bool MallocGame::RescheduleEviction(Time end) {
     progress_.eviction = state_.AddCopy(window, size, /*prefetch=*/false);
     return true;
   }
+  eviction_failed_ = true;
   return false;
 }
 
@@ -446,6 +466,7 @@ StepResult MallocGame::Step(int action_index) {
   const Segment seg = segment();
   const BufferProgress before = progress_;
   const MemoryState::Mark mark = state_.mark();
+  eviction_failed_ = false;
   // The data leaves its current placement unless this use keeps it there.
   auto leave_current = [&] {
     if (progress_.current < 0) return;
@@ -465,6 +486,7 @@ StepResult MallocGame::Step(int action_index) {
     state_.RollBack(mark);
     progress_ = before;
     result.drop_backup = true;
+    result.eviction_failed = eviction_failed_;
     ++drop_backups_;
   }
   result.executed = executed ? action : Action{ActionKind::kDrop, 0};

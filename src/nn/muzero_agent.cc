@@ -79,9 +79,11 @@ absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& op
   }
   play.deviations_per_game = options.deviations_per_game;
   play.order_deviations_per_game = options.order_deviations_per_game;
-  // Later rounds explore around the incumbent when either kind of deviation is asked for;
-  // with neither, every move of every game is searched from scratch.
-  const bool anchored = options.deviations_per_game > 0 || options.order_deviations_per_game > 0;
+  play.eviction_deviations_per_game = options.eviction_deviations_per_game;
+  // Later rounds explore around the incumbent when any kind of deviation is asked for; with
+  // none, every move of every game is searched from scratch.
+  const bool anchored = options.deviations_per_game > 0 || options.order_deviations_per_game > 0 ||
+                        options.eviction_deviations_per_game > 0;
   // Learning on the program trains on the moves decided away from the incumbent.
   play.record_decisions_only = true;
   int games_played = 0;

@@ -15,6 +15,28 @@ namespace {
 // The most an order move's weight multiplies the uniform rate by.
 constexpr double kMaxOrderWeight = 4;
 
+// The evict-later levels of one anchored game: the anchor's, and the most for each buffer
+// drawn among those whose eviction failed in the anchor's game (PlayOptions). The rate is
+// log-uniform per game between per_game / failures and 1: most failed evictions find no
+// longer window either (on the test split's training programs ~900 fail and ~25 are rescued,
+// and the few that pay are not known in advance), so some games try many at once (all of them
+// is heuristic-tuned's retries for this program) and others a few, to keep only those that pay.
+std::vector<int> DrawLaterEvictions(const GamePlan& anchor, int num_buffers, double per_game,
+                                    std::mt19937_64& rng, int* moves) {
+  std::vector<int> later = anchor.later_evictions();
+  const std::vector<BufferIndex>& failed = anchor.failed_evictions();
+  if (per_game <= 0 || failed.empty()) return later;
+  later.resize(num_buffers, 0);
+  std::uniform_real_distribution<double> unit(0, 1);
+  const double p = std::pow(std::min(1.0, per_game / failed.size()), unit(rng));
+  for (BufferIndex b : failed) {
+    if (unit(rng) >= p || later[b] == MallocGame::kMaxLaterEvictions) continue;
+    later[b] = MallocGame::kMaxLaterEvictions;
+    ++*moves;
+  }
+  return later;
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const CostModel*>& costs,
@@ -34,11 +56,19 @@ absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const 
   }
   std::vector<MallocGame> games;
   games.reserve(costs.size());
-  for (const CostModel* cost : costs) {
-    ASSIGN_OR_RETURN(MallocGame game, MallocGame::Create(*cost, options.game));
+  std::vector<PlayedGame> played(costs.size());
+  std::mt19937_64 eviction_rng(options.seed ^ 0x3c6ef372fe94f82bull);
+  for (size_t i = 0; i < costs.size(); ++i) {
+    GameOptions game_options = options.game;
+    if (options.anchor != nullptr) {
+      game_options.later_evictions = DrawLaterEvictions(
+          *options.anchor, costs[i]->program().num_buffers(), options.eviction_deviations_per_game,
+          eviction_rng, &played[i].eviction_moves);
+    }
+    ASSIGN_OR_RETURN(MallocGame game, MallocGame::Create(*costs[i], game_options));
+    played[i].plan.set_later_evictions(game_options.later_evictions);
     games.push_back(std::move(game));
   }
-  std::vector<PlayedGame> played(costs.size());
   SearchOptions search_options = options.search;
   if (options.anchor != nullptr) search_options.rollout_plan = options.anchor;
   BatchedGumbelSearch search(evaluator, search_options, options.seed);
@@ -167,6 +197,7 @@ absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const 
       const StepResult result = game.Step(step.action);
       played[i].plan.Record(segment, result.executed, game.EncodeAction(result.executed),
                             step.action == chosen_by_rule);
+      if (result.eviction_failed) played[i].plan.NoteEvictionFailed(segment.buffer);
       step.reward = static_cast<float>(result.reward);
       if (record) played[i].steps.push_back(std::move(step));
     }

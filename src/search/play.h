@@ -38,6 +38,7 @@ struct PlayedGame {
   int drop_backups = 0;
   int deviations = 0;             // Moves searched away from the anchor (anchored play only).
   int order_moves = 0;            // Defers drawn where the anchor did not defer.
+  int eviction_moves = 0;         // Buffers drawn to evict later than the anchor did.
   std::vector<PlayedStep> steps;  // Only when recording.
 };
 
@@ -71,6 +72,14 @@ struct PlayOptions {
   // not yet learned on the program knows nothing of where deferring pays there (the bundled
   // model imitates the heuristic, which never defers), so the agent weights only once it has.
   bool weight_order_moves = true;
+  // Eviction moves (anchored play only): each game evicts later (GameOptions::
+  // later_evictions) where the anchor did, and each buffer whose eviction found no window in
+  // the anchor's game is drawn to try every longer window (MallocGame::kMaxLaterEvictions
+  // more), as heuristic-tuned's eviction retries do for all buffers at once; judged by the
+  // whole game like order moves. The probability is drawn per game, log-uniform between
+  // eviction_deviations_per_game / such buffers and 1 (from a few buffers to all of them).
+  // Drawn before the game starts, from a stream of its own (the other draws are as without).
+  double eviction_deviations_per_game = 0;
   // Record only the moves that were decided here (searched deviations and order moves), not
   // the replayed ones: what learning on the program trains on.
   bool record_decisions_only = false;

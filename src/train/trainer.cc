@@ -217,6 +217,7 @@ absl::StatusOr<double> AnchoredSelfPlay(State& state, const std::vector<CorpusPr
   play.record_decisions_only = true;
   play.deviations_per_game = options.deviations_per_game;
   play.order_deviations_per_game = options.order_deviations_per_game;
+  play.eviction_deviations_per_game = options.eviction_deviations_per_game;
   // The imitation model knows nothing of where deferring pays; after a self-play iteration it
   // has learned from some.
   play.weight_order_moves = iteration >= 2;
@@ -283,7 +284,8 @@ absl::Status CheckOptions(const TrainOptions& o) {
   if (o.check_every < 0) return bad("--dist-check-every must be >= 0");
   RETURN_IF_ERROR(CheckDistOptions(o.dist));
   if (o.simulations < 0 || o.simulations > 1024) return bad("simulations must be in [0, 1024]");
-  if (!(o.deviations_per_game >= 0) || !(o.order_deviations_per_game >= 0)) {
+  if (!(o.deviations_per_game >= 0) || !(o.order_deviations_per_game >= 0) ||
+      !(o.eviction_deviations_per_game >= 0)) {
     return bad("deviations per game must be >= 0");
   }
   if (o.games_per_iteration < 1 || o.batch_size < 1 || o.unroll_steps < 0 ||
@@ -299,12 +301,12 @@ std::string SharedSettings(const TrainOptions& o) {
   return absl::StrFormat(
       "seed %d, world %d, K %d, sizes %d/%d, imitation %d, simulations %d, games %d, steps %d, "
       "batch %d, unroll %d, lr %g, replay %d, check every %d, heldout every %d, self-play %s "
-      "(deviations %g, order %g)",
+      "(deviations %g, order %g, eviction %g)",
       o.seed, o.dist.world_size, o.game.num_candidates, o.hidden, o.latent, o.imitation_steps,
       o.simulations, o.games_per_iteration, o.steps_per_iteration, o.batch_size, o.unroll_steps,
       o.learning_rate, o.replay_capacity, o.check_every, o.heldout_every,
       o.self_play == TrainOptions::SelfPlay::kAnchored ? "anchored" : "searched",
-      o.deviations_per_game, o.order_deviations_per_game);
+      o.deviations_per_game, o.order_deviations_per_game, o.eviction_deviations_per_game);
 }
 
 // A fresh state, or the checkpoint's when resuming. In a distributed run rank 0 reads the file

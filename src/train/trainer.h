@@ -70,8 +70,9 @@ struct TrainOptions {
   // Monte-Carlo returns as value targets), which gained little on held-out programs.
   enum class SelfPlay { kAnchored, kSearched };
   SelfPlay self_play = SelfPlay::kAnchored;
-  double deviations_per_game = 1;         // kAnchored: PlayOptions::deviations_per_game.
-  double order_deviations_per_game = 10;  // kAnchored: PlayOptions::order_deviations_per_game.
+  double deviations_per_game = 1;            // kAnchored: PlayOptions::deviations_per_game.
+  double order_deviations_per_game = 10;     // kAnchored: PlayOptions::order_deviations_per_game.
+  double eviction_deviations_per_game = 10;  // kAnchored: PlayOptions' eviction moves.
   int games_per_iteration = 8;
   int steps_per_iteration = 40;
   int batch_size = 128;

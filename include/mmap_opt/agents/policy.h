@@ -3,6 +3,7 @@
 #ifndef MMAP_OPT_AGENTS_POLICY_H_
 #define MMAP_OPT_AGENTS_POLICY_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -67,7 +68,19 @@ class GamePlan {
   int defers(BufferIndex b) const {
     return b < static_cast<BufferIndex>(defers_.size()) ? defers_[b] : 0;
   }
-  bool empty() const { return actions_.empty() && defers_.empty(); }
+  // Eviction moves: the evict-later levels the game was played with (GameOptions::
+  // later_evictions; empty: none), part of the plan, and the buffers whose eviction found no
+  // window in it (StepResult::eviction_failed; sorted), where a later game may evict
+  // later.
+  void set_later_evictions(std::vector<int> later) { later_evictions_ = std::move(later); }
+  const std::vector<int>& later_evictions() const { return later_evictions_; }
+  void NoteEvictionFailed(BufferIndex b);
+  const std::vector<BufferIndex>& failed_evictions() const { return failed_evictions_; }
+  bool empty() const {
+    return actions_.empty() && defers_.empty() &&
+           std::all_of(later_evictions_.begin(), later_evictions_.end(),
+                       [](int later) { return later == 0; });
+  }
 
  private:
   static uint64_t Key(const Segment& segment) {
@@ -75,6 +88,8 @@ class GamePlan {
   }
   absl::flat_hash_map<uint64_t, int> actions_;
   std::vector<int> defers_;
+  std::vector<int> later_evictions_;
+  std::vector<BufferIndex> failed_evictions_;
 };
 
 // Replays a plan: Defer while the plan deferred the segment's buffer more often than this game

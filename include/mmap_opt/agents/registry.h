@@ -67,6 +67,9 @@ struct AgentOptions {
   // where the fastest game did not defer, weighted by the network's preference for them once
   // it has learned on the program.
   double order_deviations_per_game = 10;
+  // Eviction moves of those later rounds (PlayOptions::eviction_deviations_per_game): buffers
+  // whose eviction found no window in the fastest game, drawn to try longer ones.
+  double eviction_deviations_per_game = 10;
   // Ablation only: false ends a game inside the search tree when an action is executed as
   // Drop instead of backing up the Drop state's value (DESIGN.md §5).
   bool drop_backup = true;

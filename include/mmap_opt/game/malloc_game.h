@@ -42,6 +42,14 @@ struct GameOptions {
   // the picker for (1 + 2r) x the preferred overlap, like the heuristic's max_retries; then
   // the placement's own end. 1: XLA's default.
   int eviction_retries = 1;
+  // Evict later, per buffer (BufferIndex): more eviction windows this buffer's produced
+  // placement may try after the eviction_retries ones, each longer again (retry r asks for
+  // (1 + 2r) x the preferred overlap), as if the heuristic retried this buffer alone. A window
+  // is tried only when the shorter ones fail, so this changes only buffers whose eviction
+  // found no window (StepResult::eviction_failed): the lever anchored play draws there
+  // (search/play.h, eviction moves). Empty: none; else one entry per buffer, each in
+  // [0, MallocGame::kMaxLaterEvictions].
+  std::vector<int> later_evictions;
   // The order of the buffers, as HeuristicOptions::priority (empty: XLA's).
   std::vector<double> priority;
   // Times one buffer may be deferred (0: no Defer action). A Defer divides the buffer's
@@ -80,10 +88,16 @@ struct StepResult {
   double reward = 0;         // Cost-model time the decision saves, over the program's headroom.
   bool drop_backup = false;  // The chosen action was infeasible and was executed as Drop.
   Action executed;           // What actually happened.
+  // A placement of a produced buffer was backed up to Drop because its write-back found no
+  // eviction window among those tried (a longer one, GameOptions::later_evictions, may fit).
+  bool eviction_failed = false;
 };
 
 class MallocGame {
  public:
+  // The most GameOptions::later_evictions may ask for one buffer.
+  static constexpr int kMaxLaterEvictions = 16;
+
   // Features per observation: see Observe() for the layout.
   static int ObservationSize(const GameOptions& options);
 
@@ -171,6 +185,8 @@ class MallocGame {
   void ReserveEnds(std::vector<Time>* ends) const;
   // Schedules (or drops) the eviction the open PRODUCED placement needs when it ends at `end`.
   bool RescheduleEviction(Time end);
+  // Eviction windows the current segment's buffer may try (eviction_retries + later_evictions).
+  int EvictionWindows() const;
   double ServeUse(Time t, bool produced_here);
   // Segments of buffer b (its uses, or the one definition-only segment).
   int SegmentCount(BufferIndex b) const;
@@ -195,6 +211,7 @@ class MallocGame {
   BufferProgress progress_;
   double total_reward_ = 0;
   int drop_backups_ = 0;
+  bool eviction_failed_ = false;  // In the step being played (StepResult::eviction_failed).
   std::vector<int> defers_;  // Per buffer.
   // Each Defer moved segments [first, first + count) behind [first + count, last): undone by
   // the opposite rotation when a snapshot from before it is restored.
