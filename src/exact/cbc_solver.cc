@@ -26,7 +26,6 @@
 #include "CglTwomir.hpp"
 #include "ClpSolve.hpp"
 #include "CoinPackedMatrix.hpp"
-#include "CoinPackedVector.hpp"
 #include "OsiClpSolverInterface.hpp"
 #endif
 
@@ -45,46 +44,30 @@ bool ExactSolverAvailable() {
 namespace mmap_opt::exact {
 #ifndef MMAP_OPT_WITH_CBC
 
-constexpr char kNoCbc[] =
-    "the exact agent needs CBC, which this build of mmap-opt was configured without "
-    "(install coinor-libcbc-dev, e.g. with tools/setup.sh, and rebuild)";
-
 absl::StatusOr<CbcOutcome> SolveWithCbc(const MappingMip&, const std::vector<double>*,
                                         const CbcLimits&) {
-  return absl::UnimplementedError(kNoCbc);
-}
-
-struct LpRelaxation::State {};
-LpRelaxation::LpRelaxation(const MappingMip& mip) : mip_(mip), state_(nullptr) {}
-LpRelaxation::~LpRelaxation() = default;
-absl::StatusOr<std::vector<double>> LpRelaxation::Solve() {
-  return absl::UnimplementedError(kNoCbc);
+  return absl::UnimplementedError(
+      "the exact agent needs CBC, which this build of mmap-opt was configured without "
+      "(install coinor-libcbc-dev, e.g. with tools/setup.sh, and rebuild)");
 }
 
 #else
 namespace {
-
-// A row's terms with each column once, in column order, zeros dropped: a column may appear in
-// several terms of a row (an eviction's run columns), and CoinPackedMatrix wants each once.
-std::vector<Term> MergedTerms(const MipRow& row) {
-  std::vector<Term> terms = row.terms;
-  std::sort(terms.begin(), terms.end());
-  std::vector<Term> merged;
-  for (size_t i = 0; i < terms.size();) {
-    const int column = terms[i].first;
-    double coefficient = 0;
-    for (; i < terms.size() && terms[i].first == column; ++i) coefficient += terms[i].second;
-    if (coefficient != 0) merged.push_back({column, coefficient});
-  }
-  return merged;
-}
 
 void LoadModel(const MappingMip& mip, OsiClpSolverInterface& solver) {
   std::vector<int> row_index, column_index;
   std::vector<double> elements;
   const std::vector<MipRow>& rows = mip.rows();
   for (int r = 0; r < static_cast<int>(rows.size()); ++r) {
-    for (const auto& [column, coefficient] : MergedTerms(rows[r])) {
+    // A column may appear in several terms of a row (an eviction's run columns): CoinPackedMatrix
+    // wants each once.
+    std::vector<Term> terms = rows[r].terms;
+    std::sort(terms.begin(), terms.end());
+    for (size_t i = 0; i < terms.size();) {
+      const int column = terms[i].first;
+      double coefficient = 0;
+      for (; i < terms.size() && terms[i].first == column; ++i) coefficient += terms[i].second;
+      if (coefficient == 0) continue;
       row_index.push_back(r);
       column_index.push_back(column);
       elements.push_back(coefficient);
@@ -129,50 +112,6 @@ class DeadlineHandler : public CbcEventHandler {
 };
 
 }  // namespace
-
-struct LpRelaxation::State {
-  OsiClpSolverInterface solver;
-  size_t rows = 0;  // The model's rows the solver holds.
-  bool solved = false;
-};
-
-LpRelaxation::LpRelaxation(const MappingMip& mip) : mip_(mip), state_(new State) {}
-
-LpRelaxation::~LpRelaxation() { delete state_; }
-
-absl::StatusOr<std::vector<double>> LpRelaxation::Solve() {
-  OsiClpSolverInterface& solver = state_->solver;
-  try {
-    if (!state_->solved) {
-      LoadModel(mip_, solver);
-      solver.messageHandler()->setLogLevel(0);
-      ClpSolve primal;  // As for branch and cut's first LP (the dual simplex was far slower).
-      primal.setSolveType(ClpSolve::usePrimal);
-      solver.setSolveOptions(primal);
-      for (int c = 0; c < solver.getNumCols(); ++c) solver.setContinuous(c);
-      solver.initialSolve();
-      state_->solved = true;
-    } else {
-      // The new rows (copy windows) cut off the last optimum: the dual simplex goes on from it.
-      const double infinity = solver.getInfinity();
-      const std::vector<MipRow>& rows = mip_.rows();
-      for (size_t r = state_->rows; r < rows.size(); ++r) {
-        CoinPackedVector row;
-        for (const auto& [column, coefficient] : MergedTerms(rows[r])) row.insert(column, coefficient);
-        solver.addRow(row, std::isinf(rows[r].lower) ? -infinity : rows[r].lower,
-                      std::isinf(rows[r].upper) ? infinity : rows[r].upper);
-      }
-      solver.resolve();
-    }
-  } catch (const CoinError& e) {
-    return absl::InternalError(
-        absl::StrCat("CLP failed: ", e.message(), " (", e.methodName(), ")"));
-  }
-  state_->rows = mip_.rows().size();
-  if (!solver.isProvenOptimal()) return absl::InternalError("CLP found no optimum of the LP");
-  const double* x = solver.getColSolution();
-  return std::vector<double>(x, x + mip_.columns().size());
-}
 
 absl::StatusOr<CbcOutcome> SolveWithCbc(const MappingMip& mip, const std::vector<double>* start,
                                         const CbcLimits& limits) {

@@ -35,25 +35,6 @@ struct CbcOutcome {
 absl::StatusOr<CbcOutcome> SolveWithCbc(const MappingMip& mip, const std::vector<double>* start,
                                         const CbcLimits& limits);
 
-// The LP relaxation of a model (integrality dropped), kept between solves: the rows the model
-// gained since the last solve are added and the LP re-solved from the last basis. The agent
-// adds the copy windows its optimum violates before branch and cut (a tighter root).
-class LpRelaxation {
- public:
-  explicit LpRelaxation(const MappingMip& mip);
-  ~LpRelaxation();
-  LpRelaxation(const LpRelaxation&) = delete;
-  LpRelaxation& operator=(const LpRelaxation&) = delete;
-
-  // The optimum, one value per column.
-  absl::StatusOr<std::vector<double>> Solve();
-
- private:
-  struct State;
-  const MappingMip& mip_;
-  State* state_;  // The solver and how many of the model's rows it holds.
-};
-
 }  // namespace mmap_opt::exact
 
 #endif  // MMAP_OPT_EXACT_CBC_SOLVER_H_

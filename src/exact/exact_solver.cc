@@ -39,9 +39,6 @@ constexpr double kLeftToStartAnother = 0.25;
 constexpr double kTuningShare = 0.05;
 // The share of the time left that packing one plan may take (the packer's complete search).
 constexpr double kPackShare = 0.02;
-// The share of the time left that a model's LP rounds (copy windows added before branch and
-// cut) may start in.
-constexpr double kLpShare = 0.25;
 
 struct Incumbent {
   proto::Assignment assignment;
@@ -167,18 +164,6 @@ absl::StatusOr<ExactResult> SolveExact(const CostModel& cost, const ExactOptions
     ASSIGN_OR_RETURN(exact::MappingMip mip, exact::MappingMip::Build(cost, model_options));
     const double unit_s = mip.seconds_per_unit();
     bool exhausted = false;  // The model's rounds ended with time left: no window violated.
-    // The copy windows the LP relaxation's optimum violates, added before branch and cut (each
-    // LP re-solved from the last basis): on a model as large as dlrm-small's the first round of
-    // branch and cut ran out of time without them, at the capacity bound.
-    if (options.lp_rounds > 0) {
-      const double lp_until = elapsed() + kLpShare * left();
-      exact::LpRelaxation relaxation(mip);
-      for (int lp_round = 0; lp_round < options.lp_rounds && (!limited || elapsed() < lp_until);
-           ++lp_round) {
-        absl::StatusOr<std::vector<double>> lp = relaxation.Solve();
-        if (!lp.ok() || mip.AddViolatedWindows(*lp, options.windows_per_round) == 0) break;
-      }
-    }
     for (int round = 0; round < options.max_rounds; ++round) {
       exact::CbcLimits limits;
       limits.max_nodes = options.max_nodes;

@@ -30,9 +30,6 @@ struct ExactOptions {
   // Rounds of "solve, add the copy-window rows the solution violates" (see mapping_mip.h).
   int max_rounds = 12;
   int windows_per_round = 300;
-  // Rounds of "solve the LP relaxation, add the copy windows its optimum violates" before each
-  // model's first branch and cut.
-  int lp_rounds = 30;
   // Copy-start buckets per use segment.
   int max_buckets = 10;
   // Refined models solved after the first once it has nothing more to give (its rounds end
