@@ -73,23 +73,6 @@ std::vector<double> MappingMip::MapAssignment(const proto::Assignment& assignmen
       run = run > 0.5 && x[vars.uses[j].keep] > 0.5 ? 1 : 0;
       x[vars.run[j]] = run;
     }
-    // Where the PRODUCED placement ends (after its last kept use, before the next): the bucket
-    // of its eviction that holds that end.
-    if (produced != nullptr) {
-      size_t k = 0;
-      while (k < vars.run.size() && x[vars.run[k]] > 0.5) ++k;
-      const EvictionEnds& eviction = vars.eviction_ends[k];
-      for (const EvictionEnds::Bucket& bucket : eviction.buckets) {
-        if (bucket.lowest <= produced->end() && produced->end() <= bucket.latest) {
-          x[bucket.column] = 1;
-        }
-      }
-      for (size_t m = 1; m < eviction.buckets.size(); ++m) {
-        for (size_t j = m; j < eviction.buckets.size(); ++j) {
-          x[eviction.holds[m - 1]] += x[eviction.buckets[j].column];
-        }
-      }
-    }
   }
   return x;
 }

@@ -194,49 +194,20 @@ void MappingMip::BuildBuffer(BufferIndex b, const ModelOptions& options) {
     for (size_t j = 1; j < vars.uses.size(); ++j) {
       rows_.push_back({{{vars.uses[j].early, 1}, {vars.run[j - 1], 1}}, -kInfinity, 1});
     }
-    vars.eviction_ends.resize(vars.uses.size() + 1);
     for (size_t k = 0; k <= vars.uses.size(); ++k) {
-      if (k == vars.uses.size() && !buffer.is_output()) break;  // Never needed in slow memory.
       const int ends = k == 0 ? vars.produced : vars.run[k - 1];
-      std::vector<Term> evicted{{ends, 1}};  // The run ends before use k.
-      if (k < vars.uses.size()) evicted.push_back({vars.run[k], -1});
-      // The placement ends in [last, next - 1]: at the last access it keeps, before the next
-      // use (which it would otherwise cover).
-      const Time last = k == 0 ? *def : vars.uses[k - 1].time;
-      const Time next = k < vars.uses.size() ? vars.uses[k].time : n;
-      std::vector<std::pair<Time, Time>> spans;
-      for (int j = 0; last + BucketOffset(j, 4) <= next - 1; ++j) {
-        Time latest = std::min(next - 1, last + BucketOffset(j + 1, 4) - 1);
-        if (static_cast<int>(spans.size()) + 1 >= options.max_buckets) latest = next - 1;
-        spans.push_back({last + BucketOffset(j, 4), latest});
-        if (latest == next - 1) break;
-      }
-      // The eviction is in flight (issued, not yet due) from d + 1 through the placement's end.
-      auto busy_to = [&](Time end) { return std::max(end + 1, *def + 2); };
-      if (spans.size() <= 1) {
-        copies_.push_back({evicted, ready, next, copy_time, ready, busy_to(last), true});
-        continue;
-      }
-      EvictionEnds& eviction = vars.eviction_ends[k];
-      MipRow one{{}, 0, 0};  // Exactly one end bucket when the run ends here.
-      for (const Term& term : evicted) one.terms.push_back({term.first, -term.second});
-      for (const auto& [lowest, latest] : spans) {
-        const int column = AddColumn(0, 1, 0, true);
-        eviction.buckets.push_back({column, lowest, latest});
-        one.terms.push_back({column, 1});
-        copies_.push_back(
-            {{{column, 1}}, ready, latest + 1, copy_time, ready, busy_to(lowest), true});
-      }
-      rows_.push_back(std::move(one));
-      for (size_t m = 1; m < spans.size(); ++m) {
-        const int holds = AddColumn(0, 1, 0, false);
-        MipRow sum{{{holds, 1}}, 0, 0};
-        for (size_t j = m; j < spans.size(); ++j) sum.terms.push_back({eviction.buckets[j].column, -1});
-        rows_.push_back(std::move(sum));
-        eviction.holds.push_back(holds);
-        for (Time t = spans[m - 1].first + 1; t <= spans[m].first; ++t) {
-          occupancy_[t].push_back({holds, static_cast<double>(aligned)});
-        }
+      // The eviction is in flight from d + 1 through the run's last use at least.
+      const Time busy_to = std::max(k == 0 ? *def + 1 : vars.uses[k - 1].time + 1, *def + 2);
+      if (k < vars.uses.size()) {
+        copies_.push_back({{{ends, 1}, {vars.run[k], -1}},
+                           ready,
+                           vars.uses[k].time,
+                           copy_time,
+                           ready,
+                           busy_to,
+                           /*eviction=*/true});
+      } else if (buffer.is_output()) {
+        copies_.push_back({{{ends, 1}}, ready, n, copy_time, ready, busy_to, /*eviction=*/true});
       }
     }
   }
@@ -492,10 +463,6 @@ proto::Assignment MappingMip::Extract(const std::vector<double>& x) const {
       current->set_end(*def);
       size_t j = 0;
       while (j < vars.uses.size() && on(vars.uses[j].keep)) current->set_end(vars.uses[j++].time);
-      // Held on until the lowest end of its eviction's bucket (the memory the model counted).
-      for (const EvictionEnds::Bucket& bucket : vars.eviction_ends[j].buckets) {
-        if (on(bucket.column)) current->set_end(std::max(current->end(), bucket.lowest));
-      }
       ready = current->end() + 1;
     }
     for (size_t j = 0; j < vars.uses.size(); ++j) {

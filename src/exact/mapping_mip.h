@@ -17,9 +17,8 @@
 //   issued and due inside it move their bytes in the instructions' idle HBM time and the stalls
 //   inside it, and so do the copies that overlap it, less the bytes that the fast memory held
 //   at its ends allows outside it (rows added lazily, see AddViolatedWindows);
-// - a PRODUCED placement that is evicted ends in a bucket of [its last kept use, the next use)
-//   (single ends near the use, then doubling): it holds fast memory through the bucket's lowest
-//   end and its eviction may run until the bucket's latest end + 1 (exact for single ends);
+// - a PRODUCED placement ends at its last kept use (extending it further only costs memory)
+//   and its eviction may run until the next use or the end of the program;
 // - fast memory: the aligned sizes live at each time fit the capacity (no fragmentation);
 // - outstanding-copy limits count each copy over the instructions it is surely in flight at
 //   (from the latest start of its bucket).
@@ -81,29 +80,11 @@ struct UseVars {
   std::vector<Bucket> buckets;  // Latest first.
 };
 
-// Where a PRODUCED placement whose run ends before use k (k = the number of uses: after the
-// last) ends, when it is evicted: its end lies in one of these buckets of [last kept access,
-// next use - 1]; the placement holds fast memory through the bucket's lowest end and its
-// eviction is due at the latest end + 1. No buckets: one option (the run's own columns) that
-// holds memory through the last kept access and is due at the next use.
-struct EvictionEnds {
-  struct Bucket {
-    int column = -1;
-    Time lowest = 0;
-    Time latest = 0;
-  };
-  std::vector<Bucket> buckets;
-  // holds[m - 1] = sum of the columns of buckets m, m + 1, ... (continuous): the placement
-  // still holds its memory at lowest of bucket m.
-  std::vector<int> holds;
-};
-
 struct BufferVars {
   BufferIndex buffer = 0;
   int produced = -1;          // Column; -1 for inputs.
   std::vector<UseVars> uses;  // In time order.
   std::vector<int> run;       // run[j]: the PRODUCED placement still covers use j (continuous).
-  std::vector<EvictionEnds> eviction_ends;  // Per k in 0..uses.size() (PRODUCED buffers).
 };
 
 struct ModelOptions {
