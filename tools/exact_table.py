@@ -22,7 +22,7 @@ text = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exact_report.md
 note = dict(item.split("=", 1) for item in open(os.path.join(out, "run_note.txt")).read().strip().split("; "))
 limit = note["limit"]
 print(open(text).read())
-# The gaps of the run before this one (the report's earlier code, at 60 s), by program file.
+# The gaps of the run before this one (the previous report: earlier code, 120 s), by program file.
 before_path = os.path.join(out, "results_before.jsonl")
 before = {}
 if os.path.exists(before_path):
@@ -39,9 +39,9 @@ print(f"`tools/exact_report.sh {limit} build {note['jobs']}`: one `mmap-opt benc
       f"machine shared with other jobs, load average {note['load_before']} at the start and "
       f"{note['load_after']} at the end (so a solve had well under one core). Gap = exact "
       "latency / MIP bound - 1 (the MIP bound holds for every valid assignment). Kept: whose "
-      "assignment the exact agent returned (the MIP's plan, the heuristic's or the heuristic "
-      "game's; +repair where the plan repair improved it). Solve s: the exact agent's wall "
-      "time. Gap before: the same program in the previous report (earlier code, 60 s limit, "
+      "assignment the exact agent returned (the MIP's plan, the heuristic's, the heuristic "
+      "game's or the tuned heuristic's; +repair where the plan repair improved it). Solve s: "
+      "the exact agent's wall time. Gap before: the same program in the previous report (earlier code, the same limit, "
       "results_before.jsonl; - where it did not run).\n")
 print("| program | heuristic | exact | MIP bound | gap | gap before | capacity bound "
       "| heuristic over MIP bound | heuristic over capacity bound | kept | solve s |")

@@ -15,7 +15,8 @@
 // - the copy engine: copies are preemptive and in any order (earliest-deadline-first in
 //   effect) instead of first-in first-out; for every window of boundaries [a, b], the copies
 //   issued and due inside it move their bytes in the instructions' idle HBM time and the stalls
-//   inside it (rows added lazily, see AddViolatedWindows);
+//   inside it, and so do the copies that overlap it, less the bytes that the fast memory held
+//   at its ends allows outside it (rows added lazily, see AddViolatedWindows);
 // - a PRODUCED placement ends at its last kept use (extending it further only costs memory)
 //   and its eviction may run until the next use or the end of the program;
 // - fast memory: the aligned sizes live at each time fit the capacity (no fragmentation);
@@ -136,8 +137,12 @@ class MappingMip {
   void BuildCapacityRows();
   void BuildOutstandingRows();
   // The window rows for [a, b] over all copies; and the load minus capacity of it at x.
-  MipRow WindowRow(Time a, Time b) const;
-  double WindowExcess(const std::vector<double>& x, Time a, Time b) const;
+  // A plain window holds the copies issued and due inside it; a carried one (see
+  // WindowRow in mapping_mip.cc) also the prefetches due inside it that were issued
+  // before a and the evictions issued inside it still running at b, with the bytes those may
+  // move outside it bounded by the fast memory they hold at a and b.
+  MipRow WindowRow(Time a, Time b, bool carried) const;
+  double WindowExcess(const std::vector<double>& x, Time a, Time b, bool carried) const;
 
   const CostModel* cost_;
   double seconds_per_unit_ = 1;
@@ -153,7 +158,18 @@ class MappingMip {
   std::vector<std::vector<Term>> fast_write_;
   // Per time: (column, aligned bytes) occupying fast memory.
   std::vector<std::vector<Term>> occupancy_;
-  std::vector<std::pair<Time, Time>> windows_added_;
+  // Per occupancy term's column: the use a prefetch option serves (its deadline), -1 for any
+  // other column; and the buffer whose column it is (-1: per-instruction columns).
+  std::vector<Time> prefetch_use_;
+  std::vector<BufferIndex> column_buffer_;
+  struct WindowKey {
+    Time a, b;
+    bool carried;
+    bool operator==(const WindowKey& o) const {
+      return a == o.a && b == o.b && carried == o.carried;
+    }
+  };
+  std::vector<WindowKey> windows_added_;
 };
 
 }  // namespace mmap_opt::exact

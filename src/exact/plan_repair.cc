@@ -80,6 +80,26 @@ class Search {
     return false;
   }
 
+  // Moves the end of PRODUCED placement i later (it holds its fast memory longer, and its
+  // eviction, due at the end + 1, gets the instructions in between: the model lets an eviction
+  // run until the buffer's next use without holding memory, so its plans end a PRODUCED
+  // placement at its last fast use and stall for the eviction); keeps the first that helps.
+  bool ExtendEnd(proto::Assignment& plan, int i, double& latency) {
+    Placement& p = *plan.mutable_placements(i);
+    const Time end = p.end(), n = cost_.program().num_instructions();
+    for (const Time shift : kShifts) {
+      if (end + shift >= n) break;
+      p.set_end(end + shift);
+      const std::optional<double> extended = Score(plan);
+      if (Better(extended, latency)) {
+        latency = *extended;
+        return true;
+      }
+    }
+    p.set_end(end);
+    return false;
+  }
+
   // Drops placement i (its uses read slow memory); keeps that when it helps.
   bool Drop(proto::Assignment& plan, int i, double& latency) {
     proto::Assignment without = plan;
@@ -123,9 +143,10 @@ proto::Assignment RepairPlan(const CostModel& cost, proto::Assignment plan, doub
   for (bool improved = true; improved && search.TimeLeft();) {
     improved = false;
     for (int i = 0; i < plan.placements_size() && search.TimeLeft(); ++i) {
+      const Placement::Source source = plan.placements(i).source();
       const bool moved =
-          (plan.placements(i).source() == Placement::PREFETCHED &&
-           search.MoveCopyStart(plan, i, latency)) ||
+          (source == Placement::PREFETCHED && search.MoveCopyStart(plan, i, latency)) ||
+          (source == Placement::PRODUCED && search.ExtendEnd(plan, i, latency)) ||
           search.Drop(plan, i, latency);
       if (moved) {
         improved = true;

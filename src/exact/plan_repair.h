@@ -19,10 +19,10 @@ struct RepairStats {
 
 // From a VALID assignment (offsets included) whose simulated latency is `latency_s`: orders
 // the copies issued at one boundary by deadline, then moves one placement at a time while
-// that lowers the latency (a prefetch's copy start earlier or later, a placement dropped),
-// every step validated and simulated, until no move helps or `deadline` passes. Returns a
-// valid assignment no slower than the input; deterministic for a given input (the deadline
-// aside).
+// that lowers the latency (a prefetch's copy start earlier or later, a PRODUCED placement's
+// end later, a placement dropped), every step validated and simulated, until no move helps or
+// `deadline` passes. Returns a valid assignment no slower than the input; deterministic for a
+// given input (the deadline aside).
 proto::Assignment RepairPlan(const CostModel& cost, proto::Assignment plan, double latency_s,
                              std::chrono::steady_clock::time_point deadline,
                              RepairStats* stats = nullptr);
