@@ -194,10 +194,12 @@ std::vector<SearchResult> Results(const std::vector<Tree>& trees, const SearchOp
 }  // namespace
 
 std::vector<double> LegalPolicy(const MallocGame& game, const float* logits) {
-  Node node;
-  node.Init(game.num_actions());
-  SetLogits(node, game, logits);
-  return Softmax(node.logits, std::vector<double>(game.num_actions(), 0.0));
+  // The logits as a node holds them (illegal: -inf); no whole node for a one-off prior.
+  std::vector<float> masked(game.num_actions());
+  for (int a = 0; a < game.num_actions(); ++a) {
+    masked[a] = game.legal()[a] ? logits[a] : kMinusInf;
+  }
+  return Softmax(masked, std::vector<double>(game.num_actions(), 0.0));
 }
 
 std::vector<int> ConsideredVisitSequence(int max_considered, int simulations) {
