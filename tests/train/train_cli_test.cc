@@ -247,6 +247,23 @@ TEST(TrainCliTest, BadInputsAreOneLineErrors) {
   CommandResult missing = RunCli({"solve", kProgram, "--agent", "muzero", "--order-deviations"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.err, HasSubstr("--order-deviations"));
+  // The eviction moves of solve, and the three deviation flags of train's anchored self-play:
+  // negative, not a number, absurd, missing; each a usage error naming the flag.
+  const std::vector<std::vector<std::string>> deviation_flags = {
+      {"solve", kProgram, "--agent", "muzero", "--eviction-deviations"},
+      {"train", "--corpus", kSmoke, "-o", "/nonexistent/m.pt", "--deviations"},
+      {"train", "--corpus", kSmoke, "-o", "/nonexistent/m.pt", "--order-deviations"},
+      {"train", "--corpus", kSmoke, "-o", "/nonexistent/m.pt", "--eviction-deviations"}};
+  for (const std::vector<std::string>& prefix : deviation_flags) {
+    const std::string& flag = prefix.back();
+    for (const char* value : {"-1", "x", "1e9", ""}) {
+      std::vector<std::string> args = prefix;
+      if (*value != '\0') args.push_back(value);
+      CommandResult bad = RunCli(args);
+      EXPECT_EQ(bad.exit_code, 2) << prefix[0] << " " << flag << " '" << value << "'";
+      EXPECT_THAT(bad.err, HasSubstr(flag)) << prefix[0] << " " << flag << " '" << value << "'";
+    }
+  }
   EXPECT_EQ(
       RunCli({"bench", "--corpus", kSmoke, "--agents", "mcts", "--rollout-steps", "x"}).exit_code,
       2);
