@@ -60,6 +60,13 @@ void AddTrainVerb(CLI::App& app) {
                    "Anchored self-play: eviction moves per game (as for solve)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e6));
+  verb->add_flag("--imitate-incumbent,!--no-imitate-incumbent", opts->imitate_incumbent,
+                 "Anchored self-play: keep each program's fastest game, explore on from it and "
+                 "imitate it (default on)");
+  verb->add_option("--replay-moves", opts->replay_capacity,
+                   "Moves the replay buffer keeps (the oldest games leave first)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000000));
   verb->add_option("--imitation-steps", opts->imitation_steps,
                    "Adam steps of the imitation warm start")
       ->capture_default_str()

@@ -28,7 +28,8 @@ std::vector<T> Vector(const torch::Tensor& t) {
   return std::vector<T>(c.data_ptr<T>(), c.data_ptr<T>() + c.numel());
 }
 
-// The generator and the replay buffer: all a rank of a distributed run has of its own.
+// The generator, the replay buffer and the best games: all a rank of a distributed run has of
+// its own.
 void WriteRankState(TrainingState& state, torch::serialize::OutputArchive& archive) {
   std::ostringstream rng;
   rng << state.rng;
@@ -49,6 +50,51 @@ void WriteRankState(TrainingState& state, torch::serialize::OutputArchive& archi
   archive.write("replay_returns", Floats(returns));
   archive.write("replay_actions", Ints(actions));
   archive.write("replay_lengths", Ints(lengths));
+  std::vector<int64_t> programs, best_actions, best_evictions;
+  for (const auto& [program, best] : state.best_games) {
+    programs.insert(programs.end(), {program, static_cast<int64_t>(best.actions.size()),
+                                     static_cast<int64_t>(best.later_evictions.size())});
+    best_actions.insert(best_actions.end(), best.actions.begin(), best.actions.end());
+    best_evictions.insert(best_evictions.end(), best.later_evictions.begin(),
+                          best.later_evictions.end());
+  }
+  archive.write("best_programs", Ints(programs));
+  archive.write("best_actions", Ints(best_actions));
+  archive.write("best_evictions", Ints(best_evictions));
+}
+
+// The best games WriteRankState wrote (none in checkpoints from before them).
+absl::Status ReadBestGames(TrainingState& state, torch::serialize::InputArchive& archive,
+                           const std::string& path) {
+  state.best_games.clear();
+  torch::Tensor programs_tensor, actions_tensor, evictions_tensor;
+  if (!archive.try_read("best_programs", programs_tensor)) return absl::OkStatus();
+  archive.read("best_actions", actions_tensor);
+  archive.read("best_evictions", evictions_tensor);
+  const std::vector<int64_t> programs = Vector<int64_t>(programs_tensor);
+  const std::vector<int64_t> actions = Vector<int64_t>(actions_tensor);
+  const std::vector<int64_t> evictions = Vector<int64_t>(evictions_tensor);
+  const auto bad = [&path] {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": inconsistent best games"));
+  };
+  if (programs.size() % 3 != 0) return bad();
+  size_t action_at = 0, eviction_at = 0;
+  for (size_t i = 0; i < programs.size(); i += 3) {
+    const int64_t moves = programs[i + 1], levels = programs[i + 2];
+    if (programs[i] < 0 || moves < 0 || levels < 0 ||
+        static_cast<uint64_t>(moves) > actions.size() - action_at ||
+        static_cast<uint64_t>(levels) > evictions.size() - eviction_at) {
+      return bad();
+    }
+    BestGame& best = state.best_games[programs[i]];
+    best.actions.assign(actions.begin() + action_at, actions.begin() + action_at + moves);
+    best.later_evictions.assign(evictions.begin() + eviction_at,
+                                evictions.begin() + eviction_at + levels);
+    action_at += moves;
+    eviction_at += levels;
+  }
+  if (action_at != actions.size() || eviction_at != evictions.size()) return bad();
+  return absl::OkStatus();
 }
 
 torch::Tensor Bytes(const std::string& s) {
@@ -132,7 +178,7 @@ absl::Status ReadRankState(TrainingState& state, torch::serialize::InputArchive&
     at += l;
     state.replay->Add(std::move(e));
   }
-  return absl::OkStatus();
+  return ReadBestGames(state, archive, path);
 }
 
 absl::Status ReadCheckpoint(TrainingState& state, torch::serialize::InputArchive& archive,

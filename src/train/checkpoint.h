@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -21,6 +22,14 @@
 
 namespace mmap_opt {
 
+// The fastest game anchored self-play has found on one corpus program (TrainOptions::
+// imitate_incumbent): its moves as played and the eviction levels it was played with, from
+// which the game, and its plan, replay exactly.
+struct BestGame {
+  std::vector<int64_t> actions;
+  std::vector<int64_t> later_evictions;
+};
+
 // Everything a checkpoint restores.
 struct TrainingState {
   MuZeroNet net{nullptr};
@@ -31,6 +40,7 @@ struct TrainingState {
   double elapsed_s = 0;
   std::mt19937_64 rng;
   std::unique_ptr<ReplayBuffer> replay;
+  std::map<int64_t, BestGame> best_games;  // By the program's index in this rank's corpus.
   std::string metrics =
       "iteration,phase,episodes,train_steps,loss,mean_gain_pct,heldout_gain_pct,elapsed_s\n";
   // A distributed run (train/process_group.h): how many ranks, and on rank 0, which alone
@@ -52,7 +62,8 @@ absl::Status LoadCheckpointBytes(TrainingState& state, const std::string& bytes,
                                  const std::string& path, const GameOptions& game,
                                  double learning_rate);
 
-// What only one rank of a distributed run knows: its generator and its replay buffer.
+// What only one rank of a distributed run knows: its generator, its replay buffer and the best
+// games on its share of the corpus.
 absl::StatusOr<std::string> RankPart(TrainingState& state);
 // Replaces the generator and replay of `state` with those of `part` (RankPart's bytes).
 absl::Status LoadRankPart(TrainingState& state, const std::string& part, const std::string& path);

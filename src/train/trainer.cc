@@ -10,6 +10,8 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -133,28 +135,44 @@ absl::StatusOr<double> Step(State& state, const TrainOptions& options, ProcessGr
 
 // --- Iterations -----------------------------------------------------------------------------
 
+// One game played by `policy` on `cost`, every move recorded with the move played as a
+// one-hot policy target and the Monte-Carlo return as the value target (imitation).
+struct ImitatedGame {
+  Episode episode;
+  proto::Assignment assignment;
+};
+
+absl::StatusOr<ImitatedGame> ImitateGame(const CostModel& cost, Policy& policy,
+                                         const GameOptions& game_options) {
+  const int A = MallocGame::NumActions(game_options);
+  ASSIGN_OR_RETURN(MallocGame game, MallocGame::Create(cost, game_options));
+  std::vector<PlayedStep> steps;
+  while (!game.done()) {
+    PlayedStep step;
+    step.observation.resize(MallocGame::ObservationSize(game_options));
+    game.Observe(step.observation.data());
+    step.action = policy.Choose(game);
+    step.policy_target.assign(A, 0.0f);
+    step.policy_target[step.action] = 1;
+    step.reward = static_cast<float>(game.Step(step.action).reward);
+    steps.push_back(std::move(step));
+  }
+  ImitatedGame imitated;
+  imitated.assignment = game.ToAssignment("imitation");
+  imitated.episode = ToEpisode(steps, ValueTarget::kRemainingReward);
+  return imitated;
+}
+
 // The heuristic's moves as one-hot policy targets (the warm start).
 absl::StatusOr<double> ImitationGames(State& state, const std::vector<CorpusProgram>& corpus,
                                       const TrainOptions& options) {
   double gain = 0;
-  const int A = MallocGame::NumActions(options.game);
   for (const CorpusProgram& entry : corpus) {
-    ASSIGN_OR_RETURN(MallocGame game, MallocGame::Create(*entry.cost, options.game));
     HeuristicPolicy policy;
-    std::vector<PlayedStep> steps;
-    while (!game.done()) {
-      PlayedStep step;
-      step.observation.resize(MallocGame::ObservationSize(options.game));
-      game.Observe(step.observation.data());
-      step.action = policy.Choose(game);
-      step.policy_target.assign(A, 0.0f);
-      step.policy_target[step.action] = 1;
-      step.reward = static_cast<float>(game.Step(step.action).reward);
-      steps.push_back(std::move(step));
-    }
-    ASSIGN_OR_RETURN(Score score, ScoreAssignment(*entry.cost, game.ToAssignment("imitation")));
+    ASSIGN_OR_RETURN(ImitatedGame imitated, ImitateGame(*entry.cost, policy, options.game));
+    ASSIGN_OR_RETURN(Score score, ScoreAssignment(*entry.cost, imitated.assignment));
     gain += (entry.heuristic_latency - score.simulation.latency_s) / entry.heuristic_latency;
-    state.replay->Add(ToEpisode(steps, ValueTarget::kRemainingReward));
+    state.replay->Add(std::move(imitated.episode));
     ++state.episodes;
   }
   return gain / corpus.size();
@@ -189,24 +207,67 @@ absl::StatusOr<double> SelfPlayGames(State& state, const std::vector<CorpusProgr
   return gain / games.size();
 }
 
+// Plays a program's kept best game again, move for move: its plan (as anchored play records
+// one) and its simulated latency.
+absl::StatusOr<std::pair<GamePlan, double>> ReplayBestGame(const CorpusProgram& entry,
+                                                           const BestGame& game,
+                                                           const TrainOptions& options) {
+  class Moves : public Policy {
+   public:
+    explicit Moves(const std::vector<int64_t>& actions) : actions_(actions) {}
+    int Choose(const MallocGame& game) override {
+      // A move list that does not fit the game (it always does: same program, same options)
+      // ends in the heuristic's moves rather than an illegal one.
+      if (next_ < actions_.size() && actions_[next_] < game.num_actions() &&
+          game.legal()[actions_[next_]]) {
+        return static_cast<int>(actions_[next_++]);
+      }
+      next_ = actions_.size();
+      return rule_.Choose(game);
+    }
+
+   private:
+    const std::vector<int64_t>& actions_;
+    size_t next_ = 0;
+    HeuristicPolicy rule_;
+  };
+  Moves moves(game.actions);
+  GameOptions game_options = options.game;
+  game_options.later_evictions.assign(game.later_evictions.begin(), game.later_evictions.end());
+  ASSIGN_OR_RETURN(GameRecord record, PlayGame(*entry.cost, moves, "muzero", game_options));
+  ASSIGN_OR_RETURN(Score score, ScoreAssignment(*entry.cost, record.assignment));
+  return std::make_pair(std::move(record.plan), score.simulation.latency_s);
+}
+
 // kAnchored self-play: on one corpus program, rounds of up to kAnchoredRound games around the
-// fastest game so far (first the heuristic's, which the game plays exactly), as muzero does
-// with a budget; the decided moves of every round go to the replay with learning on the
-// program's targets. The mean gain of the games over the heuristic.
+// fastest game so far (first the heuristic's, which the game plays exactly, or the program's
+// kept best game), as muzero does with a budget; the decided moves of every round go to the
+// replay with learning on the program's targets, and with self-imitation the fastest game
+// found goes there whole. The mean gain of the games over the heuristic.
 constexpr int kAnchoredRound = 8;
 constexpr int kAnchoredRolloutSteps = 16;
 
 absl::StatusOr<double> AnchoredSelfPlay(State& state, const std::vector<CorpusProgram>& corpus,
                                         const TrainOptions& options, int iteration) {
   std::uniform_int_distribution<size_t> pick(0, corpus.size() - 1);
-  const CorpusProgram& entry = corpus[pick(state.rng)];
+  const size_t program = pick(state.rng);
+  const CorpusProgram& entry = corpus[program];
   const uint64_t seed = state.rng();
-  HeuristicPolicy heuristic;
-  ASSIGN_OR_RETURN(GameRecord start, PlayGame(*entry.cost, heuristic, "muzero", options.game));
-  GamePlan incumbent = std::move(start.plan);
+  // The fastest game so far: the heuristic's, or with imitate_incumbent the best game of the
+  // earlier iterations on this program (so the exploration of a program goes on where it
+  // stopped).
+  GamePlan incumbent;
   double best = entry.heuristic_latency;
+  auto kept = state.best_games.find(program);
+  if (options.imitate_incumbent && kept != state.best_games.end()) {
+    ASSIGN_OR_RETURN(std::tie(incumbent, best), ReplayBestGame(entry, kept->second, options));
+  } else {
+    HeuristicPolicy heuristic;
+    ASSIGN_OR_RETURN(GameRecord start, PlayGame(*entry.cost, heuristic, "muzero", options.game));
+    incumbent = std::move(start.plan);
+  }
   RankedReward ranked;
-  ranked.Score({entry.heuristic_latency});  // The first round is ranked against the heuristic.
+  ranked.Score({best});  // The first round is ranked against the incumbent.
   std::unique_ptr<Evaluator> evaluator = MakeNetEvaluator(state.net, options.threads);
   PlayOptions play;
   play.game = options.game;
@@ -242,6 +303,22 @@ absl::StatusOr<double> AnchoredSelfPlay(State& state, const std::vector<CorpusPr
     AddDecidedMoves(round_games, ranked.Score(latencies), *state.replay);
     played += games;
     state.episodes += games;
+  }
+  if (options.imitate_incumbent && best < entry.heuristic_latency) {
+    // Self-imitation: the fastest game found on the program, every move of it, as imitation
+    // moves; the warm start's heuristic games leave the replay in time, and these replace
+    // them with games at least as fast (so the network's own play is pulled towards the best
+    // games found rather than away from the heuristic's).
+    PlanPolicy replay_incumbent(incumbent);
+    GameOptions game_options = options.game;
+    game_options.later_evictions = incumbent.later_evictions();
+    ASSIGN_OR_RETURN(ImitatedGame imitated,
+                     ImitateGame(*entry.cost, replay_incumbent, game_options));
+    BestGame& kept_game = state.best_games[program];
+    kept_game.actions = imitated.episode.actions;
+    kept_game.later_evictions.assign(game_options.later_evictions.begin(),
+                                     game_options.later_evictions.end());
+    state.replay->Add(std::move(imitated.episode));
   }
   state.net->train();
   return gain / options.games_per_iteration;
@@ -301,12 +378,13 @@ std::string SharedSettings(const TrainOptions& o) {
   return absl::StrFormat(
       "seed %d, world %d, K %d, sizes %d/%d, imitation %d, simulations %d, games %d, steps %d, "
       "batch %d, unroll %d, lr %g, replay %d, check every %d, heldout every %d, self-play %s "
-      "(deviations %g, order %g, eviction %g)",
+      "(deviations %g, order %g, eviction %g, imitate incumbent %d)",
       o.seed, o.dist.world_size, o.game.num_candidates, o.hidden, o.latent, o.imitation_steps,
       o.simulations, o.games_per_iteration, o.steps_per_iteration, o.batch_size, o.unroll_steps,
       o.learning_rate, o.replay_capacity, o.check_every, o.heldout_every,
       o.self_play == TrainOptions::SelfPlay::kAnchored ? "anchored" : "searched",
-      o.deviations_per_game, o.order_deviations_per_game, o.eviction_deviations_per_game);
+      o.deviations_per_game, o.order_deviations_per_game, o.eviction_deviations_per_game,
+      o.imitate_incumbent);
 }
 
 // A fresh state, or the checkpoint's when resuming. In a distributed run rank 0 reads the file

@@ -73,6 +73,12 @@ struct TrainOptions {
   double deviations_per_game = 1;            // kAnchored: PlayOptions::deviations_per_game.
   double order_deviations_per_game = 10;     // kAnchored: PlayOptions::order_deviations_per_game.
   double eviction_deviations_per_game = 10;  // kAnchored: PlayOptions' eviction moves.
+  // kAnchored self-imitation: each program's fastest game so far is kept (in the checkpoint),
+  // the next iteration on the program explores around it instead of the heuristic's, and,
+  // when faster than the heuristic's, it joins the replay after every iteration on the
+  // program as a whole imitation game. Without it the network's own play drifted below the
+  // warm start after ~800 iterations (data/results/learning, 30-minute runs).
+  bool imitate_incumbent = true;
   int games_per_iteration = 8;
   int steps_per_iteration = 40;
   int batch_size = 128;

@@ -122,6 +122,32 @@ TEST(TrainCliTest, BothSelfPlayModesTrain) {
   EXPECT_THAT(bad.err, HasSubstr("--self-play"));
 }
 
+TEST(TrainCliTest, KeptBestGamesResumeExactly) {
+  // Self-imitation keeps each program's fastest game in the checkpoint and goes on from it the
+  // next time the program comes up: straight to iteration 6, versus iteration 3 (a faster
+  // game than the heuristic's is kept at iteration 2) then --resume to 6, the same model.
+  const std::string a = MakeTempDir(), b = MakeTempDir();
+  // Self-imitation is the default.
+  ASSERT_EQ(RunCli(TinyTrain(a + "/m.pt", 6)).exit_code, 0);
+  ASSERT_EQ(RunCli(TinyTrain(b + "/m.pt", 3)).exit_code, 0);
+  const std::vector<std::string> first = MetricRows(b + "/m.pt.run");
+  ASSERT_EQ(first.size(), 5u);
+  // Iteration 2's games beat the heuristic on average: its fastest is kept.
+  const std::vector<std::string> row2 = absl::StrSplit(first[3], ',');
+  ASSERT_EQ(row2.size(), 7u) << first[3];
+  EXPECT_EQ(row2[0], "2");
+  EXPECT_GT(std::stod(row2[5]), 0) << first[3];  // mean_gain_pct.
+  std::vector<std::string> resume = TinyTrain(b + "/m.pt", 6);
+  resume.push_back("--resume");
+  ASSERT_EQ(RunCli(resume).exit_code, 0);
+  EXPECT_EQ(MetricRows(a + "/m.pt.run"), MetricRows(b + "/m.pt.run"));
+  EXPECT_TRUE(ReadTestFile(a + "/m.pt") == ReadTestFile(b + "/m.pt"));
+  // A run without it learns from other games.
+  const std::string c = MakeTempDir();
+  ASSERT_EQ(RunCli(TinyTrain(c + "/m.pt", 6, {"--no-imitate-incumbent"})).exit_code, 0);
+  EXPECT_NE(MetricRows(a + "/m.pt.run"), MetricRows(c + "/m.pt.run"));
+}
+
 TEST(TrainCliTest, SigkillMidRunThenResume) {
   const std::string dir = MakeTempDir();
   const std::string model = dir + "/m.pt";
@@ -253,7 +279,8 @@ TEST(TrainCliTest, BadInputsAreOneLineErrors) {
       {"solve", kProgram, "--agent", "muzero", "--eviction-deviations"},
       {"train", "--corpus", kSmoke, "-o", "/nonexistent/m.pt", "--deviations"},
       {"train", "--corpus", kSmoke, "-o", "/nonexistent/m.pt", "--order-deviations"},
-      {"train", "--corpus", kSmoke, "-o", "/nonexistent/m.pt", "--eviction-deviations"}};
+      {"train", "--corpus", kSmoke, "-o", "/nonexistent/m.pt", "--eviction-deviations"},
+      {"train", "--corpus", kSmoke, "-o", "/nonexistent/m.pt", "--replay-moves"}};
   for (const std::vector<std::string>& prefix : deviation_flags) {
     const std::string& flag = prefix.back();
     for (const char* value : {"-1", "x", "1e9", ""}) {
