@@ -27,8 +27,10 @@ enum class Outcome { kDone, kEvictionFailed };
 // Plans one buffer's placements into `plan` (the caller rolls back on failure).
 class BufferPlanner {
  public:
+  // `overlap`: scratch for the sorted chunk collections the best fits share.
   BufferPlanner(MemoryState& plan, const PrefetchIntervalPicker& picker,
-                const HeuristicOptions& options, BufferIndex b, AttemptMode mode)
+                const HeuristicOptions& options, BufferIndex b, AttemptMode mode,
+                std::vector<heap::Chunk>& overlap)
       : plan_(plan),
         picker_(picker),
         options_(options),
@@ -36,7 +38,8 @@ class BufferPlanner {
         b_(b),
         size_(program_.buffer(b).size()),
         uses_(program_.uses(b)),
-        mode_(mode) {}
+        mode_(mode),
+        overlap_(overlap) {}
 
   Outcome Run() {
     std::optional<Time> def = program_.definition(b_);
@@ -119,8 +122,15 @@ class BufferPlanner {
     }
     KeepEvictable(def, &ends);
     if (ends.empty()) return false;
+    // Several ends: one sorted collection of the chunks over the longest serves every best fit
+    // (each a sweep over it; the same answers as BestFit, heap/offset_index_test.cc).
+    const bool shared = ends.size() > 1;
+    if (shared) {
+      plan_.heap().SortedOverlapping(def, *std::max_element(ends.begin(), ends.end()), &overlap_);
+    }
     for (Time end : ends) {
-      std::optional<int64_t> offset = plan_.BestFit(size_, def, end);
+      std::optional<int64_t> offset = shared ? plan_.heap().BestFitAmong(overlap_, size_, def, end)
+                                             : plan_.BestFit(size_, def, end);
       if (!offset || !plan_.Reserve(*offset, size_, def, end)) continue;
       proto::Placement p;
       p.set_buffer_id(program_.buffer(b_).id());
@@ -192,6 +202,13 @@ class BufferPlanner {
     return options_.check_copy_bandwidth ? plan_.CanCopy(window, size_, prefetch)
                                          : plan_.WithinCopyLimit(window, prefetch);
   }
+  // CanCopy for a prefetch issued at or after `from`, given
+  // last_at_limit = plan_.LastAtCopyLimit(from, window.deadline, true).
+  bool CanPrefetch(const CopyWindow& window, Time last_at_limit) const {
+    if (window.issue >= window.deadline) return CanCopy(window, /*prefetch=*/true);
+    if (window.issue <= last_at_limit) return false;
+    return !options_.check_copy_bandwidth || plan_.FitsCopyEngine(window, size_);
+  }
 
   // How much faster the use at `t` runs with this buffer's read from fast memory.
   double UseSpeedup(Time t) const {
@@ -211,12 +228,32 @@ class BufferPlanner {
         picker_.PrefetchStartCandidates(size_, earliest - 1, use, UseSpeedup(use));
     const std::vector<Time> ends = EndCandidates(next);
     Time latest_copyable = -1;  // The latest issue whose copy fitted the engine.
-    for (Time after : starts) {
+    // Nothing is committed until a best fit succeeds (and then it returns): after the first
+    // copyable start, one sorted collection of the chunks over every remaining start's window
+    // serves all their best fits (each a sweep over it, the same answers as BestFit).
+    bool first_copyable = true, shared = false;
+    Time from = kNever;
+    for (Time after : starts) from = std::min(from, PrefetchWindow(after + 1, use).issue);
+    const Time last_at_limit = starts.empty() ? -1 : plan_.LastAtCopyLimit(from, use, true);
+    for (size_t i = 0; i < starts.size(); ++i) {
+      const Time after = starts[i];
       const CopyWindow window = PrefetchWindow(after + 1, use);
-      if (!CanCopy(window, /*prefetch=*/true)) continue;
+      if (!CanPrefetch(window, last_at_limit)) continue;
       latest_copyable = std::max(latest_copyable, window.issue);
+      if (!first_copyable && !shared && !ends.empty()) {
+        shared = true;
+        Time from = window.issue;
+        for (size_t j = i + 1; j < starts.size(); ++j) {
+          from = std::min(from, PrefetchWindow(starts[j] + 1, use).issue);
+        }
+        plan_.heap().SortedOverlapping(from, *std::max_element(ends.begin(), ends.end()),
+                                       &overlap_);
+      }
+      first_copyable = false;
       for (Time end : ends) {
-        std::optional<int64_t> offset = plan_.BestFit(size_, window.issue, end);
+        std::optional<int64_t> offset =
+            shared ? plan_.heap().BestFitAmong(overlap_, size_, window.issue, end)
+                   : plan_.BestFit(size_, window.issue, end);
         if (!offset || !plan_.Reserve(*offset, size_, window.issue, end)) continue;
         proto::Placement p;
         p.set_buffer_id(program_.buffer(b_).id());
@@ -242,6 +279,7 @@ class BufferPlanner {
   const int64_t size_;
   const absl::Span<const Time> uses_;
   const AttemptMode mode_;
+  std::vector<heap::Chunk>& overlap_;
   Time slow_from_ = kNever;
   int current_ = -1;   // The placement the data is in now, if any.
   int produced_ = -1;  // The PRODUCED placement while it is still open.
@@ -284,7 +322,7 @@ std::vector<double> AllSlowElapsed(const CostModel& cost) {
 // fragmented chunk requests.
 std::vector<heap::PackBuffer> PlanBuffer(MemoryState& plan, const PrefetchIntervalPicker& picker,
                                          const HeuristicOptions& options, BufferIndex b,
-                                         int first) {
+                                         int first, std::vector<heap::Chunk>& overlap) {
   std::vector<AttemptMode> attempts;
   for (int retry = 0; retry < std::max(options.max_retries, 1); ++retry) {
     attempts.push_back({true, true, retry});
@@ -293,13 +331,13 @@ std::vector<heap::PackBuffer> PlanBuffer(MemoryState& plan, const PrefetchInterv
   std::vector<heap::PackBuffer> fragmented;
   for (const AttemptMode& mode : attempts) {
     const MemoryState::Mark mark = plan.mark();
-    BufferPlanner planner(plan, picker, options, b, mode);
+    BufferPlanner planner(plan, picker, options, b, mode, overlap);
     Outcome outcome = planner.Run();
     fragmented = planner.fragmented();
     if (outcome == Outcome::kDone &&
         IsInefficient(plan, b, first, options.inefficient_use_to_copy_ratio)) {
       plan.RollBack(mark);
-      BufferPlanner copyless(plan, picker, options, b, {true, false, 0});
+      BufferPlanner copyless(plan, picker, options, b, {true, false, 0}, overlap);
       outcome = copyless.Run();
       fragmented = copyless.fragmented();
     }
@@ -381,7 +419,7 @@ struct IncrementalMsaHeuristic::Impl {
       const int first = plan.num_placements();
       const MemoryState::Mark mark = plan.mark();
       const std::vector<heap::PackBuffer> fragmented =
-          PlanBuffer(plan, picker, options, b, first);
+          PlanBuffer(plan, picker, options, b, first, overlap);
       // XLA's repack (xla-msa.md §1.7): on an out-of-memory failure with repacks left, uncommit
       // the buffer, repack what is placed, and plan the buffer once more.
       if (!fragmented.empty() && repacks_left > 0) {
@@ -394,7 +432,7 @@ struct IncrementalMsaHeuristic::Impl {
           plan.RollBack(mark);
           RETURN_IF_ERROR(plan.MovePlacements(*offsets));
           ++counts.repacks_applied;
-          PlanBuffer(plan, picker, options, b, first);
+          PlanBuffer(plan, picker, options, b, first, overlap);
           if (FastUses(plan, b, first) > fast_before) ++counts.buffers_improved;
         }
       }
@@ -409,6 +447,7 @@ struct IncrementalMsaHeuristic::Impl {
   const PrefetchIntervalPicker picker;
   std::vector<BufferIndex> order;  // The buffer order of the plan now held.
   std::vector<Before> before;      // Per position of `order` (position 0 only, before any).
+  std::vector<heap::Chunk> overlap;  // BufferPlanner's scratch.
   HeuristicStats counts;
   bool planned = false;
 };

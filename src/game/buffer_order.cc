@@ -19,14 +19,17 @@ std::vector<BufferIndex> MsaBufferOrder(const CostModel& cost, absl::Span<const 
     if (buffer.slow_only() || buffer.size() > cost.hardware().fast_capacity()) continue;
     order.push_back(b);
   }
-  auto key = [&](BufferIndex b) {
+  // The keys are worked out once, not per comparison (heuristic-tuned sorts every order step).
+  using Key = std::tuple<double, int64_t, Time, Time, Time, int64_t>;
+  std::vector<Key> keys(program.num_buffers());
+  for (BufferIndex b : order) {
     const LiveRange live = program.live_range(b);
     const Time latest_use = program.uses(b).empty() ? live.start : program.uses(b).back();
-    return std::make_tuple(-boundedness[b], -program.buffer(b).size(), -(live.end - live.start),
-                           latest_use, live.start, program.buffer(b).id());
-  };
+    keys[b] = Key(-boundedness[b], -program.buffer(b).size(), -(live.end - live.start),
+                  latest_use, live.start, program.buffer(b).id());
+  }
   std::sort(order.begin(), order.end(),
-            [&](BufferIndex a, BufferIndex b) { return key(a) < key(b); });
+            [&](BufferIndex a, BufferIndex b) { return keys[a] < keys[b]; });
   return order;
 }
 

@@ -109,11 +109,29 @@ bool MemoryState::WithinCopyLimit(const CopyWindow& window, bool prefetch) const
   return true;
 }
 
-bool MemoryState::CanCopy(const CopyWindow& window, int64_t bytes, bool prefetch) const {
-  if (!WithinCopyLimit(window, prefetch)) return false;
+Time MemoryState::LastAtCopyLimit(Time from, Time deadline, bool prefetch) const {
+  const proto::Hardware& hw = cost_->hardware();
+  const int limit = prefetch ? hw.max_outstanding_prefetches() : hw.max_outstanding_evictions();
+  if (limit == 0) return deadline - 1;
+  if (limit > 0) {
+    // An issue in [from, deadline) counts over [issue, deadline) (CountedSpan).
+    const std::vector<int>& in_flight = prefetch ? prefetches_in_flight_ : evictions_in_flight_;
+    for (Time t = std::min<Time>(deadline, static_cast<Time>(in_flight.size())) - 1; t >= from;
+         --t) {
+      if (in_flight[t] >= limit) return t;
+    }
+  }
+  return from - 1;
+}
+
+bool MemoryState::FitsCopyEngine(const CopyWindow& window, int64_t bytes) const {
   // Engine slot t is instruction t: a copy issued at boundary `issue` runs during instructions
   // issue .. deadline - 1, i.e. strictly between issue - 1 and deadline.
   return engine_.CanAdd(window.issue - 1, window.deadline, cost_->CopySeconds(bytes));
+}
+
+bool MemoryState::CanCopy(const CopyWindow& window, int64_t bytes, bool prefetch) const {
+  return WithinCopyLimit(window, prefetch) && FitsCopyEngine(window, bytes);
 }
 
 void MemoryState::Engage(CopyRecord& copy, int delta) {

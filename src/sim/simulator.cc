@@ -125,8 +125,12 @@ class CopyQueue {
 
 absl::StatusOr<SimulationResult> Simulate(const CostModel& model,
                                           const proto::Assignment& assignment) {
+  RETURN_IF_ERROR(ValidateAssignment(model.program(), model.hardware(), assignment));
+  return SimulateValid(model, assignment);
+}
+
+SimulationResult SimulateValid(const CostModel& model, const proto::Assignment& assignment) {
   const Program& program = model.program();
-  RETURN_IF_ERROR(ValidateAssignment(program, model.hardware(), assignment));
   const Time n = program.num_instructions();
   const Coverage coverage(program, assignment);
   std::vector<bool> produced_fast(program.num_buffers(), false);

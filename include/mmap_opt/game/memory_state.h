@@ -55,6 +55,14 @@ class MemoryState {
   bool CanCopy(const CopyWindow& window, int64_t bytes, bool prefetch) const;
   // The outstanding-copy limit alone (CanCopy without the bandwidth check).
   bool WithinCopyLimit(const CopyWindow& window, bool prefetch) const;
+  // For the copies of one kind due at `deadline` that may issue at any boundary in
+  // [from, deadline): the last instruction there at which the limit is already reached (from - 1
+  // when none; deadline - 1 when the limit is 0), so that WithinCopyLimit({issue, deadline})
+  // is issue > LastAtCopyLimit(from, deadline) for each of them, without a scan per issue (the
+  // heuristic tries up to ~100 issues per prefetch).
+  Time LastAtCopyLimit(Time from, Time deadline, bool prefetch) const;
+  // CanCopy's bandwidth check alone (the limit checked by the caller).
+  bool FitsCopyEngine(const CopyWindow& window, int64_t bytes) const;
   CopyHandle AddCopy(const CopyWindow& window, int64_t bytes, bool prefetch);
   void RemoveCopy(CopyHandle handle);
 
