@@ -20,6 +20,7 @@ struct AttemptMode {
   bool produce_fast = true;  // The defining instruction may write into fast memory.
   bool copies = true;        // Prefetches and evictions are allowed.
   int retry = 0;             // Relaxes the eviction window (PreferredEvictionEnd).
+  bool note_fragmented = true;  // Whether to record fragmented chunk requests (repacks left).
 };
 
 enum class Outcome { kDone, kEvictionFailed };
@@ -102,8 +103,10 @@ class BufferPlanner {
                 ends->end());
   }
 
-  // Records a failed chunk request over [start, end] when the bytes were there.
+  // Records a failed chunk request over [start, end] when the bytes were there (only while a
+  // repack may use it: the heap's usage tree it reads costs every commit).
   void NoteIfFragmented(Time start, Time end) {
+    if (!mode_.note_fragmented) return;
     const heap::Occupancy& heap = plan_.heap();
     if (heap.MaxUsed(start, end) + size_ <= heap.capacity()) {
       fragmented_.push_back({start, end + 1, size_});
@@ -131,7 +134,8 @@ class BufferPlanner {
     for (Time end : ends) {
       std::optional<int64_t> offset = shared ? plan_.heap().BestFitAmong(overlap_, size_, def, end)
                                              : plan_.BestFit(size_, def, end);
-      if (!offset || !plan_.Reserve(*offset, size_, def, end)) continue;
+      if (!offset) continue;
+      plan_.ReserveBestFit(*offset, size_, def, end);
       proto::Placement p;
       p.set_buffer_id(program_.buffer(b_).id());
       p.set_offset(*offset);
@@ -254,7 +258,8 @@ class BufferPlanner {
         std::optional<int64_t> offset =
             shared ? plan_.heap().BestFitAmong(overlap_, size_, window.issue, end)
                    : plan_.BestFit(size_, window.issue, end);
-        if (!offset || !plan_.Reserve(*offset, size_, window.issue, end)) continue;
+        if (!offset) continue;
+        plan_.ReserveBestFit(*offset, size_, window.issue, end);
         proto::Placement p;
         p.set_buffer_id(program_.buffer(b_).id());
         p.set_offset(*offset);
@@ -319,15 +324,16 @@ std::vector<double> AllSlowElapsed(const CostModel& cost) {
 // Plans buffer b's placements (from index `first` on): attempts in turn, each retry relaxing
 // the eviction timing; when evictions keep failing the buffer is produced in slow memory
 // instead (XLA's uncommit + retry ends the same way). Returns the accepted attempt's
-// fragmented chunk requests.
+// fragmented chunk requests (none unless `note_fragmented`).
 std::vector<heap::PackBuffer> PlanBuffer(MemoryState& plan, const PrefetchIntervalPicker& picker,
                                          const HeuristicOptions& options, BufferIndex b,
-                                         int first, std::vector<heap::Chunk>& overlap) {
+                                         int first, bool note_fragmented,
+                                         std::vector<heap::Chunk>& overlap) {
   std::vector<AttemptMode> attempts;
   for (int retry = 0; retry < std::max(options.max_retries, 1); ++retry) {
-    attempts.push_back({true, true, retry});
+    attempts.push_back({true, true, retry, note_fragmented});
   }
-  attempts.push_back({false, true, 0});
+  attempts.push_back({false, true, 0, note_fragmented});
   std::vector<heap::PackBuffer> fragmented;
   for (const AttemptMode& mode : attempts) {
     const MemoryState::Mark mark = plan.mark();
@@ -337,7 +343,7 @@ std::vector<heap::PackBuffer> PlanBuffer(MemoryState& plan, const PrefetchInterv
     if (outcome == Outcome::kDone &&
         IsInefficient(plan, b, first, options.inefficient_use_to_copy_ratio)) {
       plan.RollBack(mark);
-      BufferPlanner copyless(plan, picker, options, b, {true, false, 0}, overlap);
+      BufferPlanner copyless(plan, picker, options, b, {true, false, 0, note_fragmented}, overlap);
       outcome = copyless.Run();
       fragmented = copyless.fragmented();
     }
@@ -419,7 +425,7 @@ struct IncrementalMsaHeuristic::Impl {
       const int first = plan.num_placements();
       const MemoryState::Mark mark = plan.mark();
       const std::vector<heap::PackBuffer> fragmented =
-          PlanBuffer(plan, picker, options, b, first, overlap);
+          PlanBuffer(plan, picker, options, b, first, repacks_left > 0, overlap);
       // XLA's repack (xla-msa.md §1.7): on an out-of-memory failure with repacks left, uncommit
       // the buffer, repack what is placed, and plan the buffer once more.
       if (!fragmented.empty() && repacks_left > 0) {
@@ -432,7 +438,7 @@ struct IncrementalMsaHeuristic::Impl {
           plan.RollBack(mark);
           RETURN_IF_ERROR(plan.MovePlacements(*offsets));
           ++counts.repacks_applied;
-          PlanBuffer(plan, picker, options, b, first, overlap);
+          PlanBuffer(plan, picker, options, b, first, repacks_left > 0, overlap);
           if (FastUses(plan, b, first) > fast_before) ++counts.buffers_improved;
         }
       }

@@ -95,6 +95,12 @@ bool MemoryState::Reserve(int64_t offset, int64_t size, Time start, Time end) {
   return true;
 }
 
+void MemoryState::ReserveBestFit(int64_t offset, int64_t size, Time start, Time end) {
+  const heap::ChunkHandle handle = heap_.CommitFree({offset, size, start, end});
+  reserved_.push_back(handle);
+  history_.push_back({Op::kReserve, handle});
+}
+
 bool MemoryState::WithinCopyLimit(const CopyWindow& window, bool prefetch) const {
   const proto::Hardware& hw = cost_->hardware();
   const int limit = prefetch ? hw.max_outstanding_prefetches() : hw.max_outstanding_evictions();

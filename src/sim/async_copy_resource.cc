@@ -7,7 +7,50 @@
 namespace mmap_opt {
 
 AsyncCopyResource::AsyncCopyResource(absl::Span<const double> capacity)
-    : capacity_(capacity.begin(), capacity.end()) {}
+    : capacity_(capacity.begin(), capacity.end()) {
+  while (leaves_ < capacity_.size()) leaves_ *= 2;
+  sums_.assign(2 * leaves_, 0.0);
+  for (size_t t = 0; t < capacity_.size(); ++t) {
+    sums_[leaves_ + t] = capacity_[t];
+    negative_slots_ += capacity_[t] < 0;
+  }
+  for (size_t node = leaves_ - 1; node >= 1; --node) sums_[node] = sums_[2 * node] + sums_[2 * node + 1];
+}
+
+void AsyncCopyResource::SetSum(Time t) {
+  size_t node = leaves_ + static_cast<size_t>(t);
+  sums_[node] = capacity_[t];
+  for (node /= 2; node >= 1; node /= 2) sums_[node] = sums_[2 * node] + sums_[2 * node + 1];
+}
+
+double AsyncCopyResource::CapacityBetween(Time first, Time last) const {
+  double sum = 0;
+  if (first > last) return sum;
+  size_t lo = leaves_ + static_cast<size_t>(first), hi = leaves_ + static_cast<size_t>(last) + 1;
+  for (; lo < hi; lo /= 2, hi /= 2) {
+    if (lo & 1) sum += sums_[lo++];
+    if (hi & 1) sum += sums_[--hi];
+  }
+  return sum;
+}
+
+bool AsyncCopyResource::SurelyLate(const Copy& copy, const Cursor& cursor) const {
+  // Where Run starts. A window past the last slot is left to Run (it may "finish" after it).
+  if (negative_slots_ > 0 || copy.end > static_cast<Time>(capacity_.size())) return false;
+  Time slot = cursor.slot;
+  double left = cursor.left;
+  if (slot <= copy.start) {
+    slot = copy.start + 1;
+    left = slot < static_cast<Time>(capacity_.size()) ? capacity_[slot] : 0;
+  }
+  if (slot >= copy.end) return false;  // Run answers at once.
+  // Run subtracts slot by slot, off the exact remainder by at most (slots walked) x 2^-53 of
+  // the copy's seconds; this tree sum is off by at most ~64 x 2^-53 of itself. With capacities
+  // >= 0 and windows under 2^30 slots (Occupancy's horizon), a shortfall of a millionth is real:
+  // Run would fail too.
+  const double available = left + CapacityBetween(slot + 1, copy.end - 1);
+  return available < copy.seconds * (1 - 1e-6);
+}
 
 Time AsyncCopyResource::Run(const Copy& copy, Cursor& cursor) const {
   double need = copy.seconds;
@@ -45,7 +88,7 @@ AsyncCopyResource::Cursor AsyncCopyResource::CursorAfter(size_t count) const {
 
 bool AsyncCopyResource::Replay(size_t insert_at, const Copy& extra) const {
   Cursor cursor = CursorAfter(insert_at);
-  if (Run(extra, cursor) >= extra.end) return false;
+  if (SurelyLate(extra, cursor) || Run(extra, cursor) >= extra.end) return false;
   for (size_t i = insert_at; i < order_.size(); ++i) {
     const Copy& copy = copies_[order_[i]];
     if (Run(copy, cursor) >= copy.end) return false;
@@ -101,7 +144,9 @@ void AsyncCopyResource::RefreshCache(size_t from, bool first_is_new, Time settle
 
 void AsyncCopyResource::SetCapacity(Time t, double seconds) {
   if (t < 0 || t >= static_cast<Time>(capacity_.size()) || seconds == capacity_[t]) return;
+  negative_slots_ += (seconds < 0) - (capacity_[t] < 0);
   capacity_[t] = seconds;
+  SetSum(t);
   // Cursors only move forward along the queue; those that stopped before slot t are still
   // right, later ones are replayed until one is back to its old state at or past slot t
   // (nothing after it reads slot t again).

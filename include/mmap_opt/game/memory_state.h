@@ -49,6 +49,9 @@ class MemoryState {
   bool IsFree(int64_t offset, int64_t size, Time start, Time end) const;
   // Reserves the rectangle; false (changing nothing) when it is not free.
   bool Reserve(int64_t offset, int64_t size, Time start, Time end);
+  // Reserve for an offset BestFit (or a best fit among SortedOverlapping's chunks) just gave
+  // for these times, with nothing reserved since: free by construction, so not checked again.
+  void ReserveBestFit(int64_t offset, int64_t size, Time start, Time end);
 
   // Whether an async copy of `bytes` over `window` fits the copy engine's bandwidth without
   // making an accepted copy late, and the outstanding-copy limit.
