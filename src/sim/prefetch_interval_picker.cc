@@ -134,18 +134,31 @@ std::vector<Time> PrefetchIntervalPicker::CandidatesInAnyComputation(int64_t byt
   Time up = preferred + 1, down = preferred - 1;
   const double step = ElapsedBetween(first, use_time) / 100;
   double last_down_elapsed = ElapsedBetween(preferred, use_time);
+  // The next earlier start once the later side has run out: the latest t <= down whose overlap
+  // grew by a step (or `first`). E(t, use) only grows as t falls, and so does the test: a
+  // binary search finds the start a walk down one by one would (long windows made that walk
+  // most of the picker's time).
+  auto next_down = [&] {
+    auto grew = [&](Time t) { return ElapsedBetween(t, use_time) - last_down_elapsed >= step; };
+    if (grew(down)) return down;
+    Time lo = first, hi = down - 1;  // grew(down) is false; find the largest t with grew(t).
+    if (lo > hi || !grew(lo)) return first;
+    while (lo < hi) {
+      const Time mid = lo + (hi - lo + 1) / 2;
+      if (grew(mid))
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+    return lo;
+  };
   while (up <= *latest || down >= first) {
     if (up <= *latest) candidates.push_back(up++);
-    while (down >= first) {
-      const double e = ElapsedBetween(down, use_time);
-      if (up <= *latest || e - last_down_elapsed >= step || down == first) {
-        candidates.push_back(down);
-        last_down_elapsed = e;
-        --down;
-        break;
-      }
-      --down;
-    }
+    if (down < first) continue;
+    if (up > *latest) down = next_down();
+    candidates.push_back(down);
+    last_down_elapsed = ElapsedBetween(down, use_time);
+    --down;
   }
   return candidates;
 }
