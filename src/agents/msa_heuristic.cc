@@ -228,28 +228,23 @@ class BufferPlanner {
     Time earliest = slow_from_;
     if (previous_end_ >= 0) earliest = std::max(earliest, previous_end_ + 1);
     if (earliest == kNever || earliest >= use) return;
-    const std::vector<Time> starts =
-        picker_.PrefetchStartCandidates(size_, earliest - 1, use, UseSpeedup(use));
+    // The picker's starts one at a time: this takes the first that fits.
+    PrefetchStartWalk starts = picker_.StartWalk(size_, earliest - 1, use, UseSpeedup(use));
     const std::vector<Time> ends = EndCandidates(next);
     Time latest_copyable = -1;  // The latest issue whose copy fitted the engine.
     // Nothing is committed until a best fit succeeds (and then it returns): after the first
-    // copyable start, one sorted collection of the chunks over every remaining start's window
-    // serves all their best fits (each a sweep over it, the same answers as BestFit).
+    // copyable start, one sorted collection of the chunks over every start's window serves all
+    // their best fits (each a sweep over it, the same answers as BestFit).
     bool first_copyable = true, shared = false;
-    Time from = kNever;
-    for (Time after : starts) from = std::min(from, PrefetchWindow(after + 1, use).issue);
-    const Time last_at_limit = starts.empty() ? -1 : plan_.LastAtCopyLimit(from, use, true);
-    for (size_t i = 0; i < starts.size(); ++i) {
-      const Time after = starts[i];
-      const CopyWindow window = PrefetchWindow(after + 1, use);
-      if (!CanPrefetch(window, last_at_limit)) continue;
+    const Time from = PrefetchWindow(starts.lower_bound() + 1, use).issue;  // No issue earlier.
+    std::optional<Time> last_at_limit;  // At the first start.
+    while (std::optional<Time> after = starts.Next()) {
+      const CopyWindow window = PrefetchWindow(*after + 1, use);
+      if (!last_at_limit) last_at_limit = plan_.LastAtCopyLimit(from, use, /*prefetch=*/true);
+      if (!CanPrefetch(window, *last_at_limit)) continue;
       latest_copyable = std::max(latest_copyable, window.issue);
       if (!first_copyable && !shared && !ends.empty()) {
         shared = true;
-        Time from = window.issue;
-        for (size_t j = i + 1; j < starts.size(); ++j) {
-          from = std::min(from, PrefetchWindow(starts[j] + 1, use).issue);
-        }
         plan_.heap().SortedOverlapping(from, *std::max_element(ends.begin(), ends.end()),
                                        &overlap_);
       }
