@@ -399,6 +399,7 @@ struct IncrementalMsaHeuristic::Impl {
       : options(options),
         plan(std::move(plan)),
         elapsed(AllSlowElapsed(cost)),
+        ordering(cost),
         picker(elapsed, cost.CopyBandwidth(), cost.hardware().fast_capacity(), options.prefetch,
                cost.program().computations()) {}
 
@@ -445,6 +446,7 @@ struct IncrementalMsaHeuristic::Impl {
   const HeuristicOptions options;  // Its priority is unused: each Plan brings its own.
   MemoryState plan;
   const std::vector<double> elapsed;
+  const MsaBufferOrdering ordering;
   const PrefetchIntervalPicker picker;
   std::vector<BufferIndex> order;  // The buffer order of the plan now held.
   std::vector<Before> before;      // Per position of `order` (position 0 only, before any).
@@ -479,7 +481,7 @@ absl::StatusOr<proto::Assignment> IncrementalMsaHeuristic::Plan(absl::Span<const
       priority.empty() && impl_->options.order == HeuristicOptions::Order::kSpatial
           ? SpatialBufferPriority(cost_->program())
           : std::vector<double>();
-  std::vector<BufferIndex> order = MsaBufferOrder(*cost_, spatial.empty() ? priority : spatial);
+  std::vector<BufferIndex> order = impl_->ordering.Order(spatial.empty() ? priority : spatial);
   // The buffers before the first position where the orders differ see the same state and so
   // decide the same: keep their plan.
   size_t from = 0;
