@@ -105,19 +105,17 @@ bool AsyncCopyResource::CanAdd(Time start, Time end, double seconds) const {
   if (end <= start + 1) return seconds <= 0;
   Copy extra{start, end, seconds};
   // FIFO position: after every copy that starts at or before `start`.
-  size_t at = std::upper_bound(order_.begin(), order_.end(), start,
-                               [&](Time s, CopyId id) { return s < copies_[id].start; }) -
-              order_.begin();
+  const size_t at = std::upper_bound(starts_.begin(), starts_.end(), start) - starts_.begin();
   return Replay(at, extra);
 }
 
 AsyncCopyResource::CopyId AsyncCopyResource::Add(Time start, Time end, double seconds) {
   CopyId id = static_cast<CopyId>(copies_.size());
   copies_.push_back({start, end, seconds});
-  auto at = std::upper_bound(order_.begin(), order_.end(), start,
-                             [&](Time s, CopyId other) { return s < copies_[other].start; });
-  const size_t position = at - order_.begin();
-  order_.insert(at, id);
+  const size_t position =
+      std::upper_bound(starts_.begin(), starts_.end(), start) - starts_.begin();
+  order_.insert(order_.begin() + position, id);
+  starts_.insert(starts_.begin() + position, start);
   if (after_.size() > position) {
     // The cache reaches past the new copy: its state goes in, and the states after it are
     // replayed only until they are back to the cached ones (the heuristic adds copies all
@@ -157,9 +155,12 @@ void AsyncCopyResource::SetCapacity(Time t, double seconds) {
 
 void AsyncCopyResource::Remove(CopyId id) {
   copies_[id].live = false;
-  auto at = std::find(order_.begin(), order_.end(), id);
-  const size_t position = at - order_.begin();
-  order_.erase(at);
+  // Among the copies with its start (those are by id).
+  size_t position =
+      std::lower_bound(starts_.begin(), starts_.end(), copies_[id].start) - starts_.begin();
+  while (order_[position] != id) ++position;
+  order_.erase(order_.begin() + position);
+  starts_.erase(starts_.begin() + position);
   if (after_.size() > position) {
     after_.erase(after_.begin() + position);
     RefreshCache(position, /*first_is_new=*/false);

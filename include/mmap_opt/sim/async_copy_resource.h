@@ -81,6 +81,7 @@ class AsyncCopyResource {
   int negative_slots_ = 0;  // Slots with negative capacity: then SurelyLate is always false.
   std::vector<Copy> copies_;   // Indexed by CopyId.
   std::vector<CopyId> order_;  // Live copies by (start, id): the FIFO order.
+  std::vector<Time> starts_;   // starts_[i] = copies_[order_[i]].start, searched directly.
   // after_[i]: the state after order_[0..i]; entries from after_.size() on are stale.
   mutable std::vector<Cursor> after_;
 };
