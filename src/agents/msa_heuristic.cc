@@ -324,13 +324,12 @@ std::vector<heap::PackBuffer> PlanBuffer(MemoryState& plan, const PrefetchInterv
                                          const HeuristicOptions& options, BufferIndex b,
                                          int first, bool note_fragmented,
                                          std::vector<heap::Chunk>& overlap) {
-  std::vector<AttemptMode> attempts;
-  for (int retry = 0; retry < std::max(options.max_retries, 1); ++retry) {
-    attempts.push_back({true, true, retry, note_fragmented});
-  }
-  attempts.push_back({false, true, 0, note_fragmented});
+  // Produce-fast attempts, one per retry; then one producing in slow memory.
+  const int retries = std::max(options.max_retries, 1);
   std::vector<heap::PackBuffer> fragmented;
-  for (const AttemptMode& mode : attempts) {
+  for (int attempt = 0; attempt <= retries; ++attempt) {
+    const AttemptMode mode = attempt < retries ? AttemptMode{true, true, attempt, note_fragmented}
+                                               : AttemptMode{false, true, 0, note_fragmented};
     const MemoryState::Mark mark = plan.mark();
     BufferPlanner planner(plan, picker, options, b, mode, overlap);
     Outcome outcome = planner.Run();

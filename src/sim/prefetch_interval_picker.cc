@@ -169,8 +169,20 @@ Time PrefetchStartWalk::NextDown() const {
     return picker_->ElapsedBetween(t, use_) - last_down_elapsed_ >= step_;
   };
   if (grew(down_)) return down_;
-  Time lo = first_, hi = down_ - 1;  // grew(down_) is false; find the largest t with grew(t).
-  if (lo > hi || !grew(lo)) return first_;
+  // The answer is usually a step (~1% of the window) below: gallop down from down_ to bracket
+  // it (grew(bad) is false), then halve the bracket.
+  Time bad = down_, good = first_ - 1;  // good < first_: none found yet.
+  for (Time reach = 1;; reach *= 2) {
+    const Time probe = down_ - reach;
+    if (probe <= first_) break;
+    if (grew(probe)) {
+      good = probe;
+      break;
+    }
+    bad = probe;
+  }
+  Time lo = std::max(good, first_), hi = bad - 1;
+  if (good < first_ && !grew(first_)) return first_;
   while (lo < hi) {
     const Time mid = lo + (hi - lo + 1) / 2;
     if (grew(mid))
