@@ -232,23 +232,26 @@ class BufferPlanner {
     PrefetchStartWalk starts = picker_.StartWalk(size_, earliest - 1, use, UseSpeedup(use));
     const std::vector<Time> ends = EndCandidates(next);
     Time latest_copyable = -1;  // The latest issue whose copy fitted the engine.
-    // Nothing is committed until a best fit succeeds (and then it returns): after the first
-    // copyable start, one sorted collection of the chunks over every start's window serves all
-    // their best fits (each a sweep over it, the same answers as BestFit).
-    bool first_copyable = true, shared = false;
+    // Nothing is committed until a best fit succeeds (and then it returns): one sorted
+    // collection of the chunks serves every best fit of the starts whose window it spans (each
+    // a sweep over it, the same answers as BestFit): over the first copyable start's window
+    // when it has several ends to try, over every start's window from the next one on.
+    bool first_copyable = true;
+    Time collected_from = kNever;  // The collection spans issues from here on (kNever: none).
     const Time from = PrefetchWindow(starts.lower_bound() + 1, use).issue;  // No issue earlier.
+    const Time last_end = ends.empty() ? 0 : *std::max_element(ends.begin(), ends.end());
     std::optional<Time> last_at_limit;  // At the first start.
     while (std::optional<Time> after = starts.Next()) {
       const CopyWindow window = PrefetchWindow(*after + 1, use);
       if (!last_at_limit) last_at_limit = plan_.LastAtCopyLimit(from, use, /*prefetch=*/true);
       if (!CanPrefetch(window, *last_at_limit)) continue;
       latest_copyable = std::max(latest_copyable, window.issue);
-      if (!first_copyable && !shared && !ends.empty()) {
-        shared = true;
-        plan_.heap().SortedOverlapping(from, *std::max_element(ends.begin(), ends.end()),
-                                       &overlap_);
+      if (window.issue < collected_from && (!first_copyable || ends.size() > 1)) {
+        collected_from = first_copyable ? window.issue : from;
+        plan_.heap().SortedOverlapping(collected_from, last_end, &overlap_);
       }
       first_copyable = false;
+      const bool shared = window.issue >= collected_from;
       for (Time end : ends) {
         std::optional<int64_t> offset =
             shared ? plan_.heap().BestFitAmong(overlap_, size_, window.issue, end)
