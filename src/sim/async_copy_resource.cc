@@ -14,7 +14,9 @@ AsyncCopyResource::AsyncCopyResource(absl::Span<const double> capacity)
     sums_[leaves_ + t] = capacity_[t];
     negative_slots_ += capacity_[t] < 0;
   }
-  for (size_t node = leaves_ - 1; node >= 1; --node) sums_[node] = sums_[2 * node] + sums_[2 * node + 1];
+  for (size_t node = leaves_ - 1; node >= 1; --node) {
+    sums_[node] = sums_[2 * node] + sums_[2 * node + 1];
+  }
 }
 
 void AsyncCopyResource::SetSum(Time t) {

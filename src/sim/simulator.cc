@@ -154,7 +154,9 @@ SimulationResult SimulateValid(const CostModel& model, const proto::Assignment& 
   const Coverage coverage(program, assignment, buffer_of);
   std::vector<bool> produced_fast(program.num_buffers(), false);
   for (int i = 0; i < assignment.placements_size(); ++i) {
-    if (assignment.placements(i).source() == Placement::PRODUCED) produced_fast[buffer_of[i]] = true;
+    if (assignment.placements(i).source() == Placement::PRODUCED) {
+      produced_fast[buffer_of[i]] = true;
+    }
   }
 
   SimulationResult result;

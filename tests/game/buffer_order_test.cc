@@ -28,7 +28,8 @@ std::vector<BufferIndex> SortedByTheWholeKey(const CostModel& cost,
     return std::make_tuple(-boundedness[b], -program.buffer(b).size(), -(live.end - live.start),
                            latest_use, live.start, program.buffer(b).id());
   };
-  std::sort(order.begin(), order.end(), [&](BufferIndex a, BufferIndex b) { return key(a) < key(b); });
+  std::sort(order.begin(), order.end(),
+            [&](BufferIndex a, BufferIndex b) { return key(a) < key(b); });
   return order;
 }
 

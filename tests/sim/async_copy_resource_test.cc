@@ -121,8 +121,8 @@ TEST(AsyncCopyResourceTest, CanAddMatchesAFifoRunFromScratch) {
       const Time end = std::min<Time>(n, start + 2 + rng() % 20);
       double window = 0;
       for (Time t = start + 1; t < end; ++t) window += capacity[t];
-      const double seconds = window * (rng() % 3 == 0 ? (rng() % 100) / 60.0
-                                                      : 1 + (static_cast<int>(rng() % 41) - 20) * 1e-7);
+      const double around = 1 + (static_cast<int>(rng() % 41) - 20) * 1e-7;
+      const double seconds = window * (rng() % 3 == 0 ? (rng() % 100) / 60.0 : around);
       const bool expected = NaiveCanAdd(capacity, live, start, end, seconds);
       ASSERT_EQ(engine.CanAdd(start, end, seconds), expected) << "trial " << trial << " op " << op;
       if (expected && rng() % 2 == 0) {
