@@ -413,7 +413,7 @@ struct IncrementalMsaHeuristic::Impl {
 
   // Plans order[from..] on top of what is planned before position `from`.
   absl::Status PlanFrom(size_t from) {
-    plan.RollBack(before[from].mark);
+    plan.RollBackFar(before[from].mark);
     before.resize(from + 1);
     int repacks_left = before[from].repacks_left;
     counts = before[from].counts;

@@ -74,6 +74,12 @@ void MemoryState::RollBack(const Mark& mark) {
   placements_.resize(std::min(placements_.size(), mark.placements));
 }
 
+void MemoryState::RollBackFar(const Mark& mark) {
+  engine_.set_bulk_changes(true);
+  RollBack(mark);
+  engine_.set_bulk_changes(false);
+}
+
 std::optional<int64_t> MemoryState::BestFit(int64_t size, Time start, Time end) const {
   return heap_.BestFit(size, start, end);
 }

@@ -152,6 +152,10 @@ void AsyncCopyResource::SetCapacity(Time t, double seconds) {
   // (nothing after it reads slot t again).
   auto stale = std::lower_bound(after_.begin(), after_.end(), t,
                                 [](const Cursor& c, Time slot) { return c.slot < slot; });
+  if (bulk_) {
+    after_.erase(stale, after_.end());
+    return;
+  }
   RefreshCache(stale - after_.begin(), /*first_is_new=*/false, /*settled_from=*/t);
 }
 
@@ -164,6 +168,10 @@ void AsyncCopyResource::Remove(CopyId id) {
   order_.erase(order_.begin() + position);
   starts_.erase(starts_.begin() + position);
   if (after_.size() > position) {
+    if (bulk_) {
+      after_.resize(position);
+      return;
+    }
     after_.erase(after_.begin() + position);
     RefreshCache(position, /*first_is_new=*/false);
   }

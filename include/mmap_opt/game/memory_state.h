@@ -38,6 +38,9 @@ class MemoryState {
   Mark mark() const { return {heap_.Mark(), history_.size(), placements_.size()}; }
   // Takes back every chunk, copy, placement change and served byte after `mark`.
   void RollBack(const Mark& mark);
+  // RollBack for undoing much of the state: the copy engine's cached queue states are cut at
+  // the earliest change instead of replayed after each (AsyncCopyResource::set_bulk_changes).
+  void RollBackFar(const Mark& mark);
 
   const heap::Occupancy& heap() const { return heap_; }
   // heap::Occupancy::KeepOffsetIndex: faster SortedOverlapping while few chunks are committed.

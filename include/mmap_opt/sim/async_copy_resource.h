@@ -38,6 +38,10 @@ class AsyncCopyResource {
 
   int num_copies() const { return static_cast<int>(order_.size()); }
 
+  // While set, Remove and SetCapacity cut the cached queue states at the change instead of
+  // replaying the ones after it: for undoing much at once (the next check replays once).
+  void set_bulk_changes(bool bulk) { bulk_ = bulk; }
+
  private:
   struct Copy {
     Time start, end;
@@ -84,6 +88,7 @@ class AsyncCopyResource {
   std::vector<Time> starts_;   // starts_[i] = copies_[order_[i]].start, searched directly.
   // after_[i]: the state after order_[0..i]; entries from after_.size() on are stale.
   mutable std::vector<Cursor> after_;
+  bool bulk_ = false;
 };
 
 }  // namespace mmap_opt
