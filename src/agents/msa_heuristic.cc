@@ -20,6 +20,7 @@ struct AttemptMode {
   bool produce_fast = true;  // The defining instruction may write into fast memory.
   bool copies = true;        // Prefetches and evictions are allowed.
   int retry = 0;             // Relaxes the eviction window (PreferredEvictionEnd).
+  bool note_fragmented = true;  // Whether to record fragmented chunk requests (repacks left).
 };
 
 enum class Outcome { kDone, kEvictionFailed };
@@ -27,8 +28,10 @@ enum class Outcome { kDone, kEvictionFailed };
 // Plans one buffer's placements into `plan` (the caller rolls back on failure).
 class BufferPlanner {
  public:
+  // `overlap`: scratch for the sorted chunk collections the best fits share.
   BufferPlanner(MemoryState& plan, const PrefetchIntervalPicker& picker,
-                const HeuristicOptions& options, BufferIndex b, AttemptMode mode)
+                const HeuristicOptions& options, BufferIndex b, AttemptMode mode,
+                std::vector<heap::Chunk>& overlap)
       : plan_(plan),
         picker_(picker),
         options_(options),
@@ -36,7 +39,8 @@ class BufferPlanner {
         b_(b),
         size_(program_.buffer(b).size()),
         uses_(program_.uses(b)),
-        mode_(mode) {}
+        mode_(mode),
+        overlap_(overlap) {}
 
   Outcome Run() {
     std::optional<Time> def = program_.definition(b_);
@@ -99,8 +103,10 @@ class BufferPlanner {
                 ends->end());
   }
 
-  // Records a failed chunk request over [start, end] when the bytes were there.
+  // Records a failed chunk request over [start, end] when the bytes were there (only while a
+  // repack may use it: the heap's usage tree it reads costs every commit).
   void NoteIfFragmented(Time start, Time end) {
+    if (!mode_.note_fragmented) return;
     const heap::Occupancy& heap = plan_.heap();
     if (heap.MaxUsed(start, end) + size_ <= heap.capacity()) {
       fragmented_.push_back({start, end + 1, size_});
@@ -119,9 +125,17 @@ class BufferPlanner {
     }
     KeepEvictable(def, &ends);
     if (ends.empty()) return false;
+    // Several ends: one sorted collection of the chunks over the longest serves every best fit
+    // (each a sweep over it; the same answers as BestFit, heap/offset_index_test.cc).
+    const bool shared = ends.size() > 1;
+    if (shared) {
+      plan_.heap().SortedOverlapping(def, *std::max_element(ends.begin(), ends.end()), &overlap_);
+    }
     for (Time end : ends) {
-      std::optional<int64_t> offset = plan_.BestFit(size_, def, end);
-      if (!offset || !plan_.Reserve(*offset, size_, def, end)) continue;
+      std::optional<int64_t> offset = shared ? plan_.heap().BestFitAmong(overlap_, size_, def, end)
+                                             : plan_.BestFit(size_, def, end);
+      if (!offset) continue;
+      plan_.ReserveBestFit(*offset, size_, def, end);
       proto::Placement p;
       p.set_buffer_id(program_.buffer(b_).id());
       p.set_offset(*offset);
@@ -192,6 +206,13 @@ class BufferPlanner {
     return options_.check_copy_bandwidth ? plan_.CanCopy(window, size_, prefetch)
                                          : plan_.WithinCopyLimit(window, prefetch);
   }
+  // CanCopy for a prefetch issued at or after `from`, given
+  // last_at_limit = plan_.LastAtCopyLimit(from, window.deadline, true).
+  bool CanPrefetch(const CopyWindow& window, Time last_at_limit) const {
+    if (window.issue >= window.deadline) return CanCopy(window, /*prefetch=*/true);
+    if (window.issue <= last_at_limit) return false;
+    return !options_.check_copy_bandwidth || plan_.FitsCopyEngine(window, size_);
+  }
 
   // How much faster the use at `t` runs with this buffer's read from fast memory.
   double UseSpeedup(Time t) const {
@@ -207,17 +228,36 @@ class BufferPlanner {
     Time earliest = slow_from_;
     if (previous_end_ >= 0) earliest = std::max(earliest, previous_end_ + 1);
     if (earliest == kNever || earliest >= use) return;
-    const std::vector<Time> starts =
-        picker_.PrefetchStartCandidates(size_, earliest - 1, use, UseSpeedup(use));
+    // The picker's starts one at a time: this takes the first that fits.
+    PrefetchStartWalk starts = picker_.StartWalk(size_, earliest - 1, use, UseSpeedup(use));
     const std::vector<Time> ends = EndCandidates(next);
     Time latest_copyable = -1;  // The latest issue whose copy fitted the engine.
-    for (Time after : starts) {
-      const CopyWindow window = PrefetchWindow(after + 1, use);
-      if (!CanCopy(window, /*prefetch=*/true)) continue;
+    // Nothing is committed until a best fit succeeds (and then it returns): one sorted
+    // collection of the chunks serves every best fit of the starts whose window it spans (each
+    // a sweep over it, the same answers as BestFit): over the first copyable start's window
+    // when it has several ends to try, over every start's window from the next one on.
+    bool first_copyable = true;
+    Time collected_from = kNever;  // The collection spans issues from here on (kNever: none).
+    const Time from = PrefetchWindow(starts.lower_bound() + 1, use).issue;  // No issue earlier.
+    const Time last_end = ends.empty() ? 0 : *std::max_element(ends.begin(), ends.end());
+    std::optional<Time> last_at_limit;  // At the first start.
+    while (std::optional<Time> after = starts.Next()) {
+      const CopyWindow window = PrefetchWindow(*after + 1, use);
+      if (!last_at_limit) last_at_limit = plan_.LastAtCopyLimit(from, use, /*prefetch=*/true);
+      if (!CanPrefetch(window, *last_at_limit)) continue;
       latest_copyable = std::max(latest_copyable, window.issue);
+      if (window.issue < collected_from && (!first_copyable || ends.size() > 1)) {
+        collected_from = first_copyable ? window.issue : from;
+        plan_.heap().SortedOverlapping(collected_from, last_end, &overlap_);
+      }
+      first_copyable = false;
+      const bool shared = window.issue >= collected_from;
       for (Time end : ends) {
-        std::optional<int64_t> offset = plan_.BestFit(size_, window.issue, end);
-        if (!offset || !plan_.Reserve(*offset, size_, window.issue, end)) continue;
+        std::optional<int64_t> offset =
+            shared ? plan_.heap().BestFitAmong(overlap_, size_, window.issue, end)
+                   : plan_.BestFit(size_, window.issue, end);
+        if (!offset) continue;
+        plan_.ReserveBestFit(*offset, size_, window.issue, end);
         proto::Placement p;
         p.set_buffer_id(program_.buffer(b_).id());
         p.set_offset(*offset);
@@ -242,6 +282,7 @@ class BufferPlanner {
   const int64_t size_;
   const absl::Span<const Time> uses_;
   const AttemptMode mode_;
+  std::vector<heap::Chunk>& overlap_;
   Time slow_from_ = kNever;
   int current_ = -1;   // The placement the data is in now, if any.
   int produced_ = -1;  // The PRODUCED placement while it is still open.
@@ -281,25 +322,25 @@ std::vector<double> AllSlowElapsed(const CostModel& cost) {
 // Plans buffer b's placements (from index `first` on): attempts in turn, each retry relaxing
 // the eviction timing; when evictions keep failing the buffer is produced in slow memory
 // instead (XLA's uncommit + retry ends the same way). Returns the accepted attempt's
-// fragmented chunk requests.
+// fragmented chunk requests (none unless `note_fragmented`).
 std::vector<heap::PackBuffer> PlanBuffer(MemoryState& plan, const PrefetchIntervalPicker& picker,
                                          const HeuristicOptions& options, BufferIndex b,
-                                         int first) {
-  std::vector<AttemptMode> attempts;
-  for (int retry = 0; retry < std::max(options.max_retries, 1); ++retry) {
-    attempts.push_back({true, true, retry});
-  }
-  attempts.push_back({false, true, 0});
+                                         int first, bool note_fragmented,
+                                         std::vector<heap::Chunk>& overlap) {
+  // Produce-fast attempts, one per retry; then one producing in slow memory.
+  const int retries = std::max(options.max_retries, 1);
   std::vector<heap::PackBuffer> fragmented;
-  for (const AttemptMode& mode : attempts) {
+  for (int attempt = 0; attempt <= retries; ++attempt) {
+    const AttemptMode mode = attempt < retries ? AttemptMode{true, true, attempt, note_fragmented}
+                                               : AttemptMode{false, true, 0, note_fragmented};
     const MemoryState::Mark mark = plan.mark();
-    BufferPlanner planner(plan, picker, options, b, mode);
+    BufferPlanner planner(plan, picker, options, b, mode, overlap);
     Outcome outcome = planner.Run();
     fragmented = planner.fragmented();
     if (outcome == Outcome::kDone &&
         IsInefficient(plan, b, first, options.inefficient_use_to_copy_ratio)) {
       plan.RollBack(mark);
-      BufferPlanner copyless(plan, picker, options, b, {true, false, 0});
+      BufferPlanner copyless(plan, picker, options, b, {true, false, 0, note_fragmented}, overlap);
       outcome = copyless.Run();
       fragmented = copyless.fragmented();
     }
@@ -360,6 +401,7 @@ struct IncrementalMsaHeuristic::Impl {
       : options(options),
         plan(std::move(plan)),
         elapsed(AllSlowElapsed(cost)),
+        ordering(cost),
         picker(elapsed, cost.CopyBandwidth(), cost.hardware().fast_capacity(), options.prefetch,
                cost.program().computations()) {}
 
@@ -371,7 +413,7 @@ struct IncrementalMsaHeuristic::Impl {
 
   // Plans order[from..] on top of what is planned before position `from`.
   absl::Status PlanFrom(size_t from) {
-    plan.RollBack(before[from].mark);
+    plan.RollBackFar(before[from].mark);
     before.resize(from + 1);
     int repacks_left = before[from].repacks_left;
     counts = before[from].counts;
@@ -381,7 +423,7 @@ struct IncrementalMsaHeuristic::Impl {
       const int first = plan.num_placements();
       const MemoryState::Mark mark = plan.mark();
       const std::vector<heap::PackBuffer> fragmented =
-          PlanBuffer(plan, picker, options, b, first);
+          PlanBuffer(plan, picker, options, b, first, repacks_left > 0, overlap);
       // XLA's repack (xla-msa.md §1.7): on an out-of-memory failure with repacks left, uncommit
       // the buffer, repack what is placed, and plan the buffer once more.
       if (!fragmented.empty() && repacks_left > 0) {
@@ -394,7 +436,7 @@ struct IncrementalMsaHeuristic::Impl {
           plan.RollBack(mark);
           RETURN_IF_ERROR(plan.MovePlacements(*offsets));
           ++counts.repacks_applied;
-          PlanBuffer(plan, picker, options, b, first);
+          PlanBuffer(plan, picker, options, b, first, repacks_left > 0, overlap);
           if (FastUses(plan, b, first) > fast_before) ++counts.buffers_improved;
         }
       }
@@ -406,9 +448,11 @@ struct IncrementalMsaHeuristic::Impl {
   const HeuristicOptions options;  // Its priority is unused: each Plan brings its own.
   MemoryState plan;
   const std::vector<double> elapsed;
+  const MsaBufferOrdering ordering;
   const PrefetchIntervalPicker picker;
   std::vector<BufferIndex> order;  // The buffer order of the plan now held.
   std::vector<Before> before;      // Per position of `order` (position 0 only, before any).
+  std::vector<heap::Chunk> overlap;  // BufferPlanner's scratch.
   HeuristicStats counts;
   bool planned = false;
 };
@@ -439,7 +483,7 @@ absl::StatusOr<proto::Assignment> IncrementalMsaHeuristic::Plan(absl::Span<const
       priority.empty() && impl_->options.order == HeuristicOptions::Order::kSpatial
           ? SpatialBufferPriority(cost_->program())
           : std::vector<double>();
-  std::vector<BufferIndex> order = MsaBufferOrder(*cost_, spatial.empty() ? priority : spatial);
+  std::vector<BufferIndex> order = impl_->ordering.Order(spatial.empty() ? priority : spatial);
   // The buffers before the first position where the orders differ see the same state and so
   // decide the same: keep their plan.
   size_t from = 0;

@@ -74,6 +74,12 @@ void MemoryState::RollBack(const Mark& mark) {
   placements_.resize(std::min(placements_.size(), mark.placements));
 }
 
+void MemoryState::RollBackFar(const Mark& mark) {
+  engine_.set_bulk_changes(true);
+  RollBack(mark);
+  engine_.set_bulk_changes(false);
+}
+
 std::optional<int64_t> MemoryState::BestFit(int64_t size, Time start, Time end) const {
   return heap_.BestFit(size, start, end);
 }
@@ -95,6 +101,12 @@ bool MemoryState::Reserve(int64_t offset, int64_t size, Time start, Time end) {
   return true;
 }
 
+void MemoryState::ReserveBestFit(int64_t offset, int64_t size, Time start, Time end) {
+  const heap::ChunkHandle handle = heap_.CommitFree({offset, size, start, end});
+  reserved_.push_back(handle);
+  history_.push_back({Op::kReserve, handle});
+}
+
 bool MemoryState::WithinCopyLimit(const CopyWindow& window, bool prefetch) const {
   const proto::Hardware& hw = cost_->hardware();
   const int limit = prefetch ? hw.max_outstanding_prefetches() : hw.max_outstanding_evictions();
@@ -109,11 +121,29 @@ bool MemoryState::WithinCopyLimit(const CopyWindow& window, bool prefetch) const
   return true;
 }
 
-bool MemoryState::CanCopy(const CopyWindow& window, int64_t bytes, bool prefetch) const {
-  if (!WithinCopyLimit(window, prefetch)) return false;
+Time MemoryState::LastAtCopyLimit(Time from, Time deadline, bool prefetch) const {
+  const proto::Hardware& hw = cost_->hardware();
+  const int limit = prefetch ? hw.max_outstanding_prefetches() : hw.max_outstanding_evictions();
+  if (limit == 0) return deadline - 1;
+  if (limit > 0) {
+    // An issue in [from, deadline) counts over [issue, deadline) (CountedSpan).
+    const std::vector<int>& in_flight = prefetch ? prefetches_in_flight_ : evictions_in_flight_;
+    for (Time t = std::min<Time>(deadline, static_cast<Time>(in_flight.size())) - 1; t >= from;
+         --t) {
+      if (in_flight[t] >= limit) return t;
+    }
+  }
+  return from - 1;
+}
+
+bool MemoryState::FitsCopyEngine(const CopyWindow& window, int64_t bytes) const {
   // Engine slot t is instruction t: a copy issued at boundary `issue` runs during instructions
   // issue .. deadline - 1, i.e. strictly between issue - 1 and deadline.
   return engine_.CanAdd(window.issue - 1, window.deadline, cost_->CopySeconds(bytes));
+}
+
+bool MemoryState::CanCopy(const CopyWindow& window, int64_t bytes, bool prefetch) const {
+  return WithinCopyLimit(window, prefetch) && FitsCopyEngine(window, bytes);
 }
 
 void MemoryState::Engage(CopyRecord& copy, int delta) {

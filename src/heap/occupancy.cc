@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 
 #include "absl/strings/str_cat.h"
 
@@ -31,8 +32,6 @@ Occupancy::Occupancy(int64_t capacity, int64_t alignment, Time horizon)
   while (leaves_ < horizon_) leaves_ *= 2;
   by_start_.resize(horizon_);
   max_end_.assign(2 * leaves_, -1);
-  usage_max_.assign(2 * leaves_, 0);
-  usage_add_.assign(2 * leaves_, 0);
 }
 
 Offset Occupancy::AlignUp(Offset offset) const {
@@ -237,6 +236,11 @@ absl::StatusOr<ChunkHandle> Occupancy::Commit(const Chunk& chunk) {
                                                       ") x [", chunk.start, ", ", chunk.end,
                                                       "]: ", why));
   }
+  return CommitFree(chunk);
+}
+
+ChunkHandle Occupancy::CommitFree(const Chunk& chunk) {
+  assert(IsFree(chunk));
   const ChunkHandle handle = static_cast<ChunkHandle>(chunks_.size());
   chunks_.push_back(chunk);
   position_.push_back(-1);
@@ -285,7 +289,7 @@ void Occupancy::Insert(ChunkHandle handle) {
   position_[handle] = static_cast<int32_t>(bucket.size());
   bucket.push_back(handle);
   UpdateMaxEnd(c.start);
-  AddUsage(1, 0, leaves_ - 1, c.start, c.end, c.size);
+  if (usage_kept_) AddUsage(1, 0, leaves_ - 1, c.start, c.end, c.size);
   ++live_chunks_;
   IndexInsert(handle);
 }
@@ -299,7 +303,7 @@ void Occupancy::Erase(ChunkHandle handle) {
   bucket.pop_back();
   position_[handle] = -1;
   UpdateMaxEnd(c.start);
-  AddUsage(1, 0, leaves_ - 1, c.start, c.end, -c.size);
+  if (usage_kept_) AddUsage(1, 0, leaves_ - 1, c.start, c.end, -c.size);
   --live_chunks_;
   IndexErase(handle);
 }
@@ -360,7 +364,7 @@ void Occupancy::UpdateMaxEnd(Time leaf) {
 }
 
 void Occupancy::AddUsage(int node, Time node_lo, Time node_hi, Time start, Time end,
-                         int64_t delta) {
+                         int64_t delta) const {
   if (node_hi < start || node_lo > end) return;
   if (start <= node_lo && node_hi <= end) {
     usage_add_[node] += delta;
@@ -388,6 +392,15 @@ int64_t Occupancy::MaxUsed(Time start, Time end) const {
   start = std::max<Time>(start, 0);
   end = std::min<Time>(end, horizon_ - 1);
   if (start > end) return 0;
+  if (!usage_kept_) {  // The first question: build the tree from the live chunks.
+    usage_max_.assign(2 * leaves_, 0);
+    usage_add_.assign(2 * leaves_, 0);
+    for (ChunkHandle h = 0; h < static_cast<ChunkHandle>(chunks_.size()); ++h) {
+      const Chunk& c = chunks_[h];
+      if (position_[h] >= 0) AddUsage(1, 0, leaves_ - 1, c.start, c.end, c.size);
+    }
+    usage_kept_ = true;
+  }
   return QueryUsage(1, 0, leaves_ - 1, start, end);
 }
 

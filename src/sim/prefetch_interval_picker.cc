@@ -82,45 +82,39 @@ std::optional<Time> PrefetchIntervalPicker::LatestPrefetchStart(int64_t bytes, T
 std::vector<Time> PrefetchIntervalPicker::PrefetchStartCandidates(int64_t bytes, Time earliest,
                                                                   Time use_time,
                                                                   double use_speedup) const {
-  std::vector<Time> candidates = CandidatesInAnyComputation(bytes, earliest, use_time, use_speedup);
-  if (computation_.empty() || use_time >= static_cast<Time>(computation_.size())) {
-    return candidates;
-  }
-  // A copy issued after instruction t starts at boundary t + 1, in that instruction's
-  // computation.
-  const int32_t use_computation = computation_[use_time];
-  candidates.erase(std::remove_if(candidates.begin(), candidates.end(),
-                                  [&](Time t) { return computation_[t + 1] != use_computation; }),
-                   candidates.end());
+  std::vector<Time> candidates;
+  PrefetchStartWalk walk = StartWalk(bytes, earliest, use_time, use_speedup);
+  while (std::optional<Time> t = walk.Next()) candidates.push_back(*t);
   return candidates;
 }
 
-std::vector<Time> PrefetchIntervalPicker::CandidatesInAnyComputation(int64_t bytes, Time earliest,
-                                                                     Time use_time,
-                                                                     double use_speedup) const {
+PrefetchStartWalk PrefetchIntervalPicker::StartWalk(int64_t bytes, Time earliest, Time use_time,
+                                                    double use_speedup) const {
+  PrefetchStartWalk walk;
+  walk.picker_ = this;
+  walk.use_ = use_time;
+  // A copy issued after instruction t starts at boundary t + 1, in that instruction's
+  // computation: starts in another computation than the use's are skipped.
+  walk.filter_ = !computation_.empty() && use_time < static_cast<Time>(computation_.size());
   std::optional<Time> latest = LatestPrefetchStart(bytes, earliest, use_time, use_speedup);
-  if (!latest) return {};
+  if (!latest) return walk;  // Nothing: up_ > latest_ and down_ < first_.
+  walk.latest_ = *latest;
   if (counts_instructions()) {
     // Earliest first: XLA's instruction-count picker walks up from the longest window.
-    std::vector<Time> candidates;
-    for (Time t = std::max(earliest, use_time - options_.max_overlap_count); t <= *latest; ++t) {
-      candidates.push_back(t);
-    }
-    return candidates;
+    walk.counts_ = true;
+    walk.up_ = walk.lower_bound_ = std::max(earliest, use_time - options_.max_overlap_count);
+    return walk;
   }
   // Earliest useful start: the first t whose overlap fits the max copy window.
-  Time first = earliest;
-  {
-    Time lo = earliest, hi = *latest;
-    while (lo < hi) {
-      Time mid = lo + (hi - lo) / 2;
-      if (ElapsedBetween(mid, use_time) <= max_copy_window_)
-        hi = mid;
-      else
-        lo = mid + 1;
-    }
-    first = lo;
+  Time lo = earliest, hi = *latest;
+  while (lo < hi) {
+    Time mid = lo + (hi - lo) / 2;
+    if (ElapsedBetween(mid, use_time) <= max_copy_window_)
+      hi = mid;
+    else
+      lo = mid + 1;
   }
+  const Time first = lo;
   // Preferred: the start whose overlap is closest to preferred x copy time.
   const double target = options_.preferred_overlap_to_async_copy_ratio * CopyTime(bytes);
   Time preferred = LastStartWithOverlap(target, first, *latest, use_time).value_or(first);
@@ -130,24 +124,73 @@ std::vector<Time> PrefetchIntervalPicker::CandidatesInAnyComputation(int64_t byt
   }
   // Alternate later and earlier starts; once the later side runs out, step the earlier side
   // in ~1% slices of the window so that long windows cost at most ~100 candidates (as XLA).
-  std::vector<Time> candidates{preferred};
-  Time up = preferred + 1, down = preferred - 1;
-  const double step = ElapsedBetween(first, use_time) / 100;
-  double last_down_elapsed = ElapsedBetween(preferred, use_time);
-  while (up <= *latest || down >= first) {
-    if (up <= *latest) candidates.push_back(up++);
-    while (down >= first) {
-      const double e = ElapsedBetween(down, use_time);
-      if (up <= *latest || e - last_down_elapsed >= step || down == first) {
-        candidates.push_back(down);
-        last_down_elapsed = e;
-        --down;
-        break;
-      }
-      --down;
+  walk.first_ = walk.lower_bound_ = first;
+  walk.pending_[walk.pending_count_++] = preferred;
+  walk.up_ = preferred + 1;
+  walk.down_ = preferred - 1;
+  walk.step_ = ElapsedBetween(first, use_time) / 100;
+  walk.last_down_elapsed_ = ElapsedBetween(preferred, use_time);
+  return walk;
+}
+
+std::optional<Time> PrefetchStartWalk::Next() {
+  while (true) {
+    if (pending_at_ == pending_count_) {
+      pending_at_ = pending_count_ = 0;
+      if (!Advance()) return std::nullopt;
     }
+    const Time t = pending_[pending_at_++];
+    if (!filter_ || picker_->computation_[t + 1] == picker_->computation_[use_]) return t;
   }
-  return candidates;
+}
+
+bool PrefetchStartWalk::Advance() {
+  if (counts_) {
+    if (up_ > latest_) return false;
+    pending_[pending_count_++] = up_++;
+    return true;
+  }
+  if (up_ > latest_ && down_ < first_) return false;
+  if (up_ <= latest_) pending_[pending_count_++] = up_++;
+  if (down_ >= first_) {
+    if (up_ > latest_) down_ = NextDown();
+    pending_[pending_count_++] = down_;
+    last_down_elapsed_ = picker_->ElapsedBetween(down_, use_);
+    --down_;
+  }
+  return true;
+}
+
+Time PrefetchStartWalk::NextDown() const {
+  // The latest t <= down_ whose overlap grew by a step since the last earlier start, or first_.
+  // E(t, use) only grows as t falls, and so does the test: a binary search finds the start a
+  // walk down one by one would (long windows made that walk most of the picker's time).
+  auto grew = [&](Time t) {
+    return picker_->ElapsedBetween(t, use_) - last_down_elapsed_ >= step_;
+  };
+  if (grew(down_)) return down_;
+  // The answer is usually a step (~1% of the window) below: gallop down from down_ to bracket
+  // it (grew(bad) is false), then halve the bracket.
+  Time bad = down_, good = first_ - 1;  // good < first_: none found yet.
+  for (Time reach = 1;; reach *= 2) {
+    const Time probe = down_ - reach;
+    if (probe <= first_) break;
+    if (grew(probe)) {
+      good = probe;
+      break;
+    }
+    bad = probe;
+  }
+  Time lo = std::max(good, first_), hi = bad - 1;
+  if (good < first_ && !grew(first_)) return first_;
+  while (lo < hi) {
+    const Time mid = lo + (hi - lo + 1) / 2;
+    if (grew(mid))
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  return lo;
 }
 
 }  // namespace mmap_opt

@@ -2,7 +2,9 @@
 #include "mmap_opt/sim/simulator.h"
 
 #include <algorithm>
+#include <iterator>
 #include <tuple>
+#include <vector>
 
 #include "mmap_opt/sim/placement_semantics.h"
 #include "mmap_opt/sim/validator.h"
@@ -20,46 +22,59 @@ struct Copy {
   double bytes = 0;
 };
 
-// Per buffer, the disjoint sorted time intervals during which its uses read fast memory.
+// Per buffer, the disjoint sorted time intervals during which its uses read fast memory: all
+// in one array, each buffer's a slice of it (heuristic-tuned simulates hundreds of plans, and
+// a vector per buffer was an allocation per buffer per plan).
 class Coverage {
  public:
-  Coverage(const Program& program, const proto::Assignment& assignment)
-      : intervals_(program.num_buffers()) {
-    for (const Placement& p : assignment.placements()) {
-      intervals_[*program.IndexOf(p.buffer_id())].push_back({p.start(), p.end()});
+  // `buffer_of[i]`: the buffer of the assignment's placement i.
+  Coverage(const Program& program, const proto::Assignment& assignment,
+           const std::vector<BufferIndex>& buffer_of)
+      : begin_(program.num_buffers() + 1, 0), end_(program.num_buffers(), 0) {
+    for (BufferIndex b : buffer_of) ++begin_[b + 1];
+    for (size_t b = 0; b < end_.size(); ++b) begin_[b + 1] += begin_[b];
+    ranges_.resize(buffer_of.size());
+    std::vector<int> next(begin_.begin(), begin_.end() - 1);
+    for (int i = 0; i < assignment.placements_size(); ++i) {
+      const Placement& p = assignment.placements(i);
+      ranges_[next[buffer_of[i]]++] = {p.start(), p.end()};
     }
-    for (std::vector<LiveRange>& list : intervals_) {
-      std::sort(list.begin(), list.end(),
-                [](const LiveRange& a, const LiveRange& b) { return a.start < b.start; });
-      std::vector<LiveRange> merged;
-      for (const LiveRange& r : list) {
-        if (!merged.empty() && r.start <= merged.back().end + 1) {
-          merged.back().end = std::max(merged.back().end, r.end);
+    for (size_t b = 0; b < end_.size(); ++b) {
+      auto first = ranges_.begin() + begin_[b], last = ranges_.begin() + begin_[b + 1];
+      std::sort(first, last,
+                [](const LiveRange& x, const LiveRange& y) { return x.start < y.start; });
+      auto merged = first;  // One past the last merged interval.
+      for (auto r = first; r != last; ++r) {
+        if (merged != first && r->start <= std::prev(merged)->end + 1) {
+          std::prev(merged)->end = std::max(std::prev(merged)->end, r->end);
         } else {
-          merged.push_back(r);
+          *merged++ = *r;
         }
       }
-      list = std::move(merged);
+      end_[b] = static_cast<int>(merged - ranges_.begin());
     }
   }
 
   bool Covers(BufferIndex b, Time t) const {
-    const std::vector<LiveRange>& list = intervals_[b];
-    auto it = std::upper_bound(list.begin(), list.end(), t,
+    auto first = ranges_.begin() + begin_[b], last = ranges_.begin() + end_[b];
+    auto it = std::upper_bound(first, last, t,
                                [](Time t, const LiveRange& r) { return t < r.start; });
-    return it != list.begin() && std::prev(it)->Contains(t);
+    return it != first && std::prev(it)->Contains(t);
   }
 
  private:
-  std::vector<std::vector<LiveRange>> intervals_;
+  std::vector<int> begin_;  // Buffer b's intervals: ranges_[begin_[b], end_[b]).
+  std::vector<int> end_;
+  std::vector<LiveRange> ranges_;
 };
 
 // The async copies of a valid assignment in FIFO order.
-std::vector<Copy> CopiesInQueueOrder(const Program& program, const proto::Assignment& assignment) {
+std::vector<Copy> CopiesInQueueOrder(const Program& program, const proto::Assignment& assignment,
+                                     const std::vector<BufferIndex>& buffer_of) {
   std::vector<Copy> copies;
   for (int i = 0; i < assignment.placements_size(); ++i) {
     const Placement& p = assignment.placements(i);
-    const BufferIndex b = *program.IndexOf(p.buffer_id());
+    const BufferIndex b = buffer_of[i];
     const double bytes = program.buffer(b).size();
     if (p.source() == Placement::PREFETCHED) {
       copies.push_back({PrefetchWindow(p.copy_start(), *FirstUseIn(program, b, p.start(), p.end())),
@@ -125,17 +140,27 @@ class CopyQueue {
 
 absl::StatusOr<SimulationResult> Simulate(const CostModel& model,
                                           const proto::Assignment& assignment) {
+  RETURN_IF_ERROR(ValidateAssignment(model.program(), model.hardware(), assignment));
+  return SimulateValid(model, assignment);
+}
+
+SimulationResult SimulateValid(const CostModel& model, const proto::Assignment& assignment) {
   const Program& program = model.program();
-  RETURN_IF_ERROR(ValidateAssignment(program, model.hardware(), assignment));
   const Time n = program.num_instructions();
-  const Coverage coverage(program, assignment);
+  std::vector<BufferIndex> buffer_of(assignment.placements_size());
+  for (int i = 0; i < assignment.placements_size(); ++i) {
+    buffer_of[i] = *program.IndexOf(assignment.placements(i).buffer_id());
+  }
+  const Coverage coverage(program, assignment, buffer_of);
   std::vector<bool> produced_fast(program.num_buffers(), false);
-  for (const Placement& p : assignment.placements()) {
-    if (p.source() == Placement::PRODUCED) produced_fast[*program.IndexOf(p.buffer_id())] = true;
+  for (int i = 0; i < assignment.placements_size(); ++i) {
+    if (assignment.placements(i).source() == Placement::PRODUCED) {
+      produced_fast[buffer_of[i]] = true;
+    }
   }
 
   SimulationResult result;
-  CopyQueue queue(CopiesInQueueOrder(program, assignment));
+  CopyQueue queue(CopiesInQueueOrder(program, assignment, buffer_of));
   // due[t]: the last queue position that must be complete at boundary t, or -1.
   std::vector<int64_t> due(n + 1, -1);
   for (size_t k = 0; k < queue.copies().size(); ++k) {

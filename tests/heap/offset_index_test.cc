@@ -1,6 +1,7 @@
 // The queries the MallocGame's candidates use (issue 16): SortedOverlapping, with or without the
 // offset index, and best fits among its result, against the plain queries, over random commits,
-// removes, undos and rollbacks (with an index limit small enough to be dropped and rebuilt).
+// removes, undos and rollbacks (with an index limit small enough to be dropped and rebuilt);
+// and MaxUsed's usage tree built late against one kept all along.
 #include <algorithm>
 #include <random>
 #include <tuple>
@@ -65,6 +66,10 @@ TEST(OffsetIndexTest, CandidateQueriesMatchThePlainOnes) {
       std::sort(tree_key.begin(), tree_key.end());
       std::sort(index_key.begin(), index_key.end());
       ASSERT_EQ(tree_key, index_key) << "trial " << trial << " op " << op;
+      // The usage tree, built on the first MaxUsed: from the first op on for one heap, from op
+      // 200 on for the other (built then from the live chunks, kept since).
+      const int64_t used = plain.MaxUsed(lo, hi);
+      if (op >= 200) EXPECT_EQ(indexed.MaxUsed(lo, hi), used) << "trial " << trial << " op " << op;
       for (int q = 0; q < 4; ++q) {
         const Time s = lo + rng() % (hi - lo + 1);
         const Time e = s + rng() % (hi - s + 1);

@@ -2,6 +2,8 @@
 // count of instructions.
 #include "mmap_opt/sim/prefetch_interval_picker.h"
 
+#include <algorithm>
+#include <random>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -65,6 +67,41 @@ TEST(PrefetchIntervalPickerTest, CandidatesStartAtThePreferredOverlapAndAlternat
   EXPECT_THAT(picker.PrefetchStartCandidates(2, 0, 9), ElementsAre(5, 6, 4, 3, 2, 1, 0));
   EXPECT_THAT(picker.PrefetchStartCandidates(2, 3, 9), ElementsAre(5, 6, 4, 3));
   EXPECT_THAT(picker.PrefetchStartCandidates(2, 0, 9, 1.6), ElementsAre(5, 6, 4, 7, 3, 8, 2, 1, 0));
+}
+
+// The earlier starts once the later side runs out come from a binary search (issue 16): on
+// random instruction times (zeros included) they are those of the walk down one start at a
+// time, run here from the preferred start, the latest and `first` the picker returned.
+TEST(PrefetchIntervalPickerTest, EarlierStartsAreThoseOfTheWalkDown) {
+  std::mt19937 rng(16);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<double> elapsed(50 + rng() % 400);
+    for (double& e : elapsed) e = rng() % 4 == 0 ? 0.0 : (rng() % 1000) / 313.0;
+    const Time n = static_cast<Time>(elapsed.size());
+    PrefetchIntervalPicker picker(elapsed, /*copy_bandwidth=*/1.0, /*fast_capacity=*/200);
+    const Time use = 2 + static_cast<Time>(rng() % (n - 2));
+    const Time earliest = static_cast<Time>(rng() % use) - 1;
+    const std::vector<Time> got = picker.PrefetchStartCandidates(1 + rng() % 40, earliest, use);
+    if (got.empty()) continue;
+    const Time first = *std::min_element(got.begin(), got.end());
+    const Time latest = *std::max_element(got.begin(), got.end());
+    std::vector<Time> walk{got[0]};
+    Time up = got[0] + 1, down = got[0] - 1;
+    const double step = picker.ElapsedBetween(first, use) / 100;
+    double last_down_elapsed = picker.ElapsedBetween(got[0], use);
+    while (up <= latest || down >= first) {
+      if (up <= latest) walk.push_back(up++);
+      for (; down >= first; --down) {
+        const double e = picker.ElapsedBetween(down, use);
+        if (up <= latest || e - last_down_elapsed >= step || down == first) {
+          walk.push_back(down--);
+          last_down_elapsed = e;
+          break;
+        }
+      }
+    }
+    EXPECT_EQ(got, walk) << "trial " << trial;
+  }
 }
 
 TEST(PrefetchIntervalPickerTest, PreferredEvictionEnd) {

@@ -18,6 +18,19 @@ namespace mmap_opt {
 std::vector<BufferIndex> MsaBufferOrder(const CostModel& cost,
                                         absl::Span<const double> priority = {});
 
+// MsaBufferOrder for many priorities of one program (heuristic-tuned's order search): the key
+// after the priority is ranked once, so each order is one sort by (priority, rank).
+class MsaBufferOrdering {
+ public:
+  explicit MsaBufferOrdering(const CostModel& cost);
+  // MsaBufferOrder(cost, priority), `priority` as there.
+  std::vector<BufferIndex> Order(absl::Span<const double> priority) const;
+
+ private:
+  const CostModel* cost_;
+  std::vector<BufferIndex> by_tie_;  // The placeable buffers by the key after the priority.
+};
+
 // A priority list (for MsaBufferOrder) that orders buffers as the heap simulator's spatial
 // order: size desc, then live-range length desc, then id asc. XLA's MSA sorts by it when it is
 // given no comparator, as in most of XLA's own MSA tests.

@@ -38,6 +38,9 @@ class MemoryState {
   Mark mark() const { return {heap_.Mark(), history_.size(), placements_.size()}; }
   // Takes back every chunk, copy, placement change and served byte after `mark`.
   void RollBack(const Mark& mark);
+  // RollBack for undoing much of the state: the copy engine's cached queue states are cut at
+  // the earliest change instead of replayed after each (AsyncCopyResource::set_bulk_changes).
+  void RollBackFar(const Mark& mark);
 
   const heap::Occupancy& heap() const { return heap_; }
   // heap::Occupancy::KeepOffsetIndex: faster SortedOverlapping while few chunks are committed.
@@ -49,12 +52,23 @@ class MemoryState {
   bool IsFree(int64_t offset, int64_t size, Time start, Time end) const;
   // Reserves the rectangle; false (changing nothing) when it is not free.
   bool Reserve(int64_t offset, int64_t size, Time start, Time end);
+  // Reserve for an offset BestFit (or a best fit among SortedOverlapping's chunks) just gave
+  // for these times, with nothing reserved since: free by construction, so not checked again.
+  void ReserveBestFit(int64_t offset, int64_t size, Time start, Time end);
 
   // Whether an async copy of `bytes` over `window` fits the copy engine's bandwidth without
   // making an accepted copy late, and the outstanding-copy limit.
   bool CanCopy(const CopyWindow& window, int64_t bytes, bool prefetch) const;
   // The outstanding-copy limit alone (CanCopy without the bandwidth check).
   bool WithinCopyLimit(const CopyWindow& window, bool prefetch) const;
+  // For the copies of one kind due at `deadline` that may issue at any boundary in
+  // [from, deadline): the last instruction there at which the limit is already reached (from - 1
+  // when none; deadline - 1 when the limit is 0), so that WithinCopyLimit({issue, deadline})
+  // is issue > LastAtCopyLimit(from, deadline) for each of them, without a scan per issue (the
+  // heuristic tries up to ~100 issues per prefetch).
+  Time LastAtCopyLimit(Time from, Time deadline, bool prefetch) const;
+  // CanCopy's bandwidth check alone (the limit checked by the caller).
+  bool FitsCopyEngine(const CopyWindow& window, int64_t bytes) const;
   CopyHandle AddCopy(const CopyWindow& window, int64_t bytes, bool prefetch);
   void RemoveCopy(CopyHandle handle);
 

@@ -47,7 +47,8 @@ struct Marker {
 // start times augmented with the latest end (O((k + 1) log T)); FreeGaps, BestFit and
 // BestFits then sort them by offset (O(k log k)); IsFree stops at the first conflict without
 // sorting. Commit, Remove, Undo: O(log T) plus an overlap check (Commit) and the chunks that
-// share a start time. UsedAt / MaxUsed: O(log T) (a lazy range-add, range-max tree over time).
+// share a start time. UsedAt / MaxUsed: O(log T) (a lazy range-add, range-max tree over time,
+// built on the first call and kept from then on: owners that never ask do not pay for it).
 // A query allocates nothing once its scratch buffers have grown (they live in the object, so
 // one Occupancy must not be queried from two threads at once).
 //
@@ -106,6 +107,10 @@ class Occupancy {
   // Commits `chunk`; fails (changing nothing) when IsFree(chunk) does not hold, with the reason.
   absl::StatusOr<ChunkHandle> Commit(const Chunk& chunk);
 
+  // Commit for a chunk the caller knows IsFree holds for (a best fit over its times, nothing
+  // committed since): no second overlap check (checked only in debug builds).
+  ChunkHandle CommitFree(const Chunk& chunk);
+
   // Removes a committed chunk; fails on a handle that is not committed now.
   absl::Status Remove(ChunkHandle handle);
 
@@ -149,7 +154,7 @@ class Occupancy {
   bool OffsetIndexUsable() const;
   void Erase(ChunkHandle handle);
   void UpdateMaxEnd(Time leaf);
-  void AddUsage(int node, Time node_lo, Time node_hi, Time start, Time end, int64_t delta);
+  void AddUsage(int node, Time node_lo, Time node_hi, Time start, Time end, int64_t delta) const;
   int64_t QueryUsage(int node, Time node_lo, Time node_hi, Time start, Time end) const;
 
   int64_t capacity_ = 0;
@@ -162,8 +167,10 @@ class Occupancy {
   std::vector<int32_t> position_;                   // Handle -> index in its start bucket, or -1.
   std::vector<std::vector<ChunkHandle>> by_start_;  // Start time -> live chunks starting then.
   std::vector<Time> max_end_;       // Segment tree over start times: latest end, or -1.
-  std::vector<int64_t> usage_max_;  // Range-add / range-max tree over times.
-  std::vector<int64_t> usage_add_;
+  // Range-add / range-max tree over times, kept only once MaxUsed was asked (usage_kept_).
+  mutable bool usage_kept_ = false;
+  mutable std::vector<int64_t> usage_max_;
+  mutable std::vector<int64_t> usage_add_;
   std::vector<HistoryEntry> history_;
 
   int offset_index_limit_ = 0;  // 0: no offset index.

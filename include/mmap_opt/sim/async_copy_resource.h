@@ -38,6 +38,10 @@ class AsyncCopyResource {
 
   int num_copies() const { return static_cast<int>(order_.size()); }
 
+  // While set, Remove and SetCapacity cut the cached queue states at the change instead of
+  // replaying the ones after it: for undoing much at once (the next check replays once).
+  void set_bulk_changes(bool bulk) { bulk_ = bulk; }
+
  private:
   struct Copy {
     Time start, end;
@@ -64,11 +68,27 @@ class AsyncCopyResource {
   // Advances `cursor` by one copy; returns the slot it finished in.
   Time Run(const Copy& copy, Cursor& cursor) const;
 
+  // Whether `copy`, started from `cursor`, surely cannot finish before its end: the capacity
+  // it could use there falls short of its seconds by far more than rounding (a sum tree over
+  // the slots answers in O(log slots); the heuristic's failing checks were most of its time,
+  // each walking the slots of its window one by one). False says nothing: replay to know.
+  bool SurelyLate(const Copy& copy, const Cursor& cursor) const;
+  // Sum of capacity_ over slots [first, last].
+  double CapacityBetween(Time first, Time last) const;
+  void SetSum(Time t);
+
   std::vector<double> capacity_;
+  // A tree of sums over capacity_, each node its children's sum (recomputed, never updated by
+  // a difference, so its rounding does not build up); leaves_ slots, a power of two.
+  size_t leaves_ = 1;
+  std::vector<double> sums_;
+  int negative_slots_ = 0;  // Slots with negative capacity: then SurelyLate is always false.
   std::vector<Copy> copies_;   // Indexed by CopyId.
   std::vector<CopyId> order_;  // Live copies by (start, id): the FIFO order.
+  std::vector<Time> starts_;   // starts_[i] = copies_[order_[i]].start, searched directly.
   // after_[i]: the state after order_[0..i]; entries from after_.size() on are stale.
   mutable std::vector<Cursor> after_;
+  bool bulk_ = false;
 };
 
 }  // namespace mmap_opt

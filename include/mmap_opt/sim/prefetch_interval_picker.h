@@ -47,6 +47,35 @@ struct PrefetchIntervalOptions {
   int64_t max_overlap_count = 10;
 };
 
+class PrefetchIntervalPicker;
+
+// PrefetchIntervalPicker::PrefetchStartCandidates one at a time, for a caller that usually stops
+// at one of the first (the heuristic takes the first start that fits): the same starts in the
+// same order, each worked out only when asked for. Valid while its picker lives.
+class PrefetchStartWalk {
+ public:
+  std::optional<Time> Next();
+  // No candidate is earlier than this.
+  Time lower_bound() const { return lower_bound_; }
+
+ private:
+  friend class PrefetchIntervalPicker;
+  // One step of the walk: the next later and/or earlier start into pending_; false when done.
+  bool Advance();
+  // The next earlier start once the later side has run out (see Advance).
+  Time NextDown() const;
+
+  const PrefetchIntervalPicker* picker_ = nullptr;
+  Time use_ = 0;
+  bool counts_ = false;  // kInstructionCount: up_ .. latest_, earliest first.
+  Time latest_ = -1, first_ = 0, up_ = 0, down_ = -1;
+  double step_ = 0, last_down_elapsed_ = 0;
+  Time pending_[2] = {0, 0};
+  int pending_count_ = 0, pending_at_ = 0;
+  Time lower_bound_ = 0;
+  bool filter_ = false;  // Skip starts issued in another computation than the use's.
+};
+
 // Answers the picker's questions in O(log T) from prefix sums of instruction times.
 // "Elapsed between a and b", E(a, b), is the time of the instructions strictly between them.
 class PrefetchIntervalPicker {
@@ -79,6 +108,9 @@ class PrefetchIntervalPicker {
   // the use's. Empty when no start leaves enough overlap.
   std::vector<Time> PrefetchStartCandidates(int64_t bytes, Time earliest, Time use_time,
                                             double use_speedup = 0) const;
+  // The same candidates, one at a time.
+  PrefetchStartWalk StartWalk(int64_t bytes, Time earliest, Time use_time,
+                              double use_speedup = 0) const;
 
   // The latest start that still overlaps `min_ratio` x copy time, or nullopt.
   std::optional<Time> LatestPrefetchStart(int64_t bytes, Time earliest, Time use_time,
@@ -91,9 +123,7 @@ class PrefetchIntervalPicker {
   bool counts_instructions() const {
     return options_.kind == PrefetchIntervalOptions::Kind::kInstructionCount;
   }
-  // PrefetchStartCandidates before the computation rule.
-  std::vector<Time> CandidatesInAnyComputation(int64_t bytes, Time earliest, Time use_time,
-                                               double use_speedup) const;
+  friend class PrefetchStartWalk;
   // Largest t in [lo, hi] with E(t, end) >= need, or nullopt. E(t, end) falls as t grows.
   std::optional<Time> LastStartWithOverlap(double need, Time lo, Time hi, Time end) const;
 

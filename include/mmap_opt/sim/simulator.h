@@ -42,6 +42,12 @@ struct SimulationResult {
 absl::StatusOr<SimulationResult> Simulate(const CostModel& model,
                                           const proto::Assignment& assignment);
 
+// Simulate without validating first, for an assignment valid by construction (the heuristic's
+// plans, tests/agents/heuristic_test.cc): heuristic-tuned scores hundreds of them, and the
+// check cost as much as the simulation. The same result as Simulate for a valid assignment;
+// undefined for any other.
+SimulationResult SimulateValid(const CostModel& model, const proto::Assignment& assignment);
+
 }  // namespace mmap_opt
 
 #endif  // MMAP_OPT_SIM_SIMULATOR_H_
