@@ -217,8 +217,11 @@ absl::StatusOr<ExactResult> SolveExact(const CostModel& cost, const ExactOptions
       std::sort(plans.begin(), plans.end(), [](const Incumbent& a, const Incumbent& b) {
         return a.simulation.latency_s < b.simulation.latency_s;
       });
+      // The round's plans share one repair budget (the repair's added placements can use all
+      // of it on a large program; eight shares in a row would take half the time left).
+      const Clock::time_point round_repair_until = repair_deadline();
       for (size_t i = 0; i < plans.size() && i < kPlansRepaired; ++i) {
-        Improve(cost, plans[i], repair_deadline(), result);
+        Improve(cost, plans[i], round_repair_until, result);
         if (plans[i].simulation.latency_s < best.simulation.latency_s) best = std::move(plans[i]);
       }
       if (best.simulation.latency_s <= bound_s * (1 + kBoundSafety)) break;
