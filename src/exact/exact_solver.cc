@@ -150,12 +150,21 @@ absl::StatusOr<ExactResult> SolveExact(const CostModel& cost, const ExactOptions
   // (every one a relaxation of the simulator).
   double bound_s = cost.CapacityBoundLatency() * (1 - 1e-7);
   std::string rejected;
-  // The model, then (while time is left and the gap open once the model has nothing more to
-  // give) a refined one with finer copy-start buckets: a tighter relaxation, and plans that
-  // stall less in the simulator.
-  for (int level = 0; level <= options.refinements; ++level) {
+  // A coarse model first (fewer copy-start buckets: a looser relaxation, but one CBC often
+  // solves at its root where the finer one leaves its tree unfinished, so its bound is often
+  // the finer model's optimum), then the model, then (while time is left and the gap open once
+  // the model has nothing more to give) a refined one with finer copy-start buckets: a tighter
+  // relaxation, and plans that stall less in the simulator.
+  const int first_level = options.coarse_buckets > 0 ? -1 : 0;
+  for (int level = first_level; level <= options.refinements; ++level) {
     exact::ModelOptions model_options;
-    if (level > 0) {  // Twice as fine at each level.
+    // The coarse model's rounds stop at their share of the limit, so that the model after it
+    // keeps most of the time.
+    const double level_ends_at =
+        level < 0 ? options.coarse_share * options.time_limit_s : options.time_limit_s;
+    if (level < 0) {
+      model_options.max_buckets = options.coarse_buckets;
+    } else if (level > 0) {  // Twice as fine at each level.
       model_options.max_buckets = options.refined_max_buckets << (level - 1);
       model_options.single_boundaries = options.refined_single_boundaries << (level - 1);
     } else {
@@ -172,8 +181,10 @@ absl::StatusOr<ExactResult> SolveExact(const CostModel& cost, const ExactOptions
         // (the first LP, the cut loop) does not stop at the deadline, and on a larger refined
         // model it took 46 s of a 27 s budget on mobilenetv2 (a loaded machine).
         if (result.rounds > 0 && left() < kLeftToStartAnother * options.time_limit_s) break;
-        // What is left, less a share to pack, simulate and repair the plans it returns.
-        limits.time_limit_s = left() * (1 - kPlanShare);
+        // What is left (of the level's share), less a share to pack, simulate and repair the
+        // plans it returns.
+        limits.time_limit_s =
+            std::min(left(), level_ends_at - elapsed()) * (1 - kPlanShare);
         if (limits.time_limit_s <= 0.05) break;
       }
       // The incumbent maps onto a feasible point of every round's model: CBC starts from it.
@@ -206,8 +217,11 @@ absl::StatusOr<ExactResult> SolveExact(const CostModel& cost, const ExactOptions
       std::sort(plans.begin(), plans.end(), [](const Incumbent& a, const Incumbent& b) {
         return a.simulation.latency_s < b.simulation.latency_s;
       });
+      // The round's plans share one repair budget (the repair's added placements can use all
+      // of it on a large program; eight shares in a row would take half the time left).
+      const Clock::time_point round_repair_until = repair_deadline();
       for (size_t i = 0; i < plans.size() && i < kPlansRepaired; ++i) {
-        Improve(cost, plans[i], repair_deadline(), result);
+        Improve(cost, plans[i], round_repair_until, result);
         if (plans[i].simulation.latency_s < best.simulation.latency_s) best = std::move(plans[i]);
       }
       if (best.simulation.latency_s <= bound_s * (1 + kBoundSafety)) break;
@@ -220,9 +234,11 @@ absl::StatusOr<ExactResult> SolveExact(const CostModel& cost, const ExactOptions
     }
     result.columns = static_cast<int>(mip.columns().size());
     result.rows = static_cast<int>(mip.rows().size());
-    result.refinements = level;
-    if (!exhausted || best.simulation.latency_s <= bound_s * (1 + kBoundSafety) ||
-        left() <= 0.05) {
+    result.refinements = std::max(0, level);
+    // Past the coarse model, finished or not, while the gap is open and time is left.
+    if (best.simulation.latency_s <= bound_s * (1 + kBoundSafety) || left() <= 0.05 ||
+        (level >= 0 && !exhausted) ||
+        (limited && left() < kLeftToStartAnother * options.time_limit_s)) {
       break;
     }
   }

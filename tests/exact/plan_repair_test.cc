@@ -54,6 +54,40 @@ TEST(PlanRepairTest, OrdersCopiesIssuedTogetherByDeadline) {
   EXPECT_EQ(repaired.placements(0).buffer_id(), 1);  // a's copy, due first, now goes first.
 }
 
+// Decimal hardware as above. t0 computes for 1 s; t1 reads input a and writes c (100 B
+// each); t2 reads c. All slow: 1 + 2 + 1 = 4 s. The repair adds placements where uses read
+// slow memory: a prefetch of a issued at boundary 0 (its 100 B move in t0's idle second, so
+// t1 reads a in 0.1 s), then c PRODUCED through its use at t2 (ending it at t1 would need an
+// eviction due at boundary 2: a 1 s stall). 1 + 0.2 + 0.1 = 1.3 s, the infinitely-fast bound.
+TEST(PlanRepairTest, AddsPlacementsForUsesThatReadSlowMemory) {
+  Program program = *Program::Create(ProgramFromText(R"pb(
+    name: "add"
+    buffers { id: 1 name: "a" size: 100 }
+    buffers { id: 2 name: "c" size: 100 }
+    instructions { id: 0 name: "compute" flops: 1000 }
+    instructions { id: 1 name: "make" operands: 1 outputs: 2 }
+    instructions { id: 2 name: "use" operands: 2 }
+  )pb"));
+  CostModel cost = *CostModel::Create(program, DecimalHardware());
+  const proto::Assignment empty;
+  EXPECT_NEAR(Simulate(cost, empty)->latency_s, 4.0, 1e-9);
+  const proto::Assignment repaired = RepairPlan(cost, empty, 4.0, kNoDeadline);
+  const absl::StatusOr<SimulationResult> after = Simulate(cost, repaired);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_NEAR(after->latency_s, 1.3, 1e-9);
+  ASSERT_EQ(repaired.placements_size(), 2);
+  const proto::Placement& a = repaired.placements(0);
+  EXPECT_EQ(a.buffer_id(), 1);
+  EXPECT_EQ(a.source(), proto::Placement::PREFETCHED);
+  EXPECT_EQ(a.copy_start(), 0);
+  EXPECT_EQ(a.end(), 1);
+  const proto::Placement& c = repaired.placements(1);
+  EXPECT_EQ(c.buffer_id(), 2);
+  EXPECT_EQ(c.source(), proto::Placement::PRODUCED);
+  EXPECT_EQ(c.start(), 1);
+  EXPECT_EQ(c.end(), 2);
+}
+
 // The heuristic's assignment and random valid ones (copy starts no agent picks) on random
 // programs and hardware: the repair returns a valid assignment at most as slow, the same one
 // twice (deterministic without a deadline), and improves some.

@@ -32,6 +32,10 @@ struct ExactOptions {
   int windows_per_round = 300;
   // Copy-start buckets per use segment.
   int max_buckets = 10;
+  // A coarse model solved before it, with this many buckets (0: none), for at most
+  // `coarse_share` of the time limit: see SolveExact.
+  int coarse_buckets = 5;
+  double coarse_share = 0.35;
   // Refined models solved after the first once it has nothing more to give (its rounds end
   // with no copy window violated, solved to optimality) while the gap is open and time is
   // left: finer buckets, `refined_single_boundaries` single ones nearest each use (doubled,
