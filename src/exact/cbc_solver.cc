@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -100,24 +102,33 @@ using Clock = std::chrono::steady_clock;
 
 // Stops branch and cut at the deadline wherever CBC asks (nodes, cut passes, heuristics):
 // CbcModel's own limit is checked between nodes only, and the root's cut loop ran twice over it.
+// Also notes when the root ends (the first node event; CBC works on its copy of the handler,
+// so the time is kept where both see it).
 class DeadlineHandler : public CbcEventHandler {
  public:
-  DeadlineHandler(CbcModel* model, Clock::time_point deadline)
-      : CbcEventHandler(model), deadline_(deadline) {}
-  CbcAction event(CbcEvent) override { return Clock::now() >= deadline_ ? stop : noAction; }
+  DeadlineHandler(CbcModel* model, Clock::time_point deadline,
+                  std::shared_ptr<std::optional<Clock::time_point> > root_end)
+      : CbcEventHandler(model), deadline_(deadline), root_end_(std::move(root_end)) {}
+  CbcAction event(CbcEvent event) override {
+    const Clock::time_point now = Clock::now();
+    if (event == node && !root_end_->has_value()) *root_end_ = now;
+    return now >= deadline_ ? stop : noAction;
+  }
   CbcEventHandler* clone() const override { return new DeadlineHandler(*this); }
 
  private:
   Clock::time_point deadline_;
+  std::shared_ptr<std::optional<Clock::time_point> > root_end_;
 };
 
 }  // namespace
 
 absl::StatusOr<CbcOutcome> SolveWithCbc(const MappingMip& mip, const std::vector<double>* start,
                                         const CbcLimits& limits) {
+  const Clock::time_point started = Clock::now();
   const Clock::time_point deadline =
-      Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                         std::chrono::duration<double>(limits.time_limit_s > 0 ? limits.time_limit_s : 1e9));
+      started + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                    limits.time_limit_s > 0 ? limits.time_limit_s : 1e9));
   OsiClpSolverInterface solver;
   LoadModel(mip, solver);
   solver.messageHandler()->setLogLevel(0);
@@ -158,7 +169,7 @@ absl::StatusOr<CbcOutcome> SolveWithCbc(const MappingMip& mip, const std::vector
   model.addHeuristic(&rounding);
   CbcHeuristicFPump pump(model);
   pump.setMaximumPasses(20);
-  model.addHeuristic(&pump);
+  if (limits.feasibility_pump) model.addHeuristic(&pump);
   CbcHeuristicRINS rins(model);
   model.addHeuristic(&rins);
   CbcHeuristicDiveCoefficient dive(model);
@@ -168,11 +179,11 @@ absl::StatusOr<CbcOutcome> SolveWithCbc(const MappingMip& mip, const std::vector
   model.setAllowableGap(0);
   model.setAllowableFractionGap(0);
   model.setAllowableFractionGap(0);
-  if (limits.time_limit_s > 0) {
-    model.setMaximumSeconds(limits.time_limit_s);
-    DeadlineHandler handler(&model, deadline);
-    model.passInEventHandler(&handler);  // CBC keeps a copy.
-  }
+  auto root_end = std::make_shared<std::optional<Clock::time_point> >();
+  if (limits.time_limit_s > 0) model.setMaximumSeconds(limits.time_limit_s);
+  DeadlineHandler handler(&model, limits.time_limit_s > 0 ? deadline : Clock::time_point::max(),
+                          root_end);
+  model.passInEventHandler(&handler);  // CBC keeps a copy.
   model.setMaximumSavedSolutions(std::max(1, limits.saved_solutions));
   if (limits.max_nodes >= 0) model.setMaximumNodes(static_cast<int>(limits.max_nodes));
   if (start != nullptr) {
@@ -188,6 +199,8 @@ absl::StatusOr<CbcOutcome> SolveWithCbc(const MappingMip& mip, const std::vector
   }
 
   CbcOutcome outcome;
+  outcome.root_s =
+      std::chrono::duration<double>(root_end->value_or(Clock::now()) - started).count();
   outcome.nodes = model.getNodeCount();
   outcome.bound = model.getBestPossibleObjValue();
   outcome.optimal = model.isProvenOptimal();

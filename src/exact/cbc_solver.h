@@ -15,8 +15,9 @@ struct CbcLimits {
   // Wall-clock seconds for the whole call, LP and cut loop included (0: none; deterministic
   // runs use max_nodes instead).
   double time_limit_s = 0;
-  int64_t max_nodes = -1;  // Branch-and-bound nodes; -1: none.
-  int saved_solutions = 8;  // How many of the best solutions found to hand back.
+  int64_t max_nodes = -1;        // Branch-and-bound nodes; -1: none.
+  int saved_solutions = 8;       // How many of the best solutions found to hand back.
+  bool feasibility_pump = true;  // The pump at the root (it does not stop at the deadline).
 };
 
 struct CbcOutcome {
@@ -25,10 +26,13 @@ struct CbcOutcome {
   // The best few solutions found, best first (x among them): their plans are all worth
   // simulating, since the model's order is not the simulator's (FIFO copies, buckets).
   std::vector<std::vector<double>> solutions;
-  double objective = 0;   // Its objective, in model units.
-  double bound = 0;       // Proved: no solution of the model is below this (model units).
-  bool optimal = false;   // The search finished: objective == bound up to CBC's tolerances.
+  double objective = 0;  // Its objective, in model units.
+  double bound = 0;      // Proved: no solution of the model is below this (model units).
+  bool optimal = false;  // The search finished: objective == bound up to CBC's tolerances.
   int64_t nodes = 0;
+  // Wall seconds until the root was done (the first LP and the cut loop, which do not stop at
+  // the deadline), or the whole solve where it never got past the root.
+  double root_s = 0;
 };
 
 // Solves `mip` on one thread; `start`, when given, is a feasible point CBC starts from.
