@@ -159,9 +159,11 @@ absl::Status ReadRankState(TrainingState& state, torch::serialize::InputArchive&
   std::vector<int64_t> actions = Vector<int64_t>(read("replay_actions"));
   std::vector<int64_t> lengths = Vector<int64_t>(read("replay_lengths"));
   const int O = c.observation_size, A = c.num_actions;
+  // A negative length could cancel another in the sum and read before the arrays' start.
   int64_t total = 0;
-  for (int64_t l : lengths) total += l;
-  if (total != static_cast<int64_t>(actions.size()) || obs.size() != size_t(total) * O ||
+  bool negative = false;
+  for (int64_t l : lengths) total += l, negative |= l < 0;
+  if (negative || total != static_cast<int64_t>(actions.size()) || obs.size() != size_t(total) * O ||
       policies.size() != size_t(total) * A || rewards.size() != size_t(total) ||
       returns.size() != size_t(total)) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": inconsistent replay buffer"));
