@@ -9,110 +9,27 @@
 #include <fstream>
 #include <memory>
 #include <optional>
-#include <random>
-#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "mmap_opt/agents/heuristic.h"
-#include "mmap_opt/agents/policy.h"
-#include "mmap_opt/io/hardware_io.h"
 #include "mmap_opt/io/proto_io.h"
-#include "mmap_opt/sim/score.h"
 #include "mmap_opt/status_macros.h"
-#include "nn/evaluator.h"
 #include "nn/muzero_net.h"
-#include "search/play.h"
 #include "train/checkpoint.h"
+#include "train/corpus.h"
 #include "train/data_parallel.h"
 #include "train/learner.h"
 #include "train/learning_curve.h"
 #include "train/process_group.h"
 #include "train/replay.h"
-#include "train/targets.h"
+#include "train/self_play.h"
 
 namespace mmap_opt {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct CorpusProgram {
-  std::string path;
-  std::unique_ptr<Program> program;
-  std::unique_ptr<CostModel> cost;
-  double heuristic_latency = 0;
-};
-
-// The programs of one folder (sorted by path) with their heuristic latencies; in a
-// distributed run only this rank's share of them (ShardIndices).
-absl::StatusOr<std::vector<CorpusProgram>> LoadPrograms(const fs::path& dir,
-                                                        const std::string& hardware_flag,
-                                                        const DistOptions& dist) {
-  std::error_code error;
-  std::vector<std::string> paths;
-  for (const fs::directory_entry& entry : fs::directory_iterator(dir, error)) {
-    if (entry.is_regular_file() && HasProtoExtension(entry.path().string())) {
-      paths.push_back(entry.path().string());
-    }
-  }
-  std::sort(paths.begin(), paths.end());  // Directory order is not reproducible.
-  if (paths.empty()) {
-    return absl::NotFoundError(absl::StrCat(dir.string(), ": no programs (.pb, .txtpb, .json)"));
-  }
-  std::vector<CorpusProgram> corpus;
-  for (int index : ShardIndices(paths.size(), dist.rank, dist.world_size)) {
-    const std::string& path = paths[index];
-    CorpusProgram entry;
-    entry.path = path;
-    ASSIGN_OR_RETURN(proto::Program proto, ReadProgram(path));
-    ASSIGN_OR_RETURN(proto::Hardware hardware, HardwareFor(proto, hardware_flag));
-    ASSIGN_OR_RETURN(Program program, Program::Create(std::move(proto)));
-    entry.program = std::make_unique<Program>(std::move(program));
-    ASSIGN_OR_RETURN(CostModel cost, CostModel::Create(*entry.program, std::move(hardware)));
-    entry.cost = std::make_unique<CostModel>(std::move(cost));
-    ASSIGN_OR_RETURN(proto::Assignment heuristic, RunMsaHeuristic(*entry.cost));
-    ASSIGN_OR_RETURN(Score score, ScoreAssignment(*entry.cost, heuristic));
-    entry.heuristic_latency = score.simulation.latency_s;
-    corpus.push_back(std::move(entry));
-  }
-  return corpus;
-}
-
-absl::StatusOr<std::vector<CorpusProgram>> LoadCorpus(const TrainOptions& options) {
-  fs::path dir = options.corpus;
-  std::error_code error;
-  if (!fs::is_directory(dir, error)) {
-    return absl::NotFoundError(absl::StrCat(options.corpus, ": not a folder"));
-  }
-  if (fs::is_directory(dir / "train", error)) dir /= "train";
-  ASSIGN_OR_RETURN(std::vector<CorpusProgram> corpus,
-                   LoadPrograms(dir, options.hardware, options.dist));
-  if (corpus.empty()) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s: fewer programs than the %d ranks, each of which plays on a share of them",
-        dir.string(), options.dist.world_size));
-  }
-  return corpus;
-}
-
-// The held-out programs (TrainOptions::heldout); none when there are no such programs.
-absl::StatusOr<std::vector<CorpusProgram>> LoadHeldOut(const TrainOptions& options) {
-  if (options.heldout_every == 0) return std::vector<CorpusProgram>();
-  std::error_code error;
-  if (!options.heldout.empty()) {
-    if (!fs::is_directory(options.heldout, error)) {
-      return absl::NotFoundError(absl::StrCat(options.heldout, ": not a folder"));
-    }
-    return LoadPrograms(options.heldout, options.hardware, options.dist);
-  }
-  const fs::path corpus = options.corpus;
-  if (fs::is_directory(corpus / "train", error) && fs::is_directory(corpus / "test", error)) {
-    return LoadPrograms(corpus / "test", options.hardware, options.dist);
-  }
-  return std::vector<CorpusProgram>();
-}
 
 using State = TrainingState;
 
@@ -131,221 +48,6 @@ absl::StatusOr<double> Step(State& state, const TrainOptions& options, ProcessGr
         CheckParametersAgree(*group, state.net, absl::StrCat("after step ", state.train_steps)));
   }
   return loss;
-}
-
-// --- Iterations -----------------------------------------------------------------------------
-
-// One game played by `policy` on `cost`, every move recorded with the move played as a
-// one-hot policy target and the Monte-Carlo return as the value target (imitation).
-struct ImitatedGame {
-  Episode episode;
-  proto::Assignment assignment;
-};
-
-absl::StatusOr<ImitatedGame> ImitateGame(const CostModel& cost, Policy& policy,
-                                         const GameOptions& game_options) {
-  const int A = MallocGame::NumActions(game_options);
-  ASSIGN_OR_RETURN(MallocGame game, MallocGame::Create(cost, game_options));
-  std::vector<PlayedStep> steps;
-  while (!game.done()) {
-    PlayedStep step;
-    step.observation.resize(MallocGame::ObservationSize(game_options));
-    game.Observe(step.observation.data());
-    step.action = policy.Choose(game);
-    step.policy_target.assign(A, 0.0f);
-    step.policy_target[step.action] = 1;
-    step.reward = static_cast<float>(game.Step(step.action).reward);
-    steps.push_back(std::move(step));
-  }
-  ImitatedGame imitated;
-  imitated.assignment = game.ToAssignment("imitation");
-  imitated.episode = ToEpisode(steps, ValueTarget::kRemainingReward);
-  return imitated;
-}
-
-// The heuristic's moves as one-hot policy targets (the warm start).
-absl::StatusOr<double> ImitationGames(State& state, const std::vector<CorpusProgram>& corpus,
-                                      const TrainOptions& options) {
-  double gain = 0;
-  for (const CorpusProgram& entry : corpus) {
-    HeuristicPolicy policy;
-    ASSIGN_OR_RETURN(ImitatedGame imitated, ImitateGame(*entry.cost, policy, options.game));
-    ASSIGN_OR_RETURN(Score score, ScoreAssignment(*entry.cost, imitated.assignment));
-    gain += (entry.heuristic_latency - score.simulation.latency_s) / entry.heuristic_latency;
-    state.replay->Add(std::move(imitated.episode));
-    ++state.episodes;
-  }
-  return gain / corpus.size();
-}
-
-absl::StatusOr<double> SelfPlayGames(State& state, const std::vector<CorpusProgram>& corpus,
-                                     const TrainOptions& options) {
-  std::vector<const CostModel*> costs;
-  std::vector<double> heuristic;
-  std::uniform_int_distribution<size_t> pick(0, corpus.size() - 1);
-  for (int i = 0; i < options.games_per_iteration; ++i) {
-    const CorpusProgram& entry = corpus[pick(state.rng)];
-    costs.push_back(entry.cost.get());
-    heuristic.push_back(entry.heuristic_latency);
-  }
-  std::unique_ptr<Evaluator> evaluator = MakeNetEvaluator(state.net, options.threads);
-  PlayOptions play;
-  play.game = options.game;
-  play.search.simulations = options.simulations;
-  play.search.gumbel_scale = 1.0;
-  play.seed = state.rng();
-  play.record = true;
-  ASSIGN_OR_RETURN(std::vector<PlayedGame> games, PlaySearchGames(costs, *evaluator, play));
-  state.net->train();
-  double gain = 0;
-  for (size_t i = 0; i < games.size(); ++i) {
-    ASSIGN_OR_RETURN(Score score, ScoreAssignment(*costs[i], games[i].assignment));
-    gain += (heuristic[i] - score.simulation.latency_s) / heuristic[i];
-    state.replay->Add(ToEpisode(games[i].steps, ValueTarget::kRemainingReward));
-    ++state.episodes;
-  }
-  return gain / games.size();
-}
-
-// Plays a program's kept best game again, move for move: its plan (as anchored play records
-// one) and its simulated latency.
-absl::StatusOr<std::pair<GamePlan, double>> ReplayBestGame(const CorpusProgram& entry,
-                                                           const BestGame& game,
-                                                           const TrainOptions& options) {
-  class Moves : public Policy {
-   public:
-    explicit Moves(const std::vector<int64_t>& actions) : actions_(actions) {}
-    int Choose(const MallocGame& game) override {
-      // A move list that does not fit the game (it always does: same program, same options)
-      // ends in the heuristic's moves rather than an illegal one.
-      if (next_ < actions_.size() && actions_[next_] < game.num_actions() &&
-          game.legal()[actions_[next_]]) {
-        return static_cast<int>(actions_[next_++]);
-      }
-      next_ = actions_.size();
-      return rule_.Choose(game);
-    }
-
-   private:
-    const std::vector<int64_t>& actions_;
-    size_t next_ = 0;
-    HeuristicPolicy rule_;
-  };
-  Moves moves(game.actions);
-  GameOptions game_options = options.game;
-  game_options.later_evictions.assign(game.later_evictions.begin(), game.later_evictions.end());
-  ASSIGN_OR_RETURN(GameRecord record, PlayGame(*entry.cost, moves, "muzero", game_options));
-  ASSIGN_OR_RETURN(Score score, ScoreAssignment(*entry.cost, record.assignment));
-  return std::make_pair(std::move(record.plan), score.simulation.latency_s);
-}
-
-// kAnchored self-play: on one corpus program, rounds of up to kAnchoredRound games around the
-// fastest game so far (first the heuristic's, which the game plays exactly, or the program's
-// kept best game), as muzero does with a budget; the decided moves of every round go to the
-// replay with learning on the program's targets, and with self-imitation the fastest game
-// found goes there whole. The mean gain of the games over the heuristic.
-constexpr int kAnchoredRound = 8;
-constexpr int kAnchoredRolloutSteps = 16;
-
-absl::StatusOr<double> AnchoredSelfPlay(State& state, const std::vector<CorpusProgram>& corpus,
-                                        const TrainOptions& options, int iteration) {
-  std::uniform_int_distribution<size_t> pick(0, corpus.size() - 1);
-  const size_t program = pick(state.rng);
-  const CorpusProgram& entry = corpus[program];
-  const uint64_t seed = state.rng();
-  // The fastest game so far: the heuristic's, or with imitate_incumbent the best game of the
-  // earlier iterations on this program (so the exploration of a program goes on where it
-  // stopped).
-  GamePlan incumbent;
-  double best = entry.heuristic_latency;
-  auto kept = state.best_games.find(program);
-  if (options.imitate_incumbent && kept != state.best_games.end()) {
-    ASSIGN_OR_RETURN(std::tie(incumbent, best), ReplayBestGame(entry, kept->second, options));
-  } else {
-    HeuristicPolicy heuristic;
-    ASSIGN_OR_RETURN(GameRecord start, PlayGame(*entry.cost, heuristic, "muzero", options.game));
-    incumbent = std::move(start.plan);
-  }
-  RankedReward ranked;
-  ranked.Score({best});  // The first round is ranked against the incumbent.
-  std::unique_ptr<Evaluator> evaluator = MakeNetEvaluator(state.net, options.threads);
-  PlayOptions play;
-  play.game = options.game;
-  play.search.simulations = options.simulations;
-  play.search.rollout_steps = kAnchoredRolloutSteps;
-  play.search.gumbel_scale = 1.0;
-  play.record = true;
-  play.record_decisions_only = true;
-  play.deviations_per_game = options.deviations_per_game;
-  play.order_deviations_per_game = options.order_deviations_per_game;
-  play.eviction_deviations_per_game = options.eviction_deviations_per_game;
-  // The imitation model knows nothing of where deferring pays; after a self-play iteration it
-  // has learned from some.
-  play.weight_order_moves = iteration >= 2;
-  double gain = 0;
-  for (int played = 0, round = 0; played < options.games_per_iteration; ++round) {
-    const int games = std::min(kAnchoredRound, options.games_per_iteration - played);
-    play.anchor = &incumbent;
-    play.seed = seed + 1000003ull * round;
-    ASSIGN_OR_RETURN(
-        std::vector<PlayedGame> round_games,
-        PlaySearchGames(std::vector<const CostModel*>(games, entry.cost.get()), *evaluator, play));
-    std::vector<double> latencies;
-    for (PlayedGame& game : round_games) {
-      ASSIGN_OR_RETURN(Score score, ScoreAssignment(*entry.cost, game.assignment));
-      latencies.push_back(score.simulation.latency_s);
-      gain += (entry.heuristic_latency - latencies.back()) / entry.heuristic_latency;
-    }
-    // The incumbent changes after the round (its games all explored the same one).
-    for (size_t i = 0; i < round_games.size(); ++i) {
-      if (latencies[i] < best) best = latencies[i], incumbent = round_games[i].plan;
-    }
-    AddDecidedMoves(round_games, ranked.Score(latencies), *state.replay);
-    played += games;
-    state.episodes += games;
-  }
-  if (options.imitate_incumbent && best < entry.heuristic_latency) {
-    // Self-imitation: the fastest game found on the program, every move of it, as imitation
-    // moves; the warm start's heuristic games leave the replay in time, and these replace
-    // them with games at least as fast (so the network's own play is pulled towards the best
-    // games found rather than away from the heuristic's).
-    PlanPolicy replay_incumbent(incumbent);
-    GameOptions game_options = options.game;
-    game_options.later_evictions = incumbent.later_evictions();
-    ASSIGN_OR_RETURN(ImitatedGame imitated,
-                     ImitateGame(*entry.cost, replay_incumbent, game_options));
-    BestGame& kept_game = state.best_games[program];
-    kept_game.actions = imitated.episode.actions;
-    kept_game.later_evictions.assign(game_options.later_evictions.begin(),
-                                     game_options.later_evictions.end());
-    state.replay->Add(std::move(imitated.episode));
-  }
-  state.net->train();
-  return gain / options.games_per_iteration;
-}
-
-// The model's deterministic game on every held-out program at the fixed search budget, all
-// games batched in one PlaySearchGames; the mean gain over the heuristic.
-absl::StatusOr<double> HeldOutGain(State& state, const std::vector<CorpusProgram>& heldout,
-                                   const TrainOptions& options) {
-  std::vector<const CostModel*> costs;
-  for (const CorpusProgram& entry : heldout) costs.push_back(entry.cost.get());
-  std::unique_ptr<Evaluator> evaluator = MakeNetEvaluator(state.net, options.threads);
-  PlayOptions play;
-  play.game = options.game;
-  play.search.simulations = options.heldout_simulations;
-  play.search.rollout_steps = options.heldout_rollout_steps;
-  play.search.gumbel_scale = 0;
-  play.seed = options.seed;
-  ASSIGN_OR_RETURN(std::vector<PlayedGame> games, PlaySearchGames(costs, *evaluator, play));
-  state.net->train();
-  double gain = 0;
-  for (size_t i = 0; i < games.size(); ++i) {
-    ASSIGN_OR_RETURN(Score score, ScoreAssignment(*costs[i], games[i].assignment));
-    gain +=
-        (heldout[i].heuristic_latency - score.simulation.latency_s) / heldout[i].heuristic_latency;
-  }
-  return gain / games.size();
 }
 
 absl::Status CheckOptions(const TrainOptions& o) {
