@@ -6,7 +6,6 @@
 #include <memory>
 #include <utility>
 
-#include "decision_reuse.h"
 #include "mmap_opt/agents/heuristic.h"
 #include "mmap_opt/game/memory_state.h"
 #include "mmap_opt/heap/packer.h"
@@ -29,11 +28,10 @@ enum class Outcome { kDone, kEvictionFailed };
 // Plans one buffer's placements into `plan` (the caller rolls back on failure).
 class BufferPlanner {
  public:
-  // `overlap`: scratch for the sorted chunk collections the best fits share. `reads`, when
-  // given, gets what the attempt reads of the plan added (decision_reuse.h).
+  // `overlap`: scratch for the sorted chunk collections the best fits share.
   BufferPlanner(MemoryState& plan, const PrefetchIntervalPicker& picker,
                 const HeuristicOptions& options, BufferIndex b, AttemptMode mode,
-                std::vector<heap::Chunk>& overlap, DecisionReads* reads)
+                std::vector<heap::Chunk>& overlap)
       : plan_(plan),
         picker_(picker),
         options_(options),
@@ -42,8 +40,7 @@ class BufferPlanner {
         size_(program_.buffer(b).size()),
         uses_(program_.uses(b)),
         mode_(mode),
-        overlap_(overlap),
-        reads_(reads) {}
+        overlap_(overlap) {}
 
   Outcome Run() {
     std::optional<Time> def = program_.definition(b_);
@@ -110,7 +107,6 @@ class BufferPlanner {
   // repack may use it: the heap's usage tree it reads costs every commit).
   void NoteIfFragmented(Time start, Time end) {
     if (!mode_.note_fragmented) return;
-    if (reads_) reads_->complete = false;
     const heap::Occupancy& heap = plan_.heap();
     if (heap.MaxUsed(start, end) + size_ <= heap.capacity()) {
       fragmented_.push_back({start, end + 1, size_});
@@ -133,12 +129,9 @@ class BufferPlanner {
     // (each a sweep over it; the same answers as BestFit, heap/offset_index_test.cc).
     const bool shared = ends.size() > 1;
     if (shared) {
-      const Time last = *std::max_element(ends.begin(), ends.end());
-      Read(def, last);
-      plan_.heap().SortedOverlapping(def, last, &overlap_);
+      plan_.heap().SortedOverlapping(def, *std::max_element(ends.begin(), ends.end()), &overlap_);
     }
     for (Time end : ends) {
-      if (!shared) Read(def, end);
       std::optional<int64_t> offset = shared ? plan_.heap().BestFitAmong(overlap_, size_, def, end)
                                              : plan_.BestFit(size_, def, end);
       if (!offset) continue;
@@ -164,7 +157,6 @@ class BufferPlanner {
     std::vector<Time> ends = EndCandidates(next);
     if (current_ == produced_) KeepEvictable(p.start(), &ends);
     for (Time end : ends) {
-      Read(from, end);
       if (plan_.Reserve(p.offset(), size_, from, end)) {
         plan_.SetPlacementEnd(current_, end);
         return true;
@@ -191,7 +183,6 @@ class BufferPlanner {
         p.end(), picker_.PreferredEvictionEnd(size_, p.start(), latest, mode_.retry));
     // Largest end <= preferred whose extra rows are free at this offset (and, in a program
     // of several computations, in the definition's).
-    if (end > p.end()) Read(p.end() + 1, end);
     while (end > p.end() && (!plan_.IsFree(p.offset(), size_, p.end() + 1, end) ||
                              !EvictableAt(program_, b_, p.start(), end))) {
       --end;
@@ -211,35 +202,20 @@ class BufferPlanner {
     return true;
   }
 
-  // The plan from instructions `from` to `to` is read (for DecisionReads).
-  void Read(Time from, Time to) const {
-    if (reads_) reads_->Note(from, to);
-  }
-  // MemoryState::FitsCopyEngine, the check noted.
-  bool FitsCopyEngine(const CopyWindow& window) const {
-    if (!reads_) return plan_.FitsCopyEngine(window, size_);
-    AsyncCopyResource::Probe probe;
-    const bool fits = plan_.FitsCopyEngine(window, size_, &probe);
-    if (probe.start <= probe.reach) reads_->probes.push_back(probe);
-    return fits;
-  }
   bool CanCopy(const CopyWindow& window, bool prefetch) const {
-    // The limit reads the counts over the copy's counted span (MemoryState::WithinCopyLimit).
-    Read(window.issue, std::max(window.deadline, window.issue + 1) - 1);
-    return plan_.WithinCopyLimit(window, prefetch) &&
-           (!options_.check_copy_bandwidth || FitsCopyEngine(window));
+    return options_.check_copy_bandwidth ? plan_.CanCopy(window, size_, prefetch)
+                                         : plan_.WithinCopyLimit(window, prefetch);
   }
   // CanCopy for a prefetch issued at or after `from`, given
   // last_at_limit = plan_.LastAtCopyLimit(from, window.deadline, true).
   bool CanPrefetch(const CopyWindow& window, Time last_at_limit) const {
     if (window.issue >= window.deadline) return CanCopy(window, /*prefetch=*/true);
     if (window.issue <= last_at_limit) return false;
-    return !options_.check_copy_bandwidth || FitsCopyEngine(window);
+    return !options_.check_copy_bandwidth || plan_.FitsCopyEngine(window, size_);
   }
 
   // How much faster the use at `t` runs with this buffer's read from fast memory.
   double UseSpeedup(Time t) const {
-    Read(t, t);
     const CostModel& cost = plan_.cost();
     const int64_t fast_read = plan_.fast_read_bytes(t), fast_write = plan_.fast_write_bytes(t);
     return cost.Cost(t, fast_read, fast_write).elapsed_s -
@@ -267,21 +243,16 @@ class BufferPlanner {
     std::optional<Time> last_at_limit;  // At the first start.
     while (std::optional<Time> after = starts.Next()) {
       const CopyWindow window = PrefetchWindow(*after + 1, use);
-      if (!last_at_limit) {
-        Read(from, use - 1);
-        last_at_limit = plan_.LastAtCopyLimit(from, use, /*prefetch=*/true);
-      }
+      if (!last_at_limit) last_at_limit = plan_.LastAtCopyLimit(from, use, /*prefetch=*/true);
       if (!CanPrefetch(window, *last_at_limit)) continue;
       latest_copyable = std::max(latest_copyable, window.issue);
       if (window.issue < collected_from && (!first_copyable || ends.size() > 1)) {
         collected_from = first_copyable ? window.issue : from;
-        Read(collected_from, last_end);
         plan_.heap().SortedOverlapping(collected_from, last_end, &overlap_);
       }
       first_copyable = false;
       const bool shared = window.issue >= collected_from;
       for (Time end : ends) {
-        if (!shared) Read(window.issue, end);
         std::optional<int64_t> offset =
             shared ? plan_.heap().BestFitAmong(overlap_, size_, window.issue, end)
                    : plan_.BestFit(size_, window.issue, end);
@@ -312,7 +283,6 @@ class BufferPlanner {
   const absl::Span<const Time> uses_;
   const AttemptMode mode_;
   std::vector<heap::Chunk>& overlap_;
-  DecisionReads* const reads_;
   Time slow_from_ = kNever;
   int current_ = -1;   // The placement the data is in now, if any.
   int produced_ = -1;  // The PRODUCED placement while it is still open.
@@ -356,8 +326,7 @@ std::vector<double> AllSlowElapsed(const CostModel& cost) {
 std::vector<heap::PackBuffer> PlanBuffer(MemoryState& plan, const PrefetchIntervalPicker& picker,
                                          const HeuristicOptions& options, BufferIndex b,
                                          int first, bool note_fragmented,
-                                         std::vector<heap::Chunk>& overlap,
-                                         DecisionReads* reads = nullptr) {
+                                         std::vector<heap::Chunk>& overlap) {
   // Produce-fast attempts, one per retry; then one producing in slow memory.
   const int retries = std::max(options.max_retries, 1);
   std::vector<heap::PackBuffer> fragmented;
@@ -365,14 +334,13 @@ std::vector<heap::PackBuffer> PlanBuffer(MemoryState& plan, const PrefetchInterv
     const AttemptMode mode = attempt < retries ? AttemptMode{true, true, attempt, note_fragmented}
                                                : AttemptMode{false, true, 0, note_fragmented};
     const MemoryState::Mark mark = plan.mark();
-    BufferPlanner planner(plan, picker, options, b, mode, overlap, reads);
+    BufferPlanner planner(plan, picker, options, b, mode, overlap);
     Outcome outcome = planner.Run();
     fragmented = planner.fragmented();
     if (outcome == Outcome::kDone &&
         IsInefficient(plan, b, first, options.inefficient_use_to_copy_ratio)) {
       plan.RollBack(mark);
-      BufferPlanner copyless(plan, picker, options, b, {true, false, 0, note_fragmented}, overlap,
-                             reads);
+      BufferPlanner copyless(plan, picker, options, b, {true, false, 0, note_fragmented}, overlap);
       outcome = copyless.Run();
       fragmented = copyless.fragmented();
     }
@@ -443,106 +411,19 @@ struct IncrementalMsaHeuristic::Impl {
     HeuristicStats counts;
   };
 
-  // Whether decision d, recorded in the order planned before, reads nothing that may differ
-  // now (the covers below hold what may).
-  bool Unchanged(const Decision& d) const {
-    if (!d.recorded) return false;
-    for (const auto& [lo, hi] : d.reads.spans) {
-      if (written.Any(lo, hi)) return false;
-    }
-    for (const AsyncCopyResource::Probe& probe : d.reads.probes) {
-      if (engine_changed.Any(probe.start, probe.reach) || !plan.CopyEngineEntersAsBefore(probe)) {
-        return false;
-      }
-    }
-    return true;
-  }
-  void Cover(const Footprint& print, int delta) {
-    for (const auto& [lo, hi] : print.spans) written.Add(lo, hi, delta);
-    for (Time t : print.engine_points) engine_changed.Add(t, t, delta);
-  }
-
-  // A buffer x placed before b in one order and not the other (x's priority changed, b's not)
-  // changes what b sees by its old or new decision; placed before b in both, by both when they
-  // differ. Moved::covered says which of x's footprints cover now, and is brought up to date
-  // whenever x is planned or the old order's position passes x's.
-  struct Moved {
-    bool planned = false, old_before = false, same = false;
-    bool old_covered = false, new_covered = false;
-    Footprint old_print;  // Saved when x is planned (its Decision is replaced).
-  };
-  void UpdateMoved(BufferIndex x) {
-    Moved& m = moved_state[x];
-    const bool want_old = m.old_before && !(m.planned && m.same);
-    const bool want_new = m.planned && !(m.old_before && m.same);
-    if (want_old != m.old_covered) {
-      if (m.planned) {
-        Cover(m.old_print, want_old ? 1 : -1);
-      } else {
-        Cover(decisions[x].print, want_old ? 1 : -1);
-      }
-      m.old_covered = want_old;
-    }
-    if (want_new != m.new_covered) {
-      Cover(decisions[x].print, want_new ? 1 : -1);
-      m.new_covered = want_new;
-    }
-  }
-
-  // Plans order[from..] on top of what is planned before position `from`. `reuse`: the plan
-  // held was made for `old_order` with priorities `old_priority` (the same length as
-  // `priority`), and decisions of buffers whose priority is unchanged may be re-used.
-  absl::Status PlanFrom(size_t from, bool reuse, absl::Span<const BufferIndex> old_order,
-                        absl::Span<const double> old_priority, absl::Span<const double> priority) {
+  // Plans order[from..] on top of what is planned before position `from`.
+  absl::Status PlanFrom(size_t from) {
     plan.RollBackFar(before[from].mark);
     before.resize(from + 1);
     int repacks_left = before[from].repacks_left;
     counts = before[from].counts;
-    reused = 0;
-    // Repacks move placements (not re-playable); none are made without them.
-    const bool record = record_decisions && repacks_left == 0;
-    reuse = reuse && record && old_order.size() == order.size();
-    size_t old_next = from;  // Old order's positions before this one are passed.
-    if (reuse) {
-      written.Reset(plan.program().num_instructions());
-      engine_changed.Reset(plan.program().num_instructions());
-      moved.assign(decisions.size(), false);
-      old_position.resize(decisions.size());
-      moved_state.resize(decisions.size());
-      for (size_t position = from; position < order.size(); ++position) {
-        old_position[old_order[position]] = position;
-        const BufferIndex x = order[position];
-        if (old_priority[x] == priority[x]) continue;
-        moved[x] = true;
-        Moved& m = moved_state[x];
-        m.planned = m.old_before = m.same = m.old_covered = m.new_covered = false;
-        if (!decisions[x].recorded) reuse = false;
-      }
-    }
     for (size_t position = from; position < order.size(); ++position) {
       if (position > from) before.push_back({plan.mark(), repacks_left, counts});
       const BufferIndex b = order[position];
       const int first = plan.num_placements();
       const MemoryState::Mark mark = plan.mark();
-      Decision& old = decisions[b];
-      if (reuse && !moved[b]) {
-        // Unmoved buffers keep their relative order: b's old position only grows.
-        for (; old_next < old_position[b]; ++old_next) {
-          const BufferIndex x = old_order[old_next];
-          if (!moved[x]) continue;
-          moved_state[x].old_before = true;
-          UpdateMoved(x);
-        }
-        if (Unchanged(old)) {
-          plan.Apply(old.effects);
-          ++reused;
-          continue;
-        }
-      }
-      fresh.reads.Clear();
-      DecisionReads* reads = record ? &fresh.reads : nullptr;
       const std::vector<heap::PackBuffer> fragmented =
-          PlanBuffer(plan, picker, options, b, first, repacks_left > 0, overlap, reads);
+          PlanBuffer(plan, picker, options, b, first, repacks_left > 0, overlap);
       // XLA's repack (xla-msa.md §1.7): on an out-of-memory failure with repacks left, uncommit
       // the buffer, repack what is placed, and plan the buffer once more.
       if (!fragmented.empty() && repacks_left > 0) {
@@ -555,35 +436,11 @@ struct IncrementalMsaHeuristic::Impl {
           plan.RollBack(mark);
           RETURN_IF_ERROR(plan.MovePlacements(*offsets));
           ++counts.repacks_applied;
-          PlanBuffer(plan, picker, options, b, first, repacks_left > 0, overlap, reads);
+          PlanBuffer(plan, picker, options, b, first, repacks_left > 0, overlap);
           if (FastUses(plan, b, first) > fast_before) ++counts.buffers_improved;
         }
       }
       plan.ServePlacements(b, first);
-      if (!record) {
-        old.recorded = false;
-        continue;
-      }
-      fresh.recorded = fresh.reads.complete && plan.EffectsSince(mark, &fresh.effects);
-      if (fresh.recorded) fresh.Summarize();
-      if (reuse && (!fresh.recorded || !old.recorded)) reuse = false;
-      if (reuse) {
-        const bool same = fresh.effects == old.effects;
-        if (moved[b]) {
-          Moved& m = moved_state[b];
-          m.old_print = old.print;
-          std::swap(old, fresh);
-          m.planned = true;
-          m.same = same;
-          UpdateMoved(b);
-          continue;
-        }
-        if (!same) {  // Placed before in both orders, differently: both cover for good.
-          Cover(old.print, 1);
-          Cover(fresh.print, 1);
-        }
-      }
-      std::swap(old, fresh);
     }
     return absl::OkStatus();
   }
@@ -598,20 +455,6 @@ struct IncrementalMsaHeuristic::Impl {
   std::vector<heap::Chunk> overlap;  // BufferPlanner's scratch.
   HeuristicStats counts;
   bool planned = false;
-  // Decision re-use (decision_reuse.h): per buffer, its decision in the plan held.
-  std::vector<Decision> decisions;
-  std::vector<double> priority;  // The priorities of the plan held.
-  std::vector<BufferIndex> old_order;  // The order the plan held was made for, during Plan.
-  std::vector<bool> moved;             // Per buffer, in this pass: its priority changed.
-  std::vector<size_t> old_position;    // Per buffer, its position in old_order.
-  std::vector<Moved> moved_state;      // Per buffer whose priority changed.
-  // Instructions / copy-engine slots where the plan before a buffer may differ between the old
-  // order and the new, this pass: what changed decisions and moved buffers wrote.
-  TimeCover written;
-  TimeCover engine_changed;
-  Decision fresh;                // Scratch for the decision being recorded.
-  int reused = 0;                // Decisions the last pass re-used.
-  bool record_decisions = true;  // Whether passes record decisions (to re-use them).
 };
 
 absl::StatusOr<IncrementalMsaHeuristic> IncrementalMsaHeuristic::Create(
@@ -649,22 +492,12 @@ absl::StatusOr<proto::Assignment> IncrementalMsaHeuristic::Plan(absl::Span<const
       ++from;
     }
   }
-  std::swap(impl_->old_order, impl_->order);
   impl_->order = std::move(order);
   replanned_ = static_cast<int>(impl_->order.size() - from);
-  reused_ = 0;
   if (!impl_->planned || replanned_ > 0) {
-    const absl::Span<const double> now = spatial.empty() ? priority : spatial;
-    // Decisions are re-used against priorities of the same length (both XLA's order: equal).
-    const bool reuse = impl_->planned && reuse_decisions_ && !now.empty() &&
-                       now.size() == impl_->priority.size();
-    impl_->decisions.resize(cost_->program().num_buffers());
-    impl_->record_decisions = reuse_decisions_;
     impl_->planned = false;  // Until PlanFrom succeeds.
-    RETURN_IF_ERROR(impl_->PlanFrom(from, reuse, impl_->old_order, impl_->priority, now));
-    impl_->priority.assign(now.begin(), now.end());
+    RETURN_IF_ERROR(impl_->PlanFrom(from));
     impl_->planned = true;
-    reused_ = impl_->reused;
   }
   if (stats) *stats = impl_->counts;
   return impl_->plan.ToAssignment("heuristic");

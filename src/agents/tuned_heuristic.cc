@@ -106,7 +106,6 @@ absl::StatusOr<TunedHeuristic> RunTunedHeuristic(const CostModel& cost,
     std::optional<IncrementalMsaHeuristic> incremental;
     if (tuning.incremental) {
       ASSIGN_OR_RETURN(incremental, IncrementalMsaHeuristic::Create(cost, best.options));
-      incremental->set_reuse_decisions(tuning.reuse_decisions);
     }
     const int64_t order_size = static_cast<int64_t>(MsaBufferOrder(cost, {}).size());
     for (int step = 0; more_steps(step); ++step) {
@@ -122,7 +121,7 @@ absl::StatusOr<TunedHeuristic> RunTunedHeuristic(const CostModel& cost,
         ASSIGN_OR_RETURN(better, try_options(candidate));
       } else {
         ASSIGN_OR_RETURN(proto::Assignment assignment, incremental->Plan(candidate.priority));
-        best.order_buffers_planned += incremental->replanned() - incremental->reused();
+        best.order_buffers_planned += incremental->replanned();
         if (incremental->replanned() == 0) {
           // The order of the last plan, so its assignment and latency: that plan was either
           // kept (and is the best) or not strictly faster than the best, so neither is this.

@@ -136,11 +136,10 @@ Time MemoryState::LastAtCopyLimit(Time from, Time deadline, bool prefetch) const
   return from - 1;
 }
 
-bool MemoryState::FitsCopyEngine(const CopyWindow& window, int64_t bytes,
-                                 AsyncCopyResource::Probe* probe) const {
+bool MemoryState::FitsCopyEngine(const CopyWindow& window, int64_t bytes) const {
   // Engine slot t is instruction t: a copy issued at boundary `issue` runs during instructions
   // issue .. deadline - 1, i.e. strictly between issue - 1 and deadline.
-  return engine_.CanAdd(window.issue - 1, window.deadline, cost_->CopySeconds(bytes), probe);
+  return engine_.CanAdd(window.issue - 1, window.deadline, cost_->CopySeconds(bytes));
 }
 
 bool MemoryState::CanCopy(const CopyWindow& window, int64_t bytes, bool prefetch) const {
@@ -293,72 +292,6 @@ void MemoryState::ServePlacements(BufferIndex b, int first) {
       Serve(*it, cost_->BytesOf(*it, b).read, 0);
     }
   }
-}
-
-bool MemoryState::Effects::operator==(const Effects& other) const {
-  auto same_chunk = [](const heap::Chunk& a, const heap::Chunk& b) {
-    return a.offset == b.offset && a.size == b.size && a.start == b.start && a.end == b.end;
-  };
-  auto same_copy = [](const Copy& a, const Copy& b) {
-    return a.window.issue == b.window.issue && a.window.deadline == b.window.deadline &&
-           a.bytes == b.bytes && a.prefetch == b.prefetch;
-  };
-  auto same_served = [](const Served& a, const Served& b) {
-    return a.t == b.t && a.read_bytes == b.read_bytes && a.written_bytes == b.written_bytes;
-  };
-  auto same_placement = [](const proto::Placement& a, const proto::Placement& b) {
-    return a.buffer_id() == b.buffer_id() && a.offset() == b.offset() && a.start() == b.start() &&
-           a.end() == b.end() && a.source() == b.source() && a.copy_start() == b.copy_start();
-  };
-  return std::equal(chunks.begin(), chunks.end(), other.chunks.begin(), other.chunks.end(),
-                    same_chunk) &&
-         std::equal(copies.begin(), copies.end(), other.copies.begin(), other.copies.end(),
-                    same_copy) &&
-         std::equal(served.begin(), served.end(), other.served.begin(), other.served.end(),
-                    same_served) &&
-         std::equal(placements.begin(), placements.end(), other.placements.begin(),
-                    other.placements.end(), same_placement);
-}
-
-bool MemoryState::EffectsSince(const Mark& mark, Effects* effects) const {
-  effects->chunks.clear();
-  effects->copies.clear();
-  effects->served.clear();
-  effects->placements.assign(placements_.begin() + mark.placements, placements_.end());
-  for (size_t i = mark.history; i < history_.size(); ++i) {
-    const Change& change = history_[i];
-    switch (change.op) {
-      case Op::kAddCopy: {
-        const CopyRecord& copy = copies_[change.index];
-        effects->copies.push_back({copy.window, copy.bytes, copy.prefetch});
-        break;
-      }
-      case Op::kReserve:
-        effects->chunks.push_back(heap_.chunk(change.index));
-        break;
-      case Op::kServe:
-        effects->served.push_back({change.index, change.a, change.b});
-        break;
-      case Op::kPlacementEnd:  // The placement's end as it is now is in `placements`.
-        if (change.index < static_cast<int32_t>(mark.placements)) return false;
-        break;
-      case Op::kRemoveCopy:
-      case Op::kPlacementOffset:
-        return false;
-    }
-  }
-  return true;
-}
-
-void MemoryState::Apply(const Effects& effects) {
-  for (const heap::Chunk& chunk : effects.chunks) {
-    ReserveBestFit(chunk.offset, chunk.size, chunk.start, chunk.end);
-  }
-  for (const Effects::Copy& copy : effects.copies) AddCopy(copy.window, copy.bytes, copy.prefetch);
-  for (const Effects::Served& served : effects.served) {
-    Serve(served.t, served.read_bytes, served.written_bytes);
-  }
-  placements_.insert(placements_.end(), effects.placements.begin(), effects.placements.end());
 }
 
 proto::Assignment MemoryState::ToAssignment(const std::string& agent) const {

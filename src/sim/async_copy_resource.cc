@@ -88,47 +88,27 @@ AsyncCopyResource::Cursor AsyncCopyResource::CursorAfter(size_t count) const {
   return count == 0 ? Cursor{} : after_[count - 1];
 }
 
-bool AsyncCopyResource::Replay(size_t insert_at, const Copy& extra, Probe* probe) const {
+bool AsyncCopyResource::Replay(size_t insert_at, const Copy& extra) const {
   Cursor cursor = CursorAfter(insert_at);
-  const Cursor entering = cursor;
-  // Every slot read lies at or before the furthest cursor, or SurelyLate's end of the window.
-  Time reach = std::max(cursor.slot, extra.end);
-  auto answer = [&](bool fits) {
-    if (probe) *probe = {extra.start, entering, reach};
-    return fits;
-  };
-  if (SurelyLate(extra, cursor) || Run(extra, cursor) >= extra.end) {
-    reach = std::max(reach, cursor.slot);
-    return answer(false);
-  }
+  if (SurelyLate(extra, cursor) || Run(extra, cursor) >= extra.end) return false;
   for (size_t i = insert_at; i < order_.size(); ++i) {
     const Copy& copy = copies_[order_[i]];
-    const bool late = Run(copy, cursor) >= copy.end;
-    reach = std::max(reach, cursor.slot);
-    if (late) return answer(false);
+    if (Run(copy, cursor) >= copy.end) return false;
     // Same state as without the new copy: nothing later changes, and all of it was on time.
     // (The cache grows only as far as this comparison reaches: filling it to the end of the
     // queue first cost the heuristic a third of its time.)
     const Cursor without = CursorAfter(i + 1);
-    reach = std::max(reach, without.slot);
-    if (cursor == without) return answer(true);
+    if (cursor.slot == without.slot && cursor.left == without.left) return true;
   }
-  return answer(true);
+  return true;
 }
 
-bool AsyncCopyResource::CanAdd(Time start, Time end, double seconds, Probe* probe) const {
-  if (end <= start + 1) {
-    if (probe) *probe = {start, Cursor{}, start - 1};
-    return seconds <= 0;
-  }
+bool AsyncCopyResource::CanAdd(Time start, Time end, double seconds) const {
+  if (end <= start + 1) return seconds <= 0;
   Copy extra{start, end, seconds};
   // FIFO position: after every copy that starts at or before `start`.
   const size_t at = std::upper_bound(starts_.begin(), starts_.end(), start) - starts_.begin();
-  return Replay(at, extra, probe);
-}
-
-AsyncCopyResource::Cursor AsyncCopyResource::EnteringAt(Time start) const {
-  return CursorAfter(std::upper_bound(starts_.begin(), starts_.end(), start) - starts_.begin());
+  return Replay(at, extra);
 }
 
 AsyncCopyResource::CopyId AsyncCopyResource::Add(Time start, Time end, double seconds) {

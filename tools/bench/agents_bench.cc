@@ -111,17 +111,15 @@ void BM_GameSnapshotStepRestore(benchmark::State& state) {
 BENCHMARK(BM_GameSnapshotStepRestore);
 
 // heuristic-tuned's order search on each data/corpus/test program (issue 16): `kOrderSteps`
-// steps after the base run, no knob grid, re-planning incrementally (/1; /2 without re-using
-// decisions, decision_reuse.h) or re-running the whole heuristic each step (/0); items are
-// order steps. tools/tuned_speed_bench.sh reads it.
+// steps after the base run, no knob grid, re-planning incrementally (/1) or re-running the
+// whole heuristic each step (/0); items are order steps. tools/tuned_speed_bench.sh reads it.
 constexpr int kOrderSteps = 50;
-void TunedOrderSteps(benchmark::State& state, const Loaded& loaded, int mode) {
+void TunedOrderSteps(benchmark::State& state, const Loaded& loaded, bool incremental) {
   if (!loaded.error.empty()) return state.SkipWithError(loaded.error.c_str());
   HeuristicTuning tuning;
   tuning.knobs = false;
   tuning.order_steps = kOrderSteps;
-  tuning.incremental = mode > 0;
-  tuning.reuse_decisions = mode == 1;
+  tuning.incremental = incremental;
   int64_t steps = 0;
   for (auto _ : state) {
     absl::StatusOr<TunedHeuristic> tuned = RunTunedHeuristic(*loaded.cost, {}, tuning);
@@ -146,16 +144,16 @@ const bool kTunedRegistered = [] {
   }
   std::sort(names.begin(), names.end());
   for (const std::string& name : names) {
-    for (int mode : {0, 1, 2}) {
+    for (bool incremental : {false, true}) {
       benchmark::RegisterBenchmark(
-          ("BM_TunedOrderSteps/" + name + "/" + std::to_string(mode)).c_str(),
-          [name, mode](benchmark::State& state) {
+          ("BM_TunedOrderSteps/" + name + "/" + (incremental ? "1" : "0")).c_str(),
+          [name, incremental](benchmark::State& state) {
             static std::map<std::string, Loaded> loaded;
             auto it = loaded.find(name);
             if (it == loaded.end()) {
               it = loaded.emplace(name, Load(ReadProgram("data/corpus/test/" + name))).first;
             }
-            TunedOrderSteps(state, it->second, mode);
+            TunedOrderSteps(state, it->second, incremental);
           })
           ->Unit(benchmark::kMillisecond);
     }

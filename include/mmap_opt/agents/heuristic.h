@@ -106,15 +106,8 @@ class IncrementalMsaHeuristic {
   // RunMsaHeuristic fills it.
   absl::StatusOr<proto::Assignment> Plan(absl::Span<const double> priority,
                                          HeuristicStats* stats = nullptr);
-  // Buffers from the first position where the last Plan's order differed from the one
-  // before (the rest were kept).
+  // Buffers the last Plan decided again (the rest were kept).
   int replanned() const { return replanned_; }
-  // Of those, the buffers whose decision in the order before was applied again instead of
-  // deciding: what it read of the plan was not changed by the buffers placed before it
-  // differently than in the order before (src/agents/decision_reuse.h).
-  int reused() const { return reused_; }
-  // Whether Plan may re-use decisions that way (on by default; off for tests and benchmarks).
-  void set_reuse_decisions(bool reuse) { reuse_decisions_ = reuse; }
 
  private:
   struct Impl;
@@ -122,8 +115,6 @@ class IncrementalMsaHeuristic {
   const CostModel* cost_;
   std::unique_ptr<Impl> impl_;
   int replanned_ = 0;
-  int reused_ = 0;
-  bool reuse_decisions_ = true;
 };
 
 // XLA's heuristic tuned per program, the way compiler engineers tune it with flags, but
@@ -149,9 +140,6 @@ struct HeuristicTuning {
   // (IncrementalMsaHeuristic); false re-runs the whole heuristic for every step, as before
   // issue 16 (the same results, for tests and benchmarks).
   bool incremental = true;
-  // Whether incremental steps re-use a buffer's decision from the step before when nothing it
-  // read differs (IncrementalMsaHeuristic::set_reuse_decisions; the same results).
-  bool reuse_decisions = true;
 };
 
 struct TunedHeuristic {

@@ -67,15 +67,8 @@ class MemoryState {
   // is issue > LastAtCopyLimit(from, deadline) for each of them, without a scan per issue (the
   // heuristic tries up to ~100 issues per prefetch).
   Time LastAtCopyLimit(Time from, Time deadline, bool prefetch) const;
-  // CanCopy's bandwidth check alone (the limit checked by the caller); `probe`, when given,
-  // gets what the copy engine read (AsyncCopyResource::CanAdd).
-  bool FitsCopyEngine(const CopyWindow& window, int64_t bytes,
-                      AsyncCopyResource::Probe* probe = nullptr) const;
-  // Whether a copy-engine check like `probe` would enter the engine's queue in the same state
-  // now as when `probe` was taken.
-  bool CopyEngineEntersAsBefore(const AsyncCopyResource::Probe& probe) const {
-    return engine_.EnteringAt(probe.start) == probe.entering;
-  }
+  // CanCopy's bandwidth check alone (the limit checked by the caller).
+  bool FitsCopyEngine(const CopyWindow& window, int64_t bytes) const;
   CopyHandle AddCopy(const CopyWindow& window, int64_t bytes, bool prefetch);
   void RemoveCopy(CopyHandle handle);
 
@@ -97,31 +90,6 @@ class MemoryState {
   void ServePlacements(BufferIndex b, int first);
   int64_t fast_read_bytes(Time t) const { return fast_read_[t]; }
   int64_t fast_write_bytes(Time t) const { return fast_write_[t]; }
-
-  // What the changes after a mark made, to make them again on another state: the heuristic
-  // re-uses a buffer's decision in another order when what the decision read is unchanged.
-  struct Effects {
-    struct Copy {
-      CopyWindow window;
-      int64_t bytes = 0;
-      bool prefetch = true;
-    };
-    struct Served {
-      Time t = 0;
-      int64_t read_bytes = 0, written_bytes = 0;
-    };
-    std::vector<heap::Chunk> chunks;  // Reserved, in order.
-    std::vector<Copy> copies;         // Added, in order.
-    std::vector<Served> served;
-    std::vector<proto::Placement> placements;  // Added, as they are now.
-    bool operator==(const Effects& other) const;
-  };
-  // The changes after `mark` (which must be this state's, not rolled back past); false when
-  // they include a removed copy or moved placements (not re-playable that way).
-  bool EffectsSince(const Mark& mark, Effects* effects) const;
-  // Makes those changes again. The chunks must be free (they are not checked); the copies are
-  // not checked against the engine or the limits.
-  void Apply(const Effects& effects);
 
   // The placements so far, as an assignment.
   proto::Assignment ToAssignment(const std::string& agent) const;

@@ -24,28 +24,8 @@ class AsyncCopyResource {
 
   explicit AsyncCopyResource(absl::Span<const double> capacity);
 
-  // Where the engine stands after a copy: the slot it finished in and what is left of that slot.
-  struct Cursor {
-    Time slot = -1;
-    double left = 0;
-    bool operator==(const Cursor& other) const {
-      return slot == other.slot && left == other.left;
-    }
-  };
-  // What a CanAdd check read: the state the queue was in where the copy enters it (after
-  // every copy starting at or before `start`), and the last slot it read from there on (the
-  // slots and the copies starting in [start, reach] decide the answer with it).
-  struct Probe {
-    Time start = 0;
-    Cursor entering;
-    Time reach = 0;
-  };
-
-  // Would a copy of `seconds` over (start, end) be accepted now? `probe`, when given, is set
-  // to what the answer read (start > reach when it read nothing).
-  bool CanAdd(Time start, Time end, double seconds, Probe* probe = nullptr) const;
-  // The state a copy starting at `start` would enter the queue in now (Probe::entering).
-  Cursor EnteringAt(Time start) const;
+  // Would a copy of `seconds` over (start, end) be accepted now?
+  bool CanAdd(Time start, Time end, double seconds) const;
   // Accepts the copy (call CanAdd first; Add does not check) and returns its handle.
   CopyId Add(Time start, Time end, double seconds);
   // Forgets an accepted copy (the heuristic's uncommit).
@@ -68,10 +48,15 @@ class AsyncCopyResource {
     double seconds;
     bool live = true;
   };
+  // Where the engine stands after a copy: the slot it finished in and what is left of that slot.
+  struct Cursor {
+    Time slot = -1;
+    double left = 0;
+  };
+
   // Runs `extra` inserted before order_[insert_at], then the copies after it; false as soon as
   // one finishes at or after its end. Stops early once a copy ends where it ended before.
-  // `probe`, when given, gets the entering state and the last slot read.
-  bool Replay(size_t insert_at, const Copy& extra, Probe* probe) const;
+  bool Replay(size_t insert_at, const Copy& extra) const;
   // The engine's state after order_[0..count-1], from the cache (extended as needed).
   Cursor CursorAfter(size_t count) const;
   // After a copy was added or removed at order_[from], or a slot's capacity changed:
