@@ -143,6 +143,12 @@ void AddLearnedAgentOptions(CLI::App* verb, AgentOptions* options) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e6))
       ->group(group);
+  verb->add_option("--order-deviations-spread", options->order_deviations_spread,
+                   "Each game draws its order moves log-uniform between --order-deviations and "
+                   "this many times as many (1: every game the same)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e6))
+      ->group(group);
   verb->add_option("--eviction-deviations", options->eviction_deviations_per_game,
                    "Buffers per game, on average, that later rounds let evict later (try "
                    "longer eviction windows) where the fastest game so far found none for "

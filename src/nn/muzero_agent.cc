@@ -79,6 +79,7 @@ absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& op
   }
   play.deviations_per_game = options.deviations_per_game;
   play.order_deviations_per_game = options.order_deviations_per_game;
+  play.order_deviations_spread = options.order_deviations_spread;
   play.eviction_deviations_per_game = options.eviction_deviations_per_game;
   // Later rounds explore around the incumbent when any kind of deviation is asked for; with
   // none, every move of every game is searched from scratch.

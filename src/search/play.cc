@@ -97,9 +97,13 @@ absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const 
   std::vector<int> rule_choice(games.size(), -1);
   // Each game's uniform order-move rate per position: order_deviations_per_game / buffers.
   std::vector<double> order_rate(games.size());
+  std::mt19937_64 order_rate_rng(options.seed ^ 0x6a09e667f3bcc909ull);
   for (size_t i = 0; i < games.size(); ++i) {
     order_rate[i] =
         options.order_deviations_per_game / std::max(costs[i]->program().num_buffers(), 1);
+    if (options.order_deviations_spread > 1) {
+      order_rate[i] *= std::exp(std::log(options.order_deviations_spread) * unit(order_rate_rng));
+    }
   }
   while (true) {
     searched.clear();

@@ -68,6 +68,13 @@ struct PlayOptions {
   // shows when the deferred buffer's segments come. So order moves are drawn, not searched,
   // and judged by the whole game; learning on the program teaches the network where they pay.
   double order_deviations_per_game = 0;
+  // Each game scales its order-move rate by a factor drawn log-uniform in [1, this] (1: every
+  // game the same rate). Where reordering pays, the step that pays differs by program: on the
+  // PyTorch/XLA BERT a game that reorders ten buffers rarely finds what one reordering a
+  // hundred does, on the Llama-2 stage the hundred overshoot; games at every scale between
+  // keep both. Drawn before the game starts, from a stream of its own (the other draws are as
+  // without).
+  double order_deviations_spread = 1;
   // Whether w follows the network (true) or is 1 (false: uniform draws). A network that has
   // not yet learned on the program knows nothing of where deferring pays there (the bundled
   // model imitates the heuristic, which never defers), so the agent weights only once it has.

@@ -2,6 +2,7 @@
 // deviation moves, where the search must choose something else.
 #include <algorithm>
 #include <memory>
+#include <numeric>
 #include <vector>
 
 #include "google/protobuf/util/message_differencer.h"
@@ -126,6 +127,42 @@ TEST(AnchoredPlayTest, OrderMovesDeferAroundTheAnchor) {
       EXPECT_TRUE(MessageDifferencer::Equals(once[i].assignment, again[i].assignment));
     }
   }
+}
+
+// The order-move spread: each game scales its rate by a factor drawn log-uniform in [1, S], so
+// over many games the moves grow by the factor's mean, (S - 1) / ln S (8.6 for S = 30), and
+// the games differ in how much they reorder; every game stays valid, and the same seed draws
+// the same factors.
+TEST(AnchoredPlayTest, OrderMoveSpreadVariesEachGamesRate) {
+  Loaded l = Load("dlrm-small.training.b256.bf16.edge-npu.pb");
+  HeuristicPolicy heuristic;
+  GameRecord anchor = *PlayGame(*l.cost, heuristic, "muzero");
+  UniformEvaluator evaluator(GameOptions{});
+  std::vector<const CostModel*> costs(48, l.cost.get());
+  PlayOptions play = Anchored(anchor.plan, 0, 3);
+  play.order_deviations_per_game = 1;
+  play.record_decisions_only = true;
+  play.weight_order_moves = false;
+  auto moves = [&](double spread) {
+    play.order_deviations_spread = spread;
+    std::vector<int> counts;
+    std::vector<PlayedGame> games = *PlaySearchGames(costs, evaluator, play);
+    for (const PlayedGame& game : games) {
+      EXPECT_TRUE(ValidateAssignment(*l.program, l.cost->hardware(), game.assignment).ok());
+      counts.push_back(game.order_moves);
+    }
+    return counts;
+  };
+  const std::vector<int> fixed = moves(1), spread = moves(30);
+  const int fixed_sum = std::accumulate(fixed.begin(), fixed.end(), 0);
+  const int spread_sum = std::accumulate(spread.begin(), spread.end(), 0);
+  EXPECT_GT(fixed_sum, 0);
+  // 48 games at about 1 move each against about 8.6: far apart whatever the draws.
+  EXPECT_GT(spread_sum, 4 * fixed_sum);
+  EXPECT_LT(spread_sum, 16 * fixed_sum);
+  EXPECT_GT(*std::max_element(spread.begin(), spread.end()),
+            *std::max_element(fixed.begin(), fixed.end()));
+  EXPECT_EQ(moves(30), spread);
 }
 
 // Eviction moves: each game lets buffers whose eviction failed in the anchor's game (and only

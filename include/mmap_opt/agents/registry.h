@@ -67,6 +67,9 @@ struct AgentOptions {
   // where the fastest game did not defer, weighted by the network's preference for them once
   // it has learned on the program.
   double order_deviations_per_game = 10;
+  // Each game's order moves scaled by a factor drawn log-uniform in [1, this]
+  // (PlayOptions::order_deviations_spread; 1: all games alike).
+  double order_deviations_spread = 1;
   // Eviction moves of those later rounds (PlayOptions::eviction_deviations_per_game): buffers
   // whose eviction found no window in the fastest game, drawn to try longer ones.
   double eviction_deviations_per_game = 10;
