@@ -89,6 +89,54 @@ class Search {
     return false;
   }
 
+  // Moves prefetch i's copy start earlier together with the prefetches issued in between that
+  // are due before it (to the same boundary, ahead of it in the queue): alone, the earlier
+  // copy would block them (first in, first out), which the model's preemptive copies never
+  // do. Each at the lowest free offset where its own is taken. Keeps the first that helps.
+  bool MoveCopyStartWithOvertaken(proto::Assignment& plan, int i, double& latency) {
+    const Program& program = cost_.program();
+    const Placement moved = plan.placements(i);
+    const BufferIndex b = *program.IndexOf(moved.buffer_id());
+    const std::optional<Time> use = FirstUseIn(program, b, moved.start(), moved.end());
+    if (!use) return false;
+    for (const Time shift : kShifts) {
+      const Time to = moved.copy_start() - shift;
+      if (to < 0) break;
+      proto::Assignment trial = plan;
+      std::vector<int> pulled = {i};
+      for (int j = 0; j < trial.placements_size(); ++j) {
+        const Placement& q = trial.placements(j);
+        if (j == i || q.source() != Placement::PREFETCHED || q.copy_start() < to ||
+            q.copy_start() >= moved.copy_start()) {
+          continue;
+        }
+        const BufferIndex qb = *program.IndexOf(q.buffer_id());
+        const std::optional<Time> due = FirstUseIn(program, qb, q.start(), q.end());
+        if (due && *due < *use) pulled.push_back(j);
+      }
+      if (pulled.size() == 1) continue;  // MoveCopyStart's move.
+      bool fits = true;
+      for (const int j : pulled) {
+        Placement& q = *trial.mutable_placements(j);
+        q.set_copy_start(to);
+        q.set_start(std::max(q.start(), to));
+        if (!Fit(trial, j)) fits = false;
+      }
+      if (!fits) continue;
+      std::stable_sort(trial.mutable_placements()->begin(), trial.mutable_placements()->end(),
+                       [&](const Placement& x, const Placement& y) {
+                         return QueueKey(program, x) < QueueKey(program, y);
+                       });
+      const std::optional<double> scored = Score(trial);
+      if (Better(scored, latency)) {
+        plan = std::move(trial);
+        latency = *scored;
+        return true;
+      }
+    }
+    return false;
+  }
+
   // Whether placement i overlaps no other placement in time and fast memory; else moves it to
   // the lowest free offset over its time, if there is one.
   bool Fit(proto::Assignment& plan, int i) {
@@ -337,6 +385,8 @@ proto::Assignment RepairPlan(const CostModel& cost, proto::Assignment plan, doub
       const Placement::Source source = plan.placements(i).source();
       const bool moved =
           (source == Placement::PREFETCHED && search.MoveCopyStart(plan, i, latency)) ||
+          (source == Placement::PREFETCHED &&
+           search.MoveCopyStartWithOvertaken(plan, i, latency)) ||
           (source == Placement::PRODUCED && search.ExtendEnd(plan, i, latency)) ||
           (source == Placement::PREFETCHED && search.ExtendToNextUses(plan, i, latency)) ||
           search.Drop(plan, i, latency);
