@@ -39,6 +39,10 @@ constexpr double kLeftToStartAnother = 0.25;
 constexpr double kTuningShare = 0.05;
 // The share of the time left that packing one plan may take (the packer's complete search).
 constexpr double kPackShare = 0.02;
+// The iterated local search after the models stops this share of the limit before it; its
+// perturbations are drawn with this seed.
+constexpr double kSearchMargin = 0.02;
+constexpr uint64_t kSearchSeed = 19;
 
 struct Incumbent {
   proto::Assignment assignment;
@@ -104,7 +108,10 @@ absl::StatusOr<ExactResult> SolveExact(const CostModel& cost, const ExactOptions
   const auto started = Clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
   const bool limited = options.time_limit_s > 0;
-  auto left = [&] { return limited ? options.time_limit_s - elapsed() : 1e9; };
+  // The models (CBC, packing, repair) end by their share of the limit; the iterated local
+  // search after them takes the rest.
+  const double models_limit_s = options.time_limit_s * (1 - options.search_share);
+  auto left = [&] { return limited ? models_limit_s - elapsed() : 1e9; };
   // Every phase ends by the limit: CBC (its own deadline), the packer, the repair.
   const Clock::time_point deadline =
       limited ? started + std::chrono::duration_cast<Clock::duration>(
@@ -162,7 +169,7 @@ absl::StatusOr<ExactResult> SolveExact(const CostModel& cost, const ExactOptions
     // The coarse model's rounds stop at their share of the limit, so that the model after it
     // keeps most of the time.
     const double level_ends_at =
-        level < 0 ? options.coarse_share * options.time_limit_s : options.time_limit_s;
+        level < 0 ? options.coarse_share * options.time_limit_s : models_limit_s;
     if (level < 0) {
       model_options.max_buckets = options.coarse_buckets;
     } else if (level > 0) {  // Twice as fine at each level.
@@ -250,6 +257,25 @@ absl::StatusOr<ExactResult> SolveExact(const CostModel& cost, const ExactOptions
       break;
     }
   }
+  // Time left once no further model or round fits in it: an iterated local search from the
+  // best plan (perturbed and repaired), until just before the limit.
+  if (limited && best.simulation.latency_s > bound_s * (1 + kBoundSafety) &&
+      options.time_limit_s - elapsed() > kSearchMargin * options.time_limit_s + 0.5) {
+    const Clock::time_point until =
+        deadline - std::chrono::duration_cast<Clock::duration>(
+                       std::chrono::duration<double>(kSearchMargin * options.time_limit_s));
+    exact::RepairStats stats;
+    proto::Assignment searched =
+        exact::PerturbAndRepair(cost, best.assignment, best.simulation.latency_s, kSearchSeed,
+                                std::numeric_limits<int>::max(), until, &stats);
+    result.search_improvements = stats.improvements;
+    absl::StatusOr<SimulationResult> simulation = Simulate(cost, searched);
+    if (simulation.ok() && simulation->latency_s < best.simulation.latency_s) {
+      best.assignment = std::move(searched);
+      best.simulation = *std::move(simulation);
+      absl::StrAppend(&best.source, "+search");
+    }
+  }
   result.assignment = std::move(best.assignment);
   result.latency_s = best.simulation.latency_s;
   result.source = best.source;
@@ -263,10 +289,10 @@ absl::StatusOr<ExactResult> SolveExact(const CostModel& cost, const ExactOptions
 std::string ExactSummary(const ExactResult& result) {
   std::string summary = absl::StrFormat(
       "MIP bound %.6g s (gap %.3f%%%s); kept the %s assignment; %d rounds, %d refined "
-      "models, %d columns, %d rows, %d nodes, %d repair moves",
+      "models, %d columns, %d rows, %d nodes, %d repair moves, %d search improvements",
       result.mip_bound_s, 100 * result.gap, result.optimal ? ", proved optimal" : "", result.source,
       result.rounds, result.refinements, result.columns, result.rows, result.nodes,
-      result.repair_moves);
+      result.repair_moves, result.search_improvements);
   if (!result.note.empty()) absl::StrAppend(&summary, "; MIP plan not kept: ", result.note);
   return summary;
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <random>
 #include <tuple>
 #include <vector>
 
@@ -58,7 +59,8 @@ class Search {
     return latency && *latency < than * (1 - kMinGain);
   }
 
-  // Tries the other copy starts of prefetch i; keeps the first that helps.
+  // Tries the other copy starts of prefetch i (an earlier one at the lowest free offset where
+  // its own is taken then); keeps the first that helps.
   bool MoveCopyStart(proto::Assignment& plan, int i, double& latency) {
     Placement& p = *plan.mutable_placements(i);
     const Program& program = cost_.program();
@@ -66,11 +68,14 @@ class Search {
     const std::optional<Time> use = FirstUseIn(program, b, p.start(), p.end());
     if (!use) return false;
     const Time copy_start = p.copy_start(), start = p.start();
+    const int64_t offset = p.offset();
     for (const Time shift : kShifts) {
       for (const Time to : {copy_start - shift, copy_start + shift}) {
         if (to < 0 || to > *use) continue;
         p.set_copy_start(to);
         p.set_start(std::max(start, to));
+        p.set_offset(offset);
+        if (!Fit(plan, i)) continue;
         const std::optional<double> moved = Score(plan);
         if (Better(moved, latency)) {
           latency = *moved;
@@ -80,6 +85,55 @@ class Search {
     }
     p.set_copy_start(copy_start);
     p.set_start(start);
+    p.set_offset(offset);
+    return false;
+  }
+
+  // Moves prefetch i's copy start earlier together with the prefetches issued in between that
+  // are due before it (to the same boundary, ahead of it in the queue): alone, the earlier
+  // copy would block them (first in, first out), which the model's preemptive copies never
+  // do. Each at the lowest free offset where its own is taken. Keeps the first that helps.
+  bool MoveCopyStartWithOvertaken(proto::Assignment& plan, int i, double& latency) {
+    const Program& program = cost_.program();
+    const Placement moved = plan.placements(i);
+    const BufferIndex b = *program.IndexOf(moved.buffer_id());
+    const std::optional<Time> use = FirstUseIn(program, b, moved.start(), moved.end());
+    if (!use) return false;
+    for (const Time shift : kShifts) {
+      const Time to = moved.copy_start() - shift;
+      if (to < 0) break;
+      proto::Assignment trial = plan;
+      std::vector<int> pulled = {i};
+      for (int j = 0; j < trial.placements_size(); ++j) {
+        const Placement& q = trial.placements(j);
+        if (j == i || q.source() != Placement::PREFETCHED || q.copy_start() < to ||
+            q.copy_start() >= moved.copy_start()) {
+          continue;
+        }
+        const BufferIndex qb = *program.IndexOf(q.buffer_id());
+        const std::optional<Time> due = FirstUseIn(program, qb, q.start(), q.end());
+        if (due && *due < *use) pulled.push_back(j);
+      }
+      if (pulled.size() == 1) continue;  // MoveCopyStart's move.
+      bool fits = true;
+      for (const int j : pulled) {
+        Placement& q = *trial.mutable_placements(j);
+        q.set_copy_start(to);
+        q.set_start(std::max(q.start(), to));
+        if (!Fit(trial, j)) fits = false;
+      }
+      if (!fits) continue;
+      std::stable_sort(trial.mutable_placements()->begin(), trial.mutable_placements()->end(),
+                       [&](const Placement& x, const Placement& y) {
+                         return QueueKey(program, x) < QueueKey(program, y);
+                       });
+      const std::optional<double> scored = Score(trial);
+      if (Better(scored, latency)) {
+        plan = std::move(trial);
+        latency = *scored;
+        return true;
+      }
+    }
     return false;
   }
 
@@ -308,8 +362,9 @@ proto::Assignment RepairPlan(const CostModel& cost, proto::Assignment plan, doub
   Search search(cost, deadline, stats != nullptr ? stats : &ignored);
   double latency = latency_s;
   // Copies issued at one boundary leave the queue in placement order: earliest deadline first
-  // is what the model assumed.
-  {
+  // is what the model assumed. Sorted at the start and again after every pass (moved copy
+  // starts meet other copies at their new boundary).
+  auto order_by_deadline = [&] {
     proto::Assignment ordered = plan;
     const Program& program = cost.program();
     std::stable_sort(ordered.mutable_placements()->begin(), ordered.mutable_placements()->end(),
@@ -317,18 +372,21 @@ proto::Assignment RepairPlan(const CostModel& cost, proto::Assignment plan, doub
                        return QueueKey(program, a) < QueueKey(program, b);
                      });
     const std::optional<double> sorted = search.Score(ordered);
-    if (search.Better(sorted, latency)) {
-      plan = std::move(ordered);
-      latency = *sorted;
-      if (stats != nullptr) ++stats->improvements;
-    }
-  }
+    if (!search.Better(sorted, latency)) return false;
+    plan = std::move(ordered);
+    latency = *sorted;
+    if (stats != nullptr) ++stats->improvements;
+    return true;
+  };
+  order_by_deadline();
   for (bool improved = true; improved && search.TimeLeft();) {
-    improved = false;
+    improved = order_by_deadline();
     for (int i = 0; i < plan.placements_size() && search.TimeLeft(); ++i) {
       const Placement::Source source = plan.placements(i).source();
       const bool moved =
           (source == Placement::PREFETCHED && search.MoveCopyStart(plan, i, latency)) ||
+          (source == Placement::PREFETCHED &&
+           search.MoveCopyStartWithOvertaken(plan, i, latency)) ||
           (source == Placement::PRODUCED && search.ExtendEnd(plan, i, latency)) ||
           (source == Placement::PREFETCHED && search.ExtendToNextUses(plan, i, latency)) ||
           search.Drop(plan, i, latency);
@@ -340,6 +398,54 @@ proto::Assignment RepairPlan(const CostModel& cost, proto::Assignment plan, doub
     if (!improved && search.TimeLeft() && search.AddPlacements(plan, latency)) {
       improved = true;
       if (stats != nullptr) ++stats->improvements;
+    }
+  }
+  return plan;
+}
+
+proto::Assignment PerturbAndRepair(const CostModel& cost, proto::Assignment plan,
+                                   double latency_s, uint64_t seed, int max_tries,
+                                   Clock::time_point deadline, RepairStats* stats) {
+  constexpr int kPerturbed = 3;
+  RepairStats ignored;
+  RepairStats& counts = stats != nullptr ? *stats : ignored;
+  Search search(cost, deadline, &counts);
+  const Program& program = cost.program();
+  std::mt19937_64 rng(seed);
+  double latency = latency_s;
+  for (int attempt = 0; attempt < max_tries && search.TimeLeft(); ++attempt) {
+    if (plan.placements_size() == 0) break;
+    proto::Assignment trial = plan;
+    for (int k = 0; k < kPerturbed && trial.placements_size() > 0; ++k) {
+      const int i = static_cast<int>(rng() % trial.placements_size());
+      Placement& p = *trial.mutable_placements(i);
+      const BufferIndex b = *program.IndexOf(p.buffer_id());
+      const std::optional<Time> use = p.source() == Placement::PREFETCHED
+                                          ? FirstUseIn(program, b, p.start(), p.end())
+                                          : std::nullopt;
+      if (!use || rng() % 2 == 0) {
+        trial.mutable_placements()->DeleteSubrange(i, 1);
+        continue;
+      }
+      // A copy start anywhere from the previous access to the use (the validator rejects
+      // what the source does not allow; such a try is skipped).
+      const std::optional<Time> def = program.definition(b);
+      const Time earliest = def ? *def + 1 : 0;
+      const Time to = earliest + static_cast<Time>(rng() % (*use - earliest + 1));
+      p.set_copy_start(to);
+      p.set_start(std::max(p.start(), to));
+      if (!search.Fit(trial, i)) trial.mutable_placements()->DeleteSubrange(i, 1);
+    }
+    const std::optional<double> perturbed = search.Score(trial);
+    if (!perturbed) continue;
+    RepairStats repair;
+    trial = RepairPlan(cost, std::move(trial), *perturbed, deadline, &repair);
+    counts.simulations += repair.simulations;
+    const std::optional<double> repaired = search.Score(trial);
+    if (search.Better(repaired, latency)) {
+      plan = std::move(trial);
+      latency = *repaired;
+      ++counts.improvements;
     }
   }
   return plan;

@@ -6,6 +6,7 @@
 #define MMAP_OPT_EXACT_PLAN_REPAIR_H_
 
 #include <chrono>
+#include <cstdint>
 
 #include "mmap_opt/proto/mmap_opt.pb.h"
 #include "mmap_opt/sim/cost_model.h"
@@ -26,6 +27,16 @@ struct RepairStats {
 proto::Assignment RepairPlan(const CostModel& cost, proto::Assignment plan, double latency_s,
                              std::chrono::steady_clock::time_point deadline,
                              RepairStats* stats = nullptr);
+
+// Iterated local search from a VALID assignment whose simulated latency is `latency_s`: each
+// try perturbs the best plan so far (`perturbed` placements chosen at random by `seed`, each
+// dropped or its copy start moved to a random boundary), repairs it (RepairPlan) and keeps it
+// where it is faster; until `deadline` or `max_tries` tries. Returns a valid assignment no
+// slower than the input; deterministic for a seed without a deadline.
+proto::Assignment PerturbAndRepair(const CostModel& cost, proto::Assignment plan,
+                                   double latency_s, uint64_t seed, int max_tries,
+                                   std::chrono::steady_clock::time_point deadline,
+                                   RepairStats* stats = nullptr);
 
 }  // namespace mmap_opt::exact
 

@@ -88,6 +88,40 @@ TEST(PlanRepairTest, AddsPlacementsForUsesThatReadSlowMemory) {
   EXPECT_EQ(c.end(), 2);
 }
 
+// Decimal hardware as above. t0 computes for 1 s and writes z (100 B, PRODUCED at offset 0
+// through its read at t1); t2 and t3 read input a, prefetched at offset 0 with its copy issued
+// at boundary 2: a 1 s stall there, 1 + 0.1 + 1 + 0.1 + 0.1 = 2.3 s. Dropping it costs two
+// slow reads (3.1 s). An earlier copy start overlaps z at offset 0, so the move takes the
+// lowest free offset (100): issued at boundary 0, the copy moves in t0's idle second and
+// nothing stalls, 1 + 0.1 + 0.1 + 0.1 = 1.3 s, the infinitely-fast bound.
+TEST(PlanRepairTest, MovesAnEarlierCopyStartToAFreeOffset) {
+  Program program = *Program::Create(ProgramFromText(R"pb(
+    name: "offset"
+    buffers { id: 1 name: "a" size: 100 }
+    buffers { id: 2 name: "z" size: 100 }
+    instructions { id: 0 name: "compute" flops: 1000 outputs: 2 }
+    instructions { id: 1 name: "read_z" operands: 2 }
+    instructions { id: 2 name: "read_a" operands: 1 }
+    instructions { id: 3 name: "read_a_again" operands: 1 }
+  )pb"));
+  CostModel cost = *CostModel::Create(program, DecimalHardware());
+  const proto::Assignment plan = AssignmentFromText(R"pb(
+    placements { buffer_id: 2 offset: 0 start: 0 end: 1 source: PRODUCED }
+    placements { buffer_id: 1 offset: 0 start: 2 end: 3 copy_start: 2 source: PREFETCHED }
+  )pb");
+  const SimulationResult before = *Simulate(cost, plan);
+  EXPECT_NEAR(before.latency_s, 2.3, 1e-9);
+  const proto::Assignment repaired = RepairPlan(cost, plan, before.latency_s, kNoDeadline);
+  const absl::StatusOr<SimulationResult> after = Simulate(cost, repaired);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_NEAR(after->latency_s, 1.3, 1e-9);
+  ASSERT_EQ(repaired.placements_size(), 2);
+  const proto::Placement& a = repaired.placements(1);
+  EXPECT_EQ(a.buffer_id(), 1);
+  EXPECT_EQ(a.copy_start(), 0);
+  EXPECT_EQ(a.offset(), 100);
+}
+
 // The heuristic's assignment and random valid ones (copy starts no agent picks) on random
 // programs and hardware: the repair returns a valid assignment at most as slow, the same one
 // twice (deterministic without a deadline), and improves some.
@@ -118,6 +152,34 @@ TEST(PlanRepairTest, NeverSlowerAndValidOnRandomPrograms) {
   }
   std::cout << "repair improved " << improved << " of " << runs << " assignments\n";
   EXPECT_GT(improved, runs / 4);
+}
+
+// The iterated local search from the repaired heuristic's assignment on random programs: a
+// valid assignment at most as slow, the same one for a seed (no deadline, 20 tries), and
+// faster than the repair alone on some.
+TEST(PlanRepairTest, PerturbAndRepairNeverSlowerAndDeterministic) {
+  std::mt19937 rng(23);
+  int improved = 0;
+  for (int trial = 0; trial < 16; ++trial) {
+    Program program = *Program::Create(RandomProgram(rng, 6 + trial % 10));
+    const proto::Hardware hw = RandomSmallHardware(rng, trial);
+    CostModel cost = *CostModel::Create(program, hw);
+    absl::StatusOr<AgentRun> heuristic = RunAgent("heuristic", cost, AgentOptions{});
+    ASSERT_TRUE(heuristic.ok()) << heuristic.status();
+    const proto::Assignment start = RepairPlan(
+        cost, heuristic->assignment, Simulate(cost, heuristic->assignment)->latency_s, kNoDeadline);
+    const double before = Simulate(cost, start)->latency_s;
+    const proto::Assignment searched =
+        PerturbAndRepair(cost, start, before, /*seed=*/trial, /*max_tries=*/20, kNoDeadline);
+    const absl::StatusOr<SimulationResult> after = Simulate(cost, searched);
+    ASSERT_TRUE(after.ok()) << "trial " << trial << ": " << after.status();
+    EXPECT_LE(after->latency_s, before) << "trial " << trial;
+    EXPECT_EQ(PerturbAndRepair(cost, start, before, trial, 20, kNoDeadline).SerializeAsString(),
+              searched.SerializeAsString());
+    improved += after->latency_s < before * (1 - 1e-9);
+  }
+  std::cout << "the search improved " << improved << " of 16 repaired assignments\n";
+  EXPECT_GT(improved, 0);
 }
 
 }  // namespace

@@ -43,6 +43,10 @@ struct ExactOptions {
   int refinements = 2;
   int refined_max_buckets = 24;
   int refined_single_boundaries = 12;
+  // With a time limit, the share of it kept (at least) for an iterated local search from the
+  // best plan after the models (PerturbAndRepair in src/exact/plan_repair.h); the search also
+  // takes whatever time the models leave.
+  double search_share = 0.1;
 };
 
 struct ExactResult {
@@ -50,7 +54,8 @@ struct ExactResult {
   double latency_s = 0;          // Its simulated latency.
   // Where it came from: "mip" (the model's plan), "heuristic", "heuristic-game" or
   // "heuristic-tuned", with
-  // "+repair" where the plan repair (src/exact/plan_repair.h) improved it.
+  // "+repair" where the plan repair (src/exact/plan_repair.h) improved it, "+search" where the
+  // iterated local search in the time left after the models did.
   std::string source;
   double mip_bound_s = 0;        // The MIP's proved lower bound on every valid latency.
   bool optimal = false;          // latency_s == mip_bound_s up to 1e-6: a proved optimum.
@@ -63,6 +68,7 @@ struct ExactResult {
   int rows = 0;
   int64_t nodes = 0;
   int repair_moves = 0;  // Moves the plan repair made, over every plan it improved.
+  int search_improvements = 0;  // Tries of the iterated local search that were kept.
 };
 
 // OK when the program is within the size limit; else InvalidArgument naming the limit.
