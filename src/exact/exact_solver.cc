@@ -267,7 +267,8 @@ absl::StatusOr<ExactResult> SolveExact(const CostModel& cost, const ExactOptions
     exact::RepairStats stats;
     proto::Assignment searched =
         exact::PerturbAndRepair(cost, best.assignment, best.simulation.latency_s, kSearchSeed,
-                                std::numeric_limits<int>::max(), until, &stats);
+                                std::numeric_limits<int>::max(), until, &stats,
+                                bound_s * (1 + kBoundSafety));
     result.search_improvements = stats.improvements;
     absl::StatusOr<SimulationResult> simulation = Simulate(cost, searched);
     if (simulation.ok() && simulation->latency_s < best.simulation.latency_s) {

@@ -405,7 +405,8 @@ proto::Assignment RepairPlan(const CostModel& cost, proto::Assignment plan, doub
 
 proto::Assignment PerturbAndRepair(const CostModel& cost, proto::Assignment plan,
                                    double latency_s, uint64_t seed, int max_tries,
-                                   Clock::time_point deadline, RepairStats* stats) {
+                                   Clock::time_point deadline, RepairStats* stats,
+                                   double good_enough_s) {
   constexpr int kPerturbed = 3;
   RepairStats ignored;
   RepairStats& counts = stats != nullptr ? *stats : ignored;
@@ -414,7 +415,7 @@ proto::Assignment PerturbAndRepair(const CostModel& cost, proto::Assignment plan
   std::mt19937_64 rng(seed);
   double latency = latency_s;
   for (int attempt = 0; attempt < max_tries && search.TimeLeft(); ++attempt) {
-    if (plan.placements_size() == 0) break;
+    if (plan.placements_size() == 0 || latency <= good_enough_s) break;
     proto::Assignment trial = plan;
     for (int k = 0; k < kPerturbed && trial.placements_size() > 0; ++k) {
       const int i = static_cast<int>(rng() % trial.placements_size());

@@ -31,12 +31,13 @@ proto::Assignment RepairPlan(const CostModel& cost, proto::Assignment plan, doub
 // Iterated local search from a VALID assignment whose simulated latency is `latency_s`: each
 // try perturbs the best plan so far (`perturbed` placements chosen at random by `seed`, each
 // dropped or its copy start moved to a random boundary), repairs it (RepairPlan) and keeps it
-// where it is faster; until `deadline` or `max_tries` tries. Returns a valid assignment no
-// slower than the input; deterministic for a seed without a deadline.
+// where it is faster; until `deadline`, `max_tries` tries, or a plan at most `good_enough_s`
+// (a proved lower bound: nothing can be faster). Returns a valid assignment no slower than
+// the input; deterministic for a seed without a deadline.
 proto::Assignment PerturbAndRepair(const CostModel& cost, proto::Assignment plan,
                                    double latency_s, uint64_t seed, int max_tries,
                                    std::chrono::steady_clock::time_point deadline,
-                                   RepairStats* stats = nullptr);
+                                   RepairStats* stats = nullptr, double good_enough_s = 0);
 
 }  // namespace mmap_opt::exact
 

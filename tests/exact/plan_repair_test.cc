@@ -177,6 +177,21 @@ TEST(PlanRepairTest, PerturbAndRepairNeverSlowerAndDeterministic) {
     EXPECT_EQ(PerturbAndRepair(cost, start, before, trial, 20, kNoDeadline).SerializeAsString(),
               searched.SerializeAsString());
     improved += after->latency_s < before * (1 - 1e-9);
+    // A plan already at a proved bound (here: told that the start is one) is not searched.
+    RepairStats stats;
+    EXPECT_EQ(PerturbAndRepair(cost, start, before, trial, 20, kNoDeadline, &stats, before)
+                  .SerializeAsString(),
+              start.SerializeAsString());
+    EXPECT_EQ(stats.simulations, 0);
+    // Told the searched plan's latency, the search stops at the first plan that reaches it:
+    // the same plan, found in no more simulations.
+    RepairStats full, stopped;
+    PerturbAndRepair(cost, start, before, trial, 20, kNoDeadline, &full);
+    EXPECT_EQ(PerturbAndRepair(cost, start, before, trial, 20, kNoDeadline, &stopped,
+                               after->latency_s)
+                  .SerializeAsString(),
+              searched.SerializeAsString());
+    EXPECT_LE(stopped.simulations, full.simulations);
   }
   std::cout << "the search improved " << improved << " of 16 repaired assignments\n";
   EXPECT_GT(improved, 0);
