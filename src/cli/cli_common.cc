@@ -149,6 +149,11 @@ void AddLearnedAgentOptions(CLI::App* verb, AgentOptions* options) {
       ->capture_default_str()
       ->check(CLI::Range(1.0, 1e6))
       ->group(group);
+  verb->add_flag("--adapt-order-scale", options->adapt_order_scale,
+                 "Instead of the spread: each game plays its order moves at 1, 3, 10 or 30 times "
+                 "--order-deviations, drawn by how much each scale's games have taken off the "
+                 "fastest game so far on this program")
+      ->group(group);
   verb->add_option("--eviction-deviations", options->eviction_deviations_per_game,
                    "Buffers per game, on average, that later rounds let evict later (try "
                    "longer eviction windows) where the fastest game so far found none for "

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <limits>
+#include <optional>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -9,6 +11,7 @@
 #include "mmap_opt/agents/policy.h"
 #include "mmap_opt/sim/score.h"
 #include "mmap_opt/status_macros.h"
+#include "search/order_scales.h"
 #include "search/play.h"
 // Learning on the program lives with the trainer (same library); the agent only dispatches.
 #include "train/distributed_solve.h"
@@ -87,6 +90,11 @@ absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& op
                         options.eviction_deviations_per_game > 0;
   // Learning on the program trains on the moves decided away from the incumbent.
   play.record_decisions_only = true;
+  std::optional<OrderScaleBandit> bandit;
+  if (options.adapt_order_scale && options.order_deviations_per_game > 0) {
+    bandit.emplace(options.seed ^ 0xbb67ae8584caa73bull);
+  }
+  std::vector<int> arms;
   int games_played = 0;
   for (int round = 0;; ++round) {
     // Round 0: one game without root noise (the model's best guess); later rounds sample.
@@ -108,13 +116,23 @@ absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& op
     // round 1, the first anchored one); before that, and without learning, they are uniform.
     play.weight_order_moves = on_round != nullptr && round >= 2;
     play.search.simulations = round == 0 && anchored && more_rounds ? 0 : options.simulations;
+    arms.clear();
+    play.order_scales.clear();
+    if (bandit && play.anchor != nullptr) {
+      arms = bandit->Choose(games);
+      for (int arm : arms) play.order_scales.push_back(OrderScaleBandit::kScales[arm]);
+    }
     ASSIGN_OR_RETURN(std::vector<PlayedGame> played, PlaySearchGames(costs, evaluator, play));
     games_played += games;
+    const double best_before = best_latency;
     std::vector<double> latencies;
     for (PlayedGame& game : played) {
       ASSIGN_OR_RETURN(double latency, keep_if_faster(game.assignment, game.plan, game.total_reward,
                                                       game.drop_backups));
       latencies.push_back(latency);
+    }
+    for (size_t i = 0; i < arms.size(); ++i) {
+      bandit->Record(arms[i], (best_before - latencies[i]) / best_before);
     }
     // Without a time limit only the game count goes on; without a count, only the time.
     const bool games_left =
@@ -128,6 +146,7 @@ absl::StatusOr<AgentRun> RunMuZero(const CostModel& cost, const AgentOptions& op
     if (stop) break;
     if (on_round) RETURN_IF_ERROR(on_round(played, latencies));
   }
+  if (bandit) best.summary = bandit->Summary();
   return best;
 }
 

@@ -101,7 +101,9 @@ absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const 
   for (size_t i = 0; i < games.size(); ++i) {
     order_rate[i] =
         options.order_deviations_per_game / std::max(costs[i]->program().num_buffers(), 1);
-    if (options.order_deviations_spread > 1) {
+    if (!options.order_scales.empty()) {
+      order_rate[i] *= options.order_scales.at(i);
+    } else if (options.order_deviations_spread > 1) {
       order_rate[i] *= std::exp(std::log(options.order_deviations_spread) * unit(order_rate_rng));
     }
   }

@@ -75,6 +75,9 @@ struct PlayOptions {
   // keep both. Drawn before the game starts, from a stream of its own (the other draws are as
   // without).
   double order_deviations_spread = 1;
+  // Per game (when not empty, one per cost): the factor on its order-move rate, chosen by the
+  // caller (the muzero agent's bandit over scales) in place of the spread's draw.
+  std::vector<double> order_scales;
   // Whether w follows the network (true) or is 1 (false: uniform draws). A network that has
   // not yet learned on the program knows nothing of where deferring pays there (the bundled
   // model imitates the heuristic, which never defers), so the agent weights only once it has.

@@ -90,6 +90,7 @@ absl::StatusOr<AgentRun> LearnOnProgram(const CostModel& cost, const AgentOption
   ASSIGN_OR_RETURN(AgentRun run, RunMuZero(cost, options, *evaluator, train_on_round,
                                            group != nullptr ? StopTogether(*group) : StopVote()));
   s.parameter_change = (FlattenParameters(net) - initial).norm().item<double>();
+  const std::string scales = run.summary;  // The order-move scales' record, if adapted.
   run.summary =
       s.rounds_trained == 0
           ? "learned on the program: nothing before the budget ended (round 0, the network's "
@@ -99,6 +100,7 @@ absl::StatusOr<AgentRun> LearnOnProgram(const CostModel& cost, const AgentOption
                 "%.4f), parameters moved %.4g",
                 s.train_steps, s.rounds_trained, s.round_losses.front(), s.round_losses.back(),
                 s.parameter_change);
+  if (!scales.empty()) absl::StrAppend(&run.summary, "; ", scales);
   if (group != nullptr) {
     RETURN_IF_ERROR(CheckParametersAgree(*group, net, "after learning on the program"));
     return GatherBest(*group, cost, std::move(run));

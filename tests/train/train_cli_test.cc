@@ -57,6 +57,7 @@ TEST(TrainCliTest, TrainsThenSolvesWithTheModel) {
       {"--agent", "muzero", "--simulations", "2", "--rollout-steps", "8", "--rollout-weight",
        "0.5"},
       {"--agent", "mcts", "--simulations", "2", "--rollout-steps", "8"},
+      {"--agent", "muzero", "--simulations", "2", "--max-games", "17", "--adapt-order-scale"},
   };
   for (const std::vector<std::string>& variant : variants) {
     std::vector<std::string> args = {"solve",       kProgram, "--model",

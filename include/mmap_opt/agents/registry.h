@@ -70,6 +70,10 @@ struct AgentOptions {
   // Each game's order moves scaled by a factor drawn log-uniform in [1, this]
   // (PlayOptions::order_deviations_spread; 1: all games alike).
   double order_deviations_spread = 1;
+  // Instead of the spread: each game of a round plays its order moves at one of 1, 3, 10 or 30
+  // times order_deviations_per_game, drawn by how much each scale's games have taken off the
+  // fastest game so far on this program (search/order_scales.h).
+  bool adapt_order_scale = false;
   // Eviction moves of those later rounds (PlayOptions::eviction_deviations_per_game): buffers
   // whose eviction found no window in the fastest game, drawn to try longer ones.
   double eviction_deviations_per_game = 10;
