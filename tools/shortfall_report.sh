@@ -20,6 +20,11 @@ table() { python3 tools/shortfall_table.py "$dir/$1/results.json" "$2"; echo; }
       table "$run" "The same with \`--order-deviations-spread 30\` ($run/)"
     fi
   done
+  for run in test-60s-adapt pytorch-xla-60s-adapt; do
+    if [[ -f "$dir/$run/results.json" ]]; then
+      table "$run" "The same with \`--adapt-order-scale\` ($run/)"
+    fi
+  done
   table hybrid-default/test "Test split, hybrid at its default budget (hybrid-default/test/)"
   table hybrid-default/pytorch-xla "PyTorch/XLA, hybrid at its default budget (hybrid-default/pytorch-xla/)"
 } > "$dir/shortfall.md"
