@@ -54,6 +54,10 @@ absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const 
     return absl::InvalidArgumentError(
         "searching in the learned dynamics needs a model with one (not 'uniform')");
   }
+  if (!options.order_scales.empty() && options.order_scales.size() != costs.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        options.order_scales.size(), " order-move scales for ", costs.size(), " games"));
+  }
   std::vector<MallocGame> games;
   games.reserve(costs.size());
   std::vector<PlayedGame> played(costs.size());
@@ -102,7 +106,7 @@ absl::StatusOr<std::vector<PlayedGame>> PlaySearchGames(const std::vector<const 
     order_rate[i] =
         options.order_deviations_per_game / std::max(costs[i]->program().num_buffers(), 1);
     if (!options.order_scales.empty()) {
-      order_rate[i] *= options.order_scales.at(i);
+      order_rate[i] *= options.order_scales[i];
     } else if (options.order_deviations_spread > 1) {
       order_rate[i] *= std::exp(std::log(options.order_deviations_spread) * unit(order_rate_rng));
     }

@@ -86,6 +86,15 @@ TEST(AnchoredPlayTest, DeviationsSearchAnotherActionAndStayValid) {
   }
 }
 
+// Order moves only (no searched deviation), drawn at the uniform rate, recording only them.
+PlayOptions UniformOrderMoves(const GamePlan& anchor, double per_game, uint64_t seed) {
+  PlayOptions play = Anchored(anchor, 0, seed);
+  play.order_deviations_per_game = per_game;
+  play.record_decisions_only = true;
+  play.weight_order_moves = false;
+  return play;
+}
+
 // Order moves: Defers drawn (not searched) where the anchor does not defer, at the uniform
 // rate without weighting; recorded as such, with the rule's action beside them; the games stay
 // valid, and the same seed gives the same games.
@@ -95,10 +104,7 @@ TEST(AnchoredPlayTest, OrderMovesDeferAroundTheAnchor) {
   GameRecord anchor = *PlayGame(*l.cost, heuristic, "muzero");
   UniformEvaluator evaluator(GameOptions{});
   std::vector<const CostModel*> costs(4, l.cost.get());
-  PlayOptions play = Anchored(anchor.plan, 0, 5);
-  play.order_deviations_per_game = 6;
-  play.record_decisions_only = true;
-  play.weight_order_moves = false;
+  PlayOptions play = UniformOrderMoves(anchor.plan, 6, 5);
   std::vector<PlayedGame> games = *PlaySearchGames(costs, evaluator, play);
   const int defer = MallocGame::NumActions(play.game) - 1;
   int order_moves = 0, differ = 0;
@@ -139,10 +145,7 @@ TEST(AnchoredPlayTest, OrderMoveSpreadVariesEachGamesRate) {
   GameRecord anchor = *PlayGame(*l.cost, heuristic, "muzero");
   UniformEvaluator evaluator(GameOptions{});
   std::vector<const CostModel*> costs(48, l.cost.get());
-  PlayOptions play = Anchored(anchor.plan, 0, 3);
-  play.order_deviations_per_game = 1;
-  play.record_decisions_only = true;
-  play.weight_order_moves = false;
+  PlayOptions play = UniformOrderMoves(anchor.plan, 1, 3);
   auto moves = [&](double spread) {
     play.order_deviations_spread = spread;
     std::vector<int> counts;

@@ -271,6 +271,11 @@ TEST(TrainCliTest, BadInputsAreOneLineErrors) {
     EXPECT_EQ(bad.exit_code, 2) << value;
     EXPECT_THAT(bad.err, HasSubstr(std::string("--order-deviations: Value ") + value)) << value;
   }
+  // A flag given a value it cannot take.
+  CommandResult adapt =
+      RunCli({"solve", kProgram, "--agent", "muzero", "--adapt-order-scale=maybe"});
+  EXPECT_EQ(adapt.exit_code, 2);
+  EXPECT_THAT(adapt.err, HasSubstr("--adapt-order-scale"));
   CommandResult missing = RunCli({"solve", kProgram, "--agent", "muzero", "--order-deviations"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.err, HasSubstr("--order-deviations"));
@@ -278,6 +283,7 @@ TEST(TrainCliTest, BadInputsAreOneLineErrors) {
   // negative, not a number, absurd, missing; each a usage error naming the flag.
   const std::vector<std::vector<std::string>> deviation_flags = {
       {"solve", kProgram, "--agent", "muzero", "--eviction-deviations"},
+      {"solve", kProgram, "--agent", "muzero", "--order-deviations-spread"},
       {"train", "--corpus", kSmoke, "-o", "/nonexistent/m.pt", "--deviations"},
       {"train", "--corpus", kSmoke, "-o", "/nonexistent/m.pt", "--order-deviations"},
       {"train", "--corpus", kSmoke, "-o", "/nonexistent/m.pt", "--eviction-deviations"},
