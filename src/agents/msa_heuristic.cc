@@ -2,14 +2,14 @@
 // buffers in memory-boundedness order, each buffer's use segments decided in time order.
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <memory>
+#include <numeric>
 #include <utility>
 
 #include "mmap_opt/agents/heuristic.h"
 #include "mmap_opt/game/memory_state.h"
 #include "mmap_opt/heap/packer.h"
-#include "mmap_opt/heap/repack.h"
+#include "mmap_opt/plan/repack.h"
 #include "mmap_opt/status_macros.h"
 
 namespace mmap_opt {
@@ -17,9 +17,9 @@ namespace {
 
 // What one attempt at a buffer may do.
 struct AttemptMode {
-  bool produce_fast = true;  // The defining instruction may write into fast memory.
-  bool copies = true;        // Prefetches and evictions are allowed.
-  int retry = 0;             // Relaxes the eviction window (PreferredEvictionEnd).
+  bool produce_fast = true;     // The defining instruction may write into fast memory.
+  bool copies = true;           // Prefetches and evictions are allowed.
+  int retry = 0;                // Relaxes the eviction window (PreferredEvictionEnd).
   bool note_fragmented = true;  // Whether to record fragmented chunk requests (repacks left).
 };
 
@@ -179,8 +179,8 @@ class BufferPlanner {
     if (!later_use && !program_.buffer(b_).is_output()) return true;  // Nothing to write back.
     if (!mode_.copies) return false;
     const Time latest = std::min<Time>(needed_at, program_.num_instructions()) - 1;
-    Time end = std::max<Time>(
-        p.end(), picker_.PreferredEvictionEnd(size_, p.start(), latest, mode_.retry));
+    Time end = std::max<Time>(p.end(),
+                              picker_.PreferredEvictionEnd(size_, p.start(), latest, mode_.retry));
     // Largest end <= preferred whose extra rows are free at this offset (and, in a program
     // of several computations, in the definition's).
     while (end > p.end() && (!plan_.IsFree(p.offset(), size_, p.end() + 1, end) ||
@@ -284,8 +284,8 @@ class BufferPlanner {
   const AttemptMode mode_;
   std::vector<heap::Chunk>& overlap_;
   Time slow_from_ = kNever;
-  int current_ = -1;   // The placement the data is in now, if any.
-  int produced_ = -1;  // The PRODUCED placement while it is still open.
+  int current_ = -1;        // The placement the data is in now, if any.
+  int produced_ = -1;       // The PRODUCED placement while it is still open.
   Time previous_end_ = -1;  // End of the latest prefetched placement.
   std::vector<heap::PackBuffer> fragmented_;
 };
@@ -324,9 +324,8 @@ std::vector<double> AllSlowElapsed(const CostModel& cost) {
 // instead (XLA's uncommit + retry ends the same way). Returns the accepted attempt's
 // fragmented chunk requests (none unless `note_fragmented`).
 std::vector<heap::PackBuffer> PlanBuffer(MemoryState& plan, const PrefetchIntervalPicker& picker,
-                                         const HeuristicOptions& options, BufferIndex b,
-                                         int first, bool note_fragmented,
-                                         std::vector<heap::Chunk>& overlap) {
+                                         const HeuristicOptions& options, BufferIndex b, int first,
+                                         bool note_fragmented, std::vector<heap::Chunk>& overlap) {
   // Produce-fast attempts, one per retry; then one producing in slow memory.
   const int retries = std::max(options.max_retries, 1);
   std::vector<heap::PackBuffer> fragmented;
@@ -373,7 +372,7 @@ absl::StatusOr<std::optional<std::vector<int64_t>>> RepackFor(
   const proto::Hardware& hw = plan.cost().hardware();
   proto::Assignment placed = plan.ToAssignment("heuristic");
   placed.mutable_placements()->DeleteSubrange(first, placed.placements_size() - first);
-  const std::vector<heap::PackBuffer> buffers = heap::PlacementBuffers(plan.program(), placed);
+  const std::vector<heap::PackBuffer> buffers = plan::PlacementBuffers(plan.program(), placed);
   heap::PackOptions pack;
   pack.capacity = hw.fast_capacity();
   pack.alignment = hw.fast_alignment();
@@ -450,8 +449,8 @@ struct IncrementalMsaHeuristic::Impl {
   const std::vector<double> elapsed;
   const MsaBufferOrdering ordering;
   const PrefetchIntervalPicker picker;
-  std::vector<BufferIndex> order;  // The buffer order of the plan now held.
-  std::vector<Before> before;      // Per position of `order` (position 0 only, before any).
+  std::vector<BufferIndex> order;    // The buffer order of the plan now held.
+  std::vector<Before> before;        // Per position of `order` (position 0 only, before any).
   std::vector<heap::Chunk> overlap;  // BufferPlanner's scratch.
   HeuristicStats counts;
   bool planned = false;
@@ -463,8 +462,7 @@ absl::StatusOr<IncrementalMsaHeuristic> IncrementalMsaHeuristic::Create(
   return IncrementalMsaHeuristic(cost, std::make_unique<Impl>(cost, options, std::move(plan)));
 }
 
-IncrementalMsaHeuristic::IncrementalMsaHeuristic(const CostModel& cost,
-                                                 std::unique_ptr<Impl> impl)
+IncrementalMsaHeuristic::IncrementalMsaHeuristic(const CostModel& cost, std::unique_ptr<Impl> impl)
     : cost_(&cost), impl_(std::move(impl)) {
   impl_->before.push_back({impl_->plan.mark(),
                            cost.hardware().fast_capacity() > 0 ? impl_->options.max_repacks : 0,
@@ -507,7 +505,8 @@ absl::StatusOr<proto::Assignment> RunMsaHeuristic(const CostModel& cost,
                                                   const HeuristicOptions& options,
                                                   HeuristicStats* stats) {
   RETURN_IF_ERROR(CheckBufferPriority(cost.program(), options.priority));
-  ASSIGN_OR_RETURN(IncrementalMsaHeuristic heuristic, IncrementalMsaHeuristic::Create(cost, options));
+  ASSIGN_OR_RETURN(IncrementalMsaHeuristic heuristic,
+                   IncrementalMsaHeuristic::Create(cost, options));
   return heuristic.Plan(options.priority, stats);
 }
 

@@ -5,12 +5,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/cli_common.h"
-#include "mmap_opt/heap/repack.h"
 #include "mmap_opt/io/csv.h"
 #include "mmap_opt/io/hardware_io.h"
 #include "mmap_opt/io/hlo.h"
 #include "mmap_opt/io/proto_io.h"
 #include "mmap_opt/model/program.h"
+#include "mmap_opt/plan/repack.h"
 #include "mmap_opt/status_macros.h"
 
 namespace mmap_opt::cli {
@@ -83,14 +83,14 @@ absl::Status RunImportHloWithAssignment(const ImportHloOptions& opts, const std:
   ASSIGN_OR_RETURN(Program program, Program::Create(imported.program));
   // Best-fit passes first (they pack the real dumps at once); the complete search only when
   // they do not fit.
-  heap::RepackOptions repack;
+  plan::RepackOptions repack;
   repack.time_limit_seconds = 10;
   repack.exact_search = false;
-  absl::StatusOr<heap::RepackResult> packed =
-      heap::Repack(program, hardware, imported.assignment, repack);
+  absl::StatusOr<plan::RepackResult> packed =
+      plan::Repack(program, hardware, imported.assignment, repack);
   if (packed.ok() && packed->status != heap::PackStatus::kPacked) {
     repack.exact_search = true;
-    packed = heap::Repack(program, hardware, imported.assignment, repack);
+    packed = plan::Repack(program, hardware, imported.assignment, repack);
   }
   if (!packed.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(

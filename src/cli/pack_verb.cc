@@ -1,7 +1,7 @@
 // `mmap-opt pack IN.csv [--capacity N] -o OUT.csv [--time-limit S]`: offsets for MiniMalloc
 // CSV buffers, a drop-in replacement for MiniMalloc's solver.
 // `mmap-opt pack --program P --assignment A -o OUT [--capacity N]`: repack mode, new offsets
-// for an assignment's placements with their times fixed (heap/repack.h).
+// for an assignment's placements with their times fixed (plan/repack.h).
 //
 // Exit codes: 0 packed (OUT written), 1 bad input, 2 bad command line, 3 proved infeasible,
 // 4 unknown (time limit reached before a packing or a proof). Only a packing that passed the
@@ -15,9 +15,9 @@
 #include "cli/cli_common.h"
 #include "cli/score_report.h"
 #include "mmap_opt/heap/packer.h"
-#include "mmap_opt/heap/repack.h"
 #include "mmap_opt/io/csv.h"
 #include "mmap_opt/io/proto_io.h"
+#include "mmap_opt/plan/repack.h"
 #include "mmap_opt/status_macros.h"
 
 namespace mmap_opt::cli {
@@ -110,14 +110,14 @@ absl::Status RunRepack(const PackVerbOptions& opts) {
         "-byte fast memory of hardware '", hardware.name(), "' (a larger one needs --hardware)"));
   }
   ASSIGN_OR_RETURN(proto::Assignment assignment, LoadAssignment(opts.assignment, *loaded.program));
-  heap::RepackOptions options;
+  plan::RepackOptions options;
   options.capacity = opts.capacity;
   options.time_limit_seconds = opts.time_limit;
   options.peak_tolerance = opts.tolerance;
   options.exact_search = !opts.no_search;
   const auto start = std::chrono::steady_clock::now();
-  absl::StatusOr<heap::RepackResult> result =
-      heap::Repack(*loaded.program, hardware, assignment, options);
+  absl::StatusOr<plan::RepackResult> result =
+      plan::Repack(*loaded.program, hardware, assignment, options);
   if (!result.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(opts.assignment, ": ", result.status().message()));

@@ -14,7 +14,7 @@
 #include "exact/plan_repair.h"
 #include "mmap_opt/agents/heuristic.h"
 #include "mmap_opt/agents/registry.h"
-#include "mmap_opt/heap/repack.h"
+#include "mmap_opt/plan/repack.h"
 #include "mmap_opt/sim/simulator.h"
 #include "mmap_opt/status_macros.h"
 
@@ -53,10 +53,10 @@ struct Incumbent {
 // Offsets from the packer, then the simulator; the reason when either rejects the plan.
 absl::StatusOr<Incumbent> PackAndSimulate(const CostModel& cost, const proto::Assignment& plan,
                                           double time_limit_s) {
-  heap::RepackOptions repack;
+  plan::RepackOptions repack;
   repack.time_limit_seconds = std::max(0.05, std::min(10.0, time_limit_s));  // Packer's own.
-  absl::StatusOr<heap::RepackResult> packed =
-      heap::Repack(cost.program(), cost.hardware(), plan, repack);
+  absl::StatusOr<plan::RepackResult> packed =
+      plan::Repack(cost.program(), cost.hardware(), plan, repack);
   if (!packed.ok()) return packed.status();
   if (packed->status != heap::PackStatus::kPacked) {
     return absl::ResourceExhaustedError(
@@ -265,10 +265,9 @@ absl::StatusOr<ExactResult> SolveExact(const CostModel& cost, const ExactOptions
         deadline - std::chrono::duration_cast<Clock::duration>(
                        std::chrono::duration<double>(kSearchMargin * options.time_limit_s));
     exact::RepairStats stats;
-    proto::Assignment searched =
-        exact::PerturbAndRepair(cost, best.assignment, best.simulation.latency_s, kSearchSeed,
-                                std::numeric_limits<int>::max(), until, &stats,
-                                bound_s * (1 + kBoundSafety));
+    proto::Assignment searched = exact::PerturbAndRepair(
+        cost, best.assignment, best.simulation.latency_s, kSearchSeed,
+        std::numeric_limits<int>::max(), until, &stats, bound_s * (1 + kBoundSafety));
     result.search_improvements = stats.improvements;
     absl::StatusOr<SimulationResult> simulation = Simulate(cost, searched);
     if (simulation.ok() && simulation->latency_s < best.simulation.latency_s) {

@@ -9,9 +9,9 @@
 #include "conformance_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "mmap_opt/heap/repack.h"
 #include "mmap_opt/io/hlo.h"
 #include "mmap_opt/model/program.h"
+#include "mmap_opt/plan/repack.h"
 #include "mmap_opt/sim/cost_model.h"
 #include "mmap_opt/sim/prefetch_interval_picker.h"
 #include "mmap_opt/sim/simulator.h"
@@ -78,10 +78,10 @@ Simulated SimulateXla(const std::string& hlo) {
   absl::StatusOr<Program> program = Program::Create(imported->program);
   EXPECT_TRUE(program.ok()) << program.status();
   if (!program.ok()) return out;
-  heap::RepackOptions repack;
+  plan::RepackOptions repack;
   repack.exact_search = false;
-  absl::StatusOr<heap::RepackResult> packed =
-      heap::Repack(*program, hw, imported->assignment, repack);
+  absl::StatusOr<plan::RepackResult> packed =
+      plan::Repack(*program, hw, imported->assignment, repack);
   EXPECT_TRUE(packed.ok()) << packed.status();
   if (!packed.ok()) return out;
   absl::StatusOr<CostModel> cost = CostModel::Create(*program, hw);

@@ -44,7 +44,7 @@ absl::StatusOr<proto::Program> ImportHlo(absl::string_view path, absl::string_vi
 struct HloImportWithAssignment {
   proto::Program program;
   // Placements by buffer, PRODUCED before PREFETCHED; every offset is 0, since HLO text
-  // prints none: give them offsets with heap::Repack before validating.
+  // prints none: give them offsets with plan::Repack before validating.
   proto::Assignment assignment;
   std::vector<std::string> notes;  // About the assignment (e.g. prefetches nothing reads).
 };

@@ -1,6 +1,6 @@
 // Repacking: the placements' fast-memory rectangles go to the packer with their times fixed;
 // the minimised peak is kept when it fits, else the packer answers the capacity question.
-#include "mmap_opt/heap/repack.h"
+#include "mmap_opt/plan/repack.h"
 
 #include <algorithm>
 #include <chrono>
@@ -11,7 +11,7 @@
 #include "mmap_opt/sim/validator.h"
 #include "mmap_opt/status_macros.h"
 
-namespace mmap_opt::heap {
+namespace mmap_opt::plan {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -43,7 +43,7 @@ double SecondsLeft(Clock::time_point deadline) {
 
 // The input with `offsets` in place of its own.
 proto::Assignment WithOffsets(const proto::Assignment& assignment,
-                              const std::vector<Offset>& offsets) {
+                              const std::vector<heap::Offset>& offsets) {
   proto::Assignment out = assignment;
   for (int i = 0; i < out.placements_size(); ++i) out.mutable_placements(i)->set_offset(offsets[i]);
   return out;
@@ -51,9 +51,9 @@ proto::Assignment WithOffsets(const proto::Assignment& assignment,
 
 }  // namespace
 
-std::vector<PackBuffer> PlacementBuffers(const Program& program,
-                                         const proto::Assignment& assignment) {
-  std::vector<PackBuffer> buffers;
+std::vector<heap::PackBuffer> PlacementBuffers(const Program& program,
+                                               const proto::Assignment& assignment) {
+  std::vector<heap::PackBuffer> buffers;
   buffers.reserve(assignment.placements_size());
   for (const proto::Placement& p : assignment.placements()) {
     std::optional<BufferIndex> b = program.IndexOf(p.buffer_id());
@@ -86,41 +86,42 @@ absl::StatusOr<RepackResult> Repack(const Program& program, const proto::Hardwar
     }
   }
   result.peak_before = PeakOf(program, assignment);
-  const std::vector<PackBuffer> buffers = PlacementBuffers(program, assignment);
+  const std::vector<heap::PackBuffer> buffers = PlacementBuffers(program, assignment);
 
   // First the lowest peak the time allows, whatever the capacity.
-  PackOptions pack;
+  heap::PackOptions pack;
   pack.alignment = hardware.fast_alignment();
   pack.time_limit_seconds = options.time_limit_seconds;
   pack.peak_tolerance = options.peak_tolerance;
   pack.exact_search = options.exact_search;
-  ASSIGN_OR_RETURN(PackResult packed, Pack(buffers, pack));
+  ASSIGN_OR_RETURN(heap::PackResult packed, heap::Pack(buffers, pack));
   result.search_nodes = packed.search_nodes;
   result.lower_bound = packed.lower_bound;
-  const bool min_peak_fits = packed.status == PackStatus::kPacked && packed.peak <= result.capacity;
+  const bool min_peak_fits =
+      packed.status == heap::PackStatus::kPacked && packed.peak <= result.capacity;
   if (violations.empty() && (!min_peak_fits || result.peak_before <= packed.peak)) {
-    result.status = PackStatus::kPacked;
+    result.status = heap::PackStatus::kPacked;
     result.assignment = assignment;
     result.kept_input = true;
     result.method = "input";
   } else if (min_peak_fits) {
-    result.status = PackStatus::kPacked;
+    result.status = heap::PackStatus::kPacked;
     result.assignment = WithOffsets(assignment, packed.offsets);
     result.method = packed.method;
   } else if (packed.lower_bound > result.capacity) {
     // The minimisation proved its bound (the peak live load, raised by refuted probes).
-    result.status = PackStatus::kInfeasible;
+    result.status = heap::PackStatus::kInfeasible;
     result.method = packed.lower_bound > PeakLiveLoad(buffers) ? "search" : "peak-live-load";
     return result;
   } else {
     // A lowest peak above the capacity that is not proved: ask the capacity question itself.
     pack.capacity = result.capacity;
     pack.time_limit_seconds = SecondsLeft(deadline);
-    ASSIGN_OR_RETURN(PackResult fitted, Pack(buffers, pack));
+    ASSIGN_OR_RETURN(heap::PackResult fitted, heap::Pack(buffers, pack));
     result.search_nodes += fitted.search_nodes;
     result.status = fitted.status;
     result.method = fitted.method;
-    if (fitted.status != PackStatus::kPacked) return result;
+    if (fitted.status != heap::PackStatus::kPacked) return result;
     result.assignment = WithOffsets(assignment, fitted.offsets);
   }
   // The packer checked its rectangles; this checks the assignment that callers will write.
@@ -132,4 +133,4 @@ absl::StatusOr<RepackResult> Repack(const Program& program, const proto::Hardwar
   return result;
 }
 
-}  // namespace mmap_opt::heap
+}  // namespace mmap_opt::plan

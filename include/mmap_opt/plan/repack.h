@@ -1,8 +1,9 @@
 // Repacking (XLA's word): new fast-memory offsets for an assignment's placements with every
 // time kept as it is, so the program's timing and latency do not change. The packer behind
-// `mmap-opt pack --program P --assignment A`.
-#ifndef MMAP_OPT_HEAP_REPACK_H_
-#define MMAP_OPT_HEAP_REPACK_H_
+// `mmap-opt pack --program P --assignment A`. It sits above both `heap` (the packer: rectangles
+// and offsets only) and `sim` (what a placement occupies, and the validator of the result).
+#ifndef MMAP_OPT_PLAN_REPACK_H_
+#define MMAP_OPT_PLAN_REPACK_H_
 
 #include <cstdint>
 #include <string>
@@ -13,14 +14,14 @@
 #include "mmap_opt/model/program.h"
 #include "mmap_opt/proto/mmap_opt.pb.h"
 
-namespace mmap_opt::heap {
+namespace mmap_opt::plan {
 
 struct RepackOptions {
   // Bytes the placements may use: 0 takes the hardware's fast_capacity; otherwise at most
   // that (a tighter budget, e.g. to leave room for something else).
   int64_t capacity = 0;
 
-  // Wall-clock budget for the whole call, in seconds (the packer's, see PackOptions).
+  // Wall-clock budget for the whole call, in seconds (the packer's, see heap::PackOptions).
   double time_limit_seconds = 60;
 
   // Stop lowering the peak once it is within (1 + peak_tolerance) x the proved lower bound.
@@ -31,7 +32,7 @@ struct RepackOptions {
 };
 
 struct RepackResult {
-  PackStatus status = PackStatus::kUnknown;
+  heap::PackStatus status = heap::PackStatus::kUnknown;
   // When kPacked: the input with only offsets changed; it has passed ValidateAssignment under
   // the hardware with `capacity`.
   proto::Assignment assignment;
@@ -47,8 +48,8 @@ struct RepackResult {
 // The fast-memory occupancy of each placement, in order, as the validator sees it: the
 // buffer's size over [OccupiedStart, end + 1) (copy_start on for a prefetch; a PRODUCED
 // placement's eviction lies inside it). Placements are assumed well-formed (see Repack).
-std::vector<PackBuffer> PlacementBuffers(const Program& program,
-                                         const proto::Assignment& assignment);
+std::vector<heap::PackBuffer> PlacementBuffers(const Program& program,
+                                               const proto::Assignment& assignment);
 
 // Re-chooses the offsets of `assignment` under `hardware`'s alignment and the capacity in
 // `options`, lowering the peak as far as the time limit allows, and keeps the input's offsets
@@ -60,6 +61,6 @@ absl::StatusOr<RepackResult> Repack(const Program& program, const proto::Hardwar
                                     const proto::Assignment& assignment,
                                     const RepackOptions& options = {});
 
-}  // namespace mmap_opt::heap
+}  // namespace mmap_opt::plan
 
-#endif  // MMAP_OPT_HEAP_REPACK_H_
+#endif  // MMAP_OPT_PLAN_REPACK_H_

@@ -1,7 +1,7 @@
 // Repacking: hand-worked peaks on a three-instruction program (a prefetch window included),
 // capacity and alignment, what offsets cannot fix, and the property that a repacked
 // heuristic assignment keeps its latency exactly and never raises its peak.
-#include "mmap_opt/heap/repack.h"
+#include "mmap_opt/plan/repack.h"
 
 #include <random>
 
@@ -14,7 +14,7 @@
 #include "mmap_opt/sim/validator.h"
 #include "test_util.h"
 
-namespace mmap_opt::heap {
+namespace mmap_opt::plan {
 namespace {
 
 using ::mmap_opt::testing::AssignmentFromText;
@@ -65,7 +65,7 @@ void ExpectOnlyOffsetsChanged(const proto::Assignment& before, const proto::Assi
 }
 
 TEST(RepackTest, PlacementBuffersSpanTheValidatorsOccupancy) {
-  const std::vector<PackBuffer> buffers = PlacementBuffers(Chain(), ChainAssignment(0, 0, 0));
+  const std::vector<heap::PackBuffer> buffers = PlacementBuffers(Chain(), ChainAssignment(0, 0, 0));
   ASSERT_EQ(buffers.size(), 3u);
   // a: [start 0, end 1 + 1); b: [1, 3); w: from copy_start 0 to end 2 + 1.
   EXPECT_EQ(buffers[0].lower, 0);
@@ -87,7 +87,7 @@ TEST(RepackTest, LowersThePeakToThePeakLiveLoad) {
   ASSERT_TRUE(ValidateAssignment(program, DecimalHardware(), input).ok());
   absl::StatusOr<RepackResult> result = Repack(program, DecimalHardware(), input);
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_EQ(result->status, PackStatus::kPacked);
+  EXPECT_EQ(result->status, heap::PackStatus::kPacked);
   EXPECT_EQ(result->capacity, 1000);
   EXPECT_EQ(result->peak_before, 900);
   EXPECT_EQ(result->peak_after, 600);
@@ -102,7 +102,7 @@ TEST(RepackTest, KeepsValidOffsetsThatAreNoHigher) {
   const proto::Assignment input = ChainAssignment(0, 200, 500);
   absl::StatusOr<RepackResult> result = Repack(Chain(), DecimalHardware(), input);
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_EQ(result->status, PackStatus::kPacked);
+  EXPECT_EQ(result->status, heap::PackStatus::kPacked);
   EXPECT_TRUE(result->kept_input);
   EXPECT_EQ(result->method, "input");
   EXPECT_EQ(result->peak_before, 600);
@@ -118,13 +118,13 @@ TEST(RepackTest, CapacityBelowThePeakLiveLoadIsInfeasible) {
   options.capacity = 599;
   absl::StatusOr<RepackResult> refuted = Repack(Chain(), DecimalHardware(), input, options);
   ASSERT_TRUE(refuted.ok()) << refuted.status();
-  EXPECT_EQ(refuted->status, PackStatus::kInfeasible);
+  EXPECT_EQ(refuted->status, heap::PackStatus::kInfeasible);
   EXPECT_EQ(refuted->method, "peak-live-load");
   EXPECT_EQ(refuted->lower_bound, 600);
   options.capacity = 600;
   absl::StatusOr<RepackResult> fitted = Repack(Chain(), DecimalHardware(), input, options);
   ASSERT_TRUE(fitted.ok()) << fitted.status();
-  EXPECT_EQ(fitted->status, PackStatus::kPacked);
+  EXPECT_EQ(fitted->status, heap::PackStatus::kPacked);
   EXPECT_EQ(fitted->peak_after, 600);
   proto::Hardware tight = DecimalHardware();
   tight.set_fast_capacity(600);
@@ -147,7 +147,7 @@ TEST(RepackTest, FixesOverlappingMisalignedOffsetsUnderTheAlignment) {
   EXPECT_FALSE(ValidateAssignment(Chain(), hw, input).ok());
   absl::StatusOr<RepackResult> result = Repack(Chain(), hw, input);
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_EQ(result->status, PackStatus::kPacked);
+  EXPECT_EQ(result->status, heap::PackStatus::kPacked);
   EXPECT_EQ(result->peak_before, 307);
   EXPECT_EQ(result->peak_after, 684);
   EXPECT_GE(result->lower_bound, 600);
@@ -186,7 +186,7 @@ TEST(RepackTest, NoPlacementsIsAnEmptyPacking) {
   absl::StatusOr<RepackResult> result =
       Repack(Chain(), DecimalHardware(), AssignmentFromText(R"pb(program_name: "chain")pb"));
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_EQ(result->status, PackStatus::kPacked);
+  EXPECT_EQ(result->status, heap::PackStatus::kPacked);
   EXPECT_EQ(result->peak_before, 0);
   EXPECT_EQ(result->peak_after, 0);
 }
@@ -213,7 +213,7 @@ TEST(RepackTest, RepackedHeuristicAssignmentsKeepTheirLatencyAndLowerTheirPeak) 
     options.exact_search = trial % 3 == 1;
     absl::StatusOr<RepackResult> result = Repack(*program, hw, *input, options);
     ASSERT_TRUE(result.ok()) << "trial " << trial << ": " << result.status();
-    ASSERT_EQ(result->status, PackStatus::kPacked) << trial;
+    ASSERT_EQ(result->status, heap::PackStatus::kPacked) << trial;
     ASSERT_TRUE(ValidateAssignment(*program, hw, result->assignment).ok()) << trial;
     ExpectOnlyOffsetsChanged(*input, result->assignment);
     absl::StatusOr<SimulationResult> before = Simulate(*cost, *input);
@@ -230,7 +230,7 @@ TEST(RepackTest, RepackedHeuristicAssignmentsKeepTheirLatencyAndLowerTheirPeak) 
       options.capacity = load - 1;
       absl::StatusOr<RepackResult> squeezed = Repack(*program, hw, *input, options);
       ASSERT_TRUE(squeezed.ok()) << trial << ": " << squeezed.status();
-      EXPECT_EQ(squeezed->status, PackStatus::kInfeasible) << trial;
+      EXPECT_EQ(squeezed->status, heap::PackStatus::kInfeasible) << trial;
     }
   }
   // The heuristic places buffers one by one, so repacking has something to gain somewhere.
@@ -238,4 +238,4 @@ TEST(RepackTest, RepackedHeuristicAssignmentsKeepTheirLatencyAndLowerTheirPeak) 
 }
 
 }  // namespace
-}  // namespace mmap_opt::heap
+}  // namespace mmap_opt::plan
