@@ -39,6 +39,11 @@ namespace mmap_opt::exact {
 
 using Term = std::pair<int, double>;  // (column, coefficient).
 
+// The value of a sum of terms at the point x.
+double TermsValue(const std::vector<double>& x, const std::vector<Term>& terms);
+// Bytes rounded up to the alignment (what a buffer takes of fast memory).
+int64_t AlignedBytes(int64_t bytes, int64_t alignment);
+
 struct MipColumn {
   double lower = 0;
   double upper = 1;
