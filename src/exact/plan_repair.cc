@@ -40,6 +40,14 @@ std::tuple<Time, int, Time> QueueKey(const Program& program, const Placement& p)
   return {p.start(), 2, p.end()};
 }
 
+// Placements in the simulator's queue order (copies issued at one boundary by deadline).
+void SortIntoQueueOrder(const Program& program, proto::Assignment& plan) {
+  std::stable_sort(plan.mutable_placements()->begin(), plan.mutable_placements()->end(),
+                   [&](const Placement& a, const Placement& b) {
+                     return QueueKey(program, a) < QueueKey(program, b);
+                   });
+}
+
 class Search {
  public:
   Search(const CostModel& cost, Clock::time_point deadline, RepairStats* stats)
@@ -123,10 +131,7 @@ class Search {
         if (!Fit(trial, j)) fits = false;
       }
       if (!fits) continue;
-      std::stable_sort(trial.mutable_placements()->begin(), trial.mutable_placements()->end(),
-                       [&](const Placement& x, const Placement& y) {
-                         return QueueKey(program, x) < QueueKey(program, y);
-                       });
+      SortIntoQueueOrder(program, trial);
       const std::optional<double> scored = Score(trial);
       if (Better(scored, latency)) {
         plan = std::move(trial);
@@ -255,8 +260,8 @@ class Search {
  private:
   // Placement p at each of `values` (its end where `vary_end`, else its copy start, the start
   // no earlier than p's), at a free offset, appended to the plan; keeps the best that helps.
-  bool TryEach(proto::Assignment& plan, Placement p, const std::vector<Time>& values,
-               bool vary_end, double& latency) {
+  bool TryEach(proto::Assignment& plan, Placement p, const std::vector<Time>& values, bool vary_end,
+               double& latency) {
     std::optional<Placement> best;
     double best_latency = latency;
     const Time start = p.start();
@@ -320,8 +325,9 @@ class Search {
     for (int k = 0; k < plan.placements_size(); ++k) {
       const Placement& other = plan.placements(k);
       if (k == skip || OccupiedStart(other) > to || other.end() < from) continue;
-      taken.push_back({other.offset(),
-                       other.offset() + program.buffer(*program.IndexOf(other.buffer_id())).size()});
+      taken.push_back(
+          {other.offset(),
+           other.offset() + program.buffer(*program.IndexOf(other.buffer_id())).size()});
     }
     std::sort(taken.begin(), taken.end());
     return taken;
@@ -359,23 +365,20 @@ class Search {
 proto::Assignment RepairPlan(const CostModel& cost, proto::Assignment plan, double latency_s,
                              Clock::time_point deadline, RepairStats* stats) {
   RepairStats ignored;
-  Search search(cost, deadline, stats != nullptr ? stats : &ignored);
+  RepairStats& counts = stats != nullptr ? *stats : ignored;
+  Search search(cost, deadline, &counts);
   double latency = latency_s;
   // Copies issued at one boundary leave the queue in placement order: earliest deadline first
   // is what the model assumed. Sorted at the start and again after every pass (moved copy
   // starts meet other copies at their new boundary).
   auto order_by_deadline = [&] {
     proto::Assignment ordered = plan;
-    const Program& program = cost.program();
-    std::stable_sort(ordered.mutable_placements()->begin(), ordered.mutable_placements()->end(),
-                     [&](const Placement& a, const Placement& b) {
-                       return QueueKey(program, a) < QueueKey(program, b);
-                     });
+    SortIntoQueueOrder(cost.program(), ordered);
     const std::optional<double> sorted = search.Score(ordered);
     if (!search.Better(sorted, latency)) return false;
     plan = std::move(ordered);
     latency = *sorted;
-    if (stats != nullptr) ++stats->improvements;
+    ++counts.improvements;
     return true;
   };
   order_by_deadline();
@@ -392,21 +395,21 @@ proto::Assignment RepairPlan(const CostModel& cost, proto::Assignment plan, doub
           search.Drop(plan, i, latency);
       if (moved) {
         improved = true;
-        if (stats != nullptr) ++stats->improvements;
+        ++counts.improvements;
       }
     }
     if (!improved && search.TimeLeft() && search.AddPlacements(plan, latency)) {
       improved = true;
-      if (stats != nullptr) ++stats->improvements;
+      ++counts.improvements;
     }
   }
+  counts.latency_s = latency;
   return plan;
 }
 
-proto::Assignment PerturbAndRepair(const CostModel& cost, proto::Assignment plan,
-                                   double latency_s, uint64_t seed, int max_tries,
-                                   Clock::time_point deadline, RepairStats* stats,
-                                   double good_enough_s) {
+proto::Assignment PerturbAndRepair(const CostModel& cost, proto::Assignment plan, double latency_s,
+                                   uint64_t seed, int max_tries, Clock::time_point deadline,
+                                   RepairStats* stats, double good_enough_s) {
   constexpr int kPerturbed = 3;
   RepairStats ignored;
   RepairStats& counts = stats != nullptr ? *stats : ignored;
@@ -442,10 +445,9 @@ proto::Assignment PerturbAndRepair(const CostModel& cost, proto::Assignment plan
     RepairStats repair;
     trial = RepairPlan(cost, std::move(trial), *perturbed, deadline, &repair);
     counts.simulations += repair.simulations;
-    const std::optional<double> repaired = search.Score(trial);
-    if (search.Better(repaired, latency)) {
+    if (search.Better(repair.latency_s, latency)) {
       plan = std::move(trial);
-      latency = *repaired;
+      latency = repair.latency_s;
       ++counts.improvements;
     }
   }

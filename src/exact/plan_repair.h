@@ -16,6 +16,7 @@ namespace mmap_opt::exact {
 struct RepairStats {
   int improvements = 0;
   int simulations = 0;
+  double latency_s = 0;  // RepairPlan's: the simulated latency of the plan it returned.
 };
 
 // From a VALID assignment (offsets included) whose simulated latency is `latency_s`: orders
@@ -34,8 +35,8 @@ proto::Assignment RepairPlan(const CostModel& cost, proto::Assignment plan, doub
 // where it is faster; until `deadline`, `max_tries` tries, or a plan at most `good_enough_s`
 // (a proved lower bound: nothing can be faster). Returns a valid assignment no slower than
 // the input; deterministic for a seed without a deadline.
-proto::Assignment PerturbAndRepair(const CostModel& cost, proto::Assignment plan,
-                                   double latency_s, uint64_t seed, int max_tries,
+proto::Assignment PerturbAndRepair(const CostModel& cost, proto::Assignment plan, double latency_s,
+                                   uint64_t seed, int max_tries,
                                    std::chrono::steady_clock::time_point deadline,
                                    RepairStats* stats = nullptr, double good_enough_s = 0);
 
